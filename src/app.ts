@@ -1,0 +1,133 @@
+import helmet from '@fastify/helmet';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config/index.js';
+import { Problem } from './contracts/common.js';
+import { resolveSecrets } from './platform/crypto/secrets.js';
+import { StaffTokens } from './platform/crypto/staff-tokens.js';
+import { openDatabase, sqliteFileIn, type DatabaseHandle } from './platform/db/connect.js';
+import { migrateToLatest } from './platform/db/migrate.js';
+import { registerOpenApi } from './platform/http/openapi.js';
+import { principalPlugin, rejectInvalidTokens } from './platform/http/principal.js';
+import { registerProblemHandlers } from './platform/http/problem.js';
+import { registerRateLimit } from './platform/http/rate-limit.js';
+import { registerValidators } from './platform/http/validation.js';
+import { registerMetrics } from './platform/observability/metrics.js';
+import { AccessService } from './modules/access/service.js';
+import { AuditRepository } from './modules/audit/repository.js';
+import { AuditService } from './modules/audit/service.js';
+import { CasesRepository } from './modules/cases/repository.js';
+import { casesRoutes } from './modules/cases/routes.js';
+import { CasesService } from './modules/cases/service.js';
+import { ExposureRisksRepository } from './modules/exposure-risks/repository.js';
+import { exposureRisksRoutes } from './modules/exposure-risks/routes.js';
+import { ExposureRisksService } from './modules/exposure-risks/service.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { InteractionsRepository } from './modules/interactions/repository.js';
+import { interactionsRoutes } from './modules/interactions/routes.js';
+import { InteractionsService } from './modules/interactions/service.js';
+import { StaffRepository } from './modules/staff/repository.js';
+import { staffRoutes } from './modules/staff/routes.js';
+import { StaffService } from './modules/staff/service.js';
+import { SymptomsRepository } from './modules/symptoms/repository.js';
+import { symptomsRoutes } from './modules/symptoms/routes.js';
+import { SymptomsService } from './modules/symptoms/service.js';
+import { UsersRepository } from './modules/users/repository.js';
+import { usersRoutes } from './modules/users/routes.js';
+import { UsersService } from './modules/users/service.js';
+
+export const VERSION = '0.1.0';
+const MAX_ONSET_AGE_DAYS = 60;
+
+export interface BuildOptions {
+  /** Use this database instead of opening one from the configuration (tests). */
+  readonly database?: DatabaseHandle;
+  /** Pino options or false; defaults to JSON logs at the configured level. */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+export function openConfiguredDatabase(config: Config): DatabaseHandle {
+  return config.dialect === 'postgres'
+    ? openDatabase({ dialect: 'postgres', databaseUrl: config.databaseUrl!, poolSize: config.dbPoolSize })
+    : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(config.dataDir) });
+}
+
+/** Builds the whole server: platform plugins, then every module's routes. Migrates the database first. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const database = options.database ?? openConfiguredDatabase(config);
+  await migrateToLatest(database.db);
+  const { cipher, tokenSecret } = resolveSecrets(config);
+  const staffTokens = new StaffTokens(tokenSecret, config.staffTokenTtlSeconds);
+  const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: config.bodyLimitBytes,
+    // Fastify accepts a hop count too (proxy-addr), though its types omit it.
+    trustProxy: config.trustProxy as boolean | string,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onClose', async () => {
+    await database.close();
+    if (redis) await redis.quit().catch(() => redis.disconnect());
+  });
+
+  // JSON only: no text/plain bodies reach a handler.
+  app.removeContentTypeParser('text/plain');
+  registerValidators(app);
+  registerProblemHandlers(app);
+  app.addSchema(Problem);
+  // HSTS and upgrade-insecure-requests belong to the TLS-terminating proxy; here they would break plain-HTTP local use.
+  await app.register(helmet, { global: true, hsts: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  await registerOpenApi(app, VERSION);
+  const metrics = registerMetrics(app);
+
+  const db = database.db;
+  const usersRepository = new UsersRepository(db);
+  const casesRepository = new CasesRepository(db);
+  const interactionsRepository = new InteractionsRepository(db);
+  const audit = new AuditService(new AuditRepository(db));
+  const access = new AccessService(casesRepository, audit);
+  const users = new UsersService(usersRepository, cipher, access);
+  const staff = new StaffService(new StaffRepository(db), staffTokens);
+  const dateRules = { timeZone: config.timeZone, maxOnsetAgeDays: MAX_ONSET_AGE_DAYS };
+  const interactions = new InteractionsService(interactionsRepository, access, {
+    h3Resolution: config.h3Resolution,
+    timeBucketMinutes: config.timeBucketMinutes,
+    retentionDays: config.retentionDays,
+    maxClockSkewMs: config.maxClockSkewSeconds * 1000,
+    maxDurationMs: 24 * 3_600_000,
+  });
+
+  await app.register(principalPlugin, {
+    userForTokenHash: (hash) => users.userForTokenHash(hash),
+    activeStaffRole: (id) => staff.activeRole(id),
+    staffTokens,
+  });
+  await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, ...(redis ? { redis } : {}) });
+  rejectInvalidTokens(app);
+
+  const authRateLimit = { max: config.authRateLimitMax, windowMs: config.rateLimitWindowMs };
+  await app.register(healthRoutes, {
+    metrics,
+    checks: { database: () => database.ping(), ...(redis ? { redis: async () => void (await redis.ping()) } : {}) },
+  });
+  await app.register(usersRoutes, { users, authRateLimit });
+  await app.register(staffRoutes, { staff, authRateLimit });
+  await app.register(interactionsRoutes, { interactions });
+  await app.register(symptomsRoutes, { symptoms: new SymptomsService(new SymptomsRepository(db), dateRules) });
+  await app.register(exposureRisksRoutes, { exposureRisks: new ExposureRisksService(new ExposureRisksRepository(db), interactionsRepository, access) });
+  await app.register(casesRoutes, { cases: new CasesService(casesRepository, usersRepository, audit, dateRules) });
+
+  return app;
+}

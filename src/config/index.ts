@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { readFileSync } from 'node:fs';
+import { VARIABLES, type VariableName } from './variables.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly dialect: Dialect;
+  readonly databaseUrl: string | undefined;
+  readonly dbPoolSize: number;
+  readonly redisUrl: string | undefined;
+  readonly logLevel: LogLevel;
+  readonly encryptionKeys: string | undefined;
+  readonly tokenSecret: string | undefined;
+  readonly staffTokenTtlSeconds: number;
+  readonly bodyLimitBytes: number;
+  readonly rateLimitMax: number;
+  readonly rateLimitWindowMs: number;
+  readonly authRateLimitMax: number;
+  readonly trustProxy: boolean | number | string;
+  readonly timeZone: string;
+  readonly h3Resolution: number;
+  readonly timeBucketMinutes: number;
+  readonly retentionDays: number;
+  readonly maxClockSkewSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads `.env` from the working directory (if any); real environment variables win. */
+export function environmentWithDotenv(env: Env = process.env, dotenvPath = resolve('.env')): Env {
+  if (!existsSync(dotenvPath)) return env;
+  const fromFile = parseDotenv(readFileSync(dotenvPath));
+  return { ...fromFile, ...env };
+}
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: VariableName): string | undefined {
+    const value = this.env[name];
+    if (value !== undefined && value.trim() !== '') return value.trim();
+    return VARIABLES.find((v) => v.name === name)?.default;
+  }
+
+  string(name: VariableName): string {
+    return this.raw(name) ?? '';
+  }
+
+  optional(name: VariableName): string | undefined {
+    return this.raw(name);
+  }
+
+  int(name: VariableName, min: number, max: number): number {
+    const text = this.raw(name) ?? '';
+    const value = Number(text);
+    if (!/^-?\d+$/.test(text) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer from ${min} to ${max} (got "${text}")`);
+      return min;
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(name: VariableName, allowed: readonly T[]): T {
+    const text = this.raw(name) ?? '';
+    if (!(allowed as readonly string[]).includes(text)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${text}")`);
+      return allowed[0] as T;
+    }
+    return text as T;
+  }
+}
+
+function parseTrustProxy(text: string): boolean | number | string {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the validated configuration; throws ConfigError listing every bad value at once. */
+export function loadConfig(env: Env = environmentWithDotenv()): Config {
+  const r = new Reader(env);
+  const databaseUrl = r.optional('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    r.problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const redisUrl = r.optional('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    r.problems.push('REDIS_URL must start with redis:// or rediss://');
+  }
+  const tokenSecret = r.optional('TOKEN_SECRET');
+  if (tokenSecret !== undefined && tokenSecret.length < 32) {
+    r.problems.push('TOKEN_SECRET must be at least 32 characters long');
+  }
+  const encryptionKeys = r.optional('ENCRYPTION_KEYS');
+  if (databaseUrl !== undefined) {
+    if (encryptionKeys === undefined) r.problems.push('ENCRYPTION_KEYS is required when DATABASE_URL is set (every process must share the keys)');
+    if (tokenSecret === undefined) r.problems.push('TOKEN_SECRET is required when DATABASE_URL is set (every process must share it)');
+  }
+  const timeZone = r.string('TIME_ZONE');
+  if (!isTimeZone(timeZone)) r.problems.push(`TIME_ZONE must be an IANA time zone name (got "${timeZone}")`);
+
+  const config: Config = {
+    port: r.int('PORT', 0, 65535),
+    host: r.string('HOST'),
+    dataDir: resolve(r.string('DATA_DIR')),
+    dialect: databaseUrl === undefined ? 'sqlite' : 'postgres',
+    databaseUrl,
+    dbPoolSize: r.int('DB_POOL_SIZE', 1, 1000),
+    redisUrl,
+    logLevel: r.oneOf('LOG_LEVEL', ['info', 'fatal', 'error', 'warn', 'debug', 'trace', 'silent'] as const),
+    encryptionKeys,
+    tokenSecret,
+    staffTokenTtlSeconds: r.int('STAFF_TOKEN_TTL_SECONDS', 60, 86_400),
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
+    rateLimitMax: r.int('RATE_LIMIT_MAX', 1, 10_000_000),
+    rateLimitWindowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 86_400_000),
+    authRateLimitMax: r.int('AUTH_RATE_LIMIT_MAX', 1, 10_000_000),
+    trustProxy: parseTrustProxy(r.string('TRUST_PROXY')),
+    timeZone,
+    h3Resolution: r.int('H3_RESOLUTION', 0, 15),
+    timeBucketMinutes: r.int('TIME_BUCKET_MINUTES', 1, 1440),
+    retentionDays: r.int('RETENTION_DAYS', 1, 3650),
+    maxClockSkewSeconds: r.int('MAX_CLOCK_SKEW_SECONDS', 0, 3600),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

@@ -1,0 +1,29 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { CalendarDate, IsoDateTime, NextCursor, PageQuery, Uuid } from './common.js';
+
+export const ReportType = Type.Union([Type.Literal('confirmed_test'), Type.Literal('clinical_diagnosis'), Type.Literal('self_reported')]);
+
+export const CreateCaseBody = Type.Object(
+  {
+    user_id: Uuid,
+    report_type: Type.Union([Type.Literal('confirmed_test'), Type.Literal('clinical_diagnosis')]),
+    test_date: Type.Optional(CalendarDate),
+    onset_date: Type.Optional(CalendarDate),
+  },
+  { additionalProperties: false },
+);
+export type CreateCaseBody = Static<typeof CreateCaseBody>;
+
+export const Case = Type.Object({
+  id: Uuid,
+  user_id: Uuid,
+  report_type: ReportType,
+  test_date: Type.Union([CalendarDate, Type.Null()]),
+  onset_date: Type.Union([CalendarDate, Type.Null()]),
+  managed_by: Type.Union([Uuid, Type.Null()]),
+  created_at: IsoDateTime,
+});
+export type Case = Static<typeof Case>;
+
+export const ListCasesQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
+export const CasePage = Type.Object({ cases: Type.Array(Case), next_cursor: NextCursor });

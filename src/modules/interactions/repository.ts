@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import type { Keyset } from '../../platform/db/keyset.js';
+import type { Database, NewRow, Row } from '../../platform/db/tables.js';
+
+// Keeps each statement well under SQLite's and PostgreSQL's bound-parameter limits.
+const INSERT_CHUNK = 500;
+
+export class InteractionOwnershipConflict extends Error {
+  constructor(readonly ids: string[]) {
+    super('interaction ids already used by another user');
+  }
+}
+
+export class InteractionsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Inserts the rows that are new and returns every row of the batch as stored. All or nothing:
+   * if any id belongs to another user, nothing is written.
+   */
+  async insertBatch(rows: NewRow<'interactions'>[], userId: string): Promise<{ stored: Row<'interactions'>[]; created: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      let created = 0;
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const result = await trx
+          .insertInto('interactions')
+          .values(rows.slice(i, i + INSERT_CHUNK))
+          .onConflict((oc) => oc.column('id').doNothing())
+          .executeTakeFirst();
+        created += Number(result.numInsertedOrUpdatedRows ?? 0n);
+      }
+      const ids = rows.map((r) => r.id);
+      const stored: Row<'interactions'>[] = [];
+      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+        stored.push(...(await trx.selectFrom('interactions').selectAll().where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute()));
+      }
+      const foreign = stored.filter((r) => r.user_id !== userId).map((r) => r.id);
+      if (foreign.length > 0) throw new InteractionOwnershipConflict(foreign);
+      const order = new Map(ids.map((id, index) => [id, index]));
+      stored.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+      return { stored, created };
+    });
+  }
+
+  findById(id: string): Promise<Row<'interactions'> | undefined> {
+    return this.db.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listForUser(userId: string, limit: number, after: Keyset | null): Promise<Row<'interactions'>[]> {
+    let query = this.db.selectFrom('interactions').selectAll().where('user_id', '=', userId);
+    if (after !== null) {
+      query = query.where((eb) => eb.or([eb('timestamp', '<', after.at), eb.and([eb('timestamp', '=', after.at), eb('id', '<', after.id)])]));
+    }
+    return query.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  }
+
+  async countForUser(userId: string): Promise<number> {
+    const row = await this.db.selectFrom('interactions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

@@ -1,0 +1,69 @@
+import type { Interaction, ListInteractionsQuery, UploadInteractionsBody } from '../../contracts/interactions.js';
+import { decodeCursor, pageOf } from '../../platform/db/keyset.js';
+import type { Row } from '../../platform/db/tables.js';
+import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
+import { badRequest, conflict, forbidden } from '../../platform/http/problem.js';
+import type { AccessService } from '../access/service.js';
+import { timeProblem, toRow, type IngestRules } from './model.js';
+import { InteractionOwnershipConflict, type InteractionsRepository } from './repository.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function presentInteraction(row: Row<'interactions'>): Interaction {
+  return {
+    id: row.id,
+    user_id: row.user_id,
+    kind: row.kind,
+    location: row.location,
+    lat: row.lat,
+    lng: row.lng,
+    accuracy_m: row.accuracy_m,
+    venue_id: row.venue_id,
+    peer_token: row.peer_token,
+    attenuation_db: row.attenuation_db,
+    started_at: iso(row.timestamp),
+    ended_at: iso(row.ended_at),
+    received_at: iso(row.received_at),
+  };
+}
+
+export class InteractionsService {
+  constructor(
+    private readonly interactions: InteractionsRepository,
+    private readonly access: AccessService,
+    private readonly rules: IngestRules,
+  ) {}
+
+  async upload(actor: AuthenticatedPrincipal, body: UploadInteractionsBody) {
+    if (actor.kind !== 'user') throw forbidden('only app users upload interactions');
+    const now = Date.now();
+    const seen = new Set<string>();
+    body.interactions.forEach((observation, index) => {
+      const id = observation.id.toLowerCase();
+      if (seen.has(id)) throw badRequest(`body/interactions/${index}/id repeats an id earlier in the batch`);
+      seen.add(id);
+      const problem = timeProblem(observation, this.rules, now);
+      if (problem !== null) throw badRequest(`body/interactions/${index} ${problem}`);
+    });
+    const rows = body.interactions.map((o) => toRow(o, actor.userId, this.rules, now));
+    try {
+      const { stored, created } = await this.interactions.insertBatch(rows, actor.userId);
+      return { interactions: stored.map(presentInteraction), created, duplicates: stored.length - created };
+    } catch (error) {
+      if (error instanceof InteractionOwnershipConflict) {
+        throw conflict(`interaction id ${error.ids[0]} is already used; generate a new UUID. Nothing from this batch was stored.`);
+      }
+      throw error;
+    }
+  }
+
+  async list(actor: AuthenticatedPrincipal, query: ListInteractionsQuery, requestId: string) {
+    await this.access.assertMay(actor, query.user_id, 'read', 'interactions.list', requestId);
+    const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
+    const limit = query.limit ?? 100;
+    const rows = await this.interactions.listForUser(query.user_id, limit, after);
+    const page = pageOf(rows, limit, (r) => ({ at: r.timestamp, id: r.id }));
+    return { interactions: page.items.map(presentInteraction), next_cursor: page.nextCursor };
+  }
+}

@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { ReportSymptomBody, Symptom } from '../../contracts/symptoms.js';
+import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
+import { badRequest, forbidden } from '../../platform/http/problem.js';
+import { isPlausibleOnsetDate } from './model.js';
+import type { SymptomsRepository } from './repository.js';
+
+export class SymptomsService {
+  constructor(
+    private readonly symptoms: SymptomsRepository,
+    private readonly rules: { timeZone: string; maxOnsetAgeDays: number },
+  ) {}
+
+  async report(actor: AuthenticatedPrincipal, body: ReportSymptomBody): Promise<Symptom> {
+    if (actor.kind !== 'user') throw forbidden('symptoms are reported by app users; staff confirm cases with POST /cases');
+    if (body.user_id !== undefined && body.user_id.toLowerCase() !== actor.userId) {
+      throw forbidden('an app user may only report their own symptoms');
+    }
+    const problem = isPlausibleOnsetDate(body.date, Date.now(), this.rules.timeZone, this.rules.maxOnsetAgeDays);
+    if (problem !== null) throw badRequest(`body/date ${problem}`);
+    const row = await this.symptoms.insert({
+      id: randomUUID(),
+      user_id: actor.userId,
+      symptom: body.symptom.trim(),
+      date: body.date,
+      reported_at: Date.now(),
+    });
+    return { id: row.id, user_id: row.user_id, symptom: row.symptom, date: row.date, reported_at: new Date(row.reported_at).toISOString() };
+  }
+}

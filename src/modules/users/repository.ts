@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewRow, Row } from '../../platform/db/tables.js';
+
+export class UsersRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insertWithToken(user: NewRow<'users'>, tokenHash: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('users').values(user).execute();
+      await trx.insertInto('device_tokens').values({ token_hash: tokenHash, user_id: user.id, created_at: user.created_at }).execute();
+    });
+  }
+
+  findById(id: string): Promise<Row<'users'> | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async userForTokenHash(tokenHash: string): Promise<string | null> {
+    const row = await this.db.selectFrom('device_tokens').select('user_id').where('token_hash', '=', tokenHash).executeTakeFirst();
+    return row?.user_id ?? null;
+  }
+
+  /**
+   * Erases a person: their interactions (and the exposure risks computed on them), symptoms, cases,
+   * tokens and account. Risks of other people that this person's case caused keep their numbers but
+   * lose the link to the case; audit records keep the staff action but lose the link to the person.
+   */
+  async erase(id: string): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('exposure_risks').where('interaction_id', 'in', trx.selectFrom('interactions').select('id').where('user_id', '=', id)).execute();
+      await trx.updateTable('exposure_risks').set({ case_id: null }).where('case_id', 'in', trx.selectFrom('cases').select('id').where('user_id', '=', id)).execute();
+      await trx.deleteFrom('interactions').where('user_id', '=', id).execute();
+      await trx.deleteFrom('symptoms').where('user_id', '=', id).execute();
+      await trx.deleteFrom('cases').where('user_id', '=', id).execute();
+      await trx.deleteFrom('device_tokens').where('user_id', '=', id).execute();
+      await trx.updateTable('audit_log').set({ subject_user_id: null, subject_erased: 1 }).where('subject_user_id', '=', id).execute();
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
+}

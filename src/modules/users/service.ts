@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { newAppToken, hashAppToken } from '../../platform/crypto/app-tokens.js';
+import type { FieldCipher } from '../../platform/crypto/field-cipher.js';
+import type { Row } from '../../platform/db/tables.js';
+import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
+import { notFound } from '../../platform/http/problem.js';
+import type { CreateUserBody, CreatedUser, User } from '../../contracts/users.js';
+import type { AccessService } from '../access/service.js';
+import type { UsersRepository } from './repository.js';
+
+const fieldContext = (userId: string, column: string) => `users.${column}:${userId}`;
+
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly cipher: FieldCipher,
+    private readonly access: AccessService,
+  ) {}
+
+  async register(body: CreateUserBody): Promise<CreatedUser> {
+    const id = randomUUID();
+    const token = newAppToken();
+    const row = {
+      id,
+      name: body.name === undefined ? null : this.cipher.encrypt(body.name, fieldContext(id, 'name')),
+      contact_info: body.contact_info === undefined ? null : this.cipher.encrypt(body.contact_info, fieldContext(id, 'contact_info')),
+      created_at: Date.now(),
+    };
+    await this.users.insertWithToken(row, hashAppToken(token));
+    return { ...this.present(row), token };
+  }
+
+  async get(actor: AuthenticatedPrincipal, id: string, requestId: string): Promise<User> {
+    await this.access.assertMay(actor, id, 'read', 'users.read', requestId);
+    const row = await this.users.findById(id);
+    if (row === undefined) throw notFound(`user ${id} does not exist`);
+    return this.present(row);
+  }
+
+  async erase(actor: AuthenticatedPrincipal, id: string, requestId: string): Promise<void> {
+    await this.access.assertMay(actor, id, 'erase', 'users.erase', requestId);
+    const erased = await this.users.erase(id);
+    if (!erased) throw notFound(`user ${id} does not exist`);
+  }
+
+  userForTokenHash(hash: string): Promise<string | null> {
+    return this.users.userForTokenHash(hash);
+  }
+
+  private present(row: Row<'users'>): User {
+    return {
+      id: row.id,
+      name: row.name === null ? null : this.cipher.decrypt(row.name, fieldContext(row.id, 'name')),
+      contact_info: row.contact_info === null ? null : this.cipher.decrypt(row.contact_info, fieldContext(row.id, 'contact_info')),
+      created_at: new Date(row.created_at).toISOString(),
+    };
+  }
+}

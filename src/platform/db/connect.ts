@@ -1,0 +1,107 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './tables.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  readonly dialect: DialectName;
+  /** SQLite: the database file (or ':memory:'). */
+  readonly sqliteFile?: string;
+  /** PostgreSQL: connection string. */
+  readonly databaseUrl?: string;
+  /** PostgreSQL: schema to use (created if missing); tests use one schema each. */
+  readonly schema?: string;
+  readonly poolSize?: number;
+}
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly dialect: DialectName;
+  /** Checks the connection works (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns int8/numeric as strings and dates as Date objects by default; the rest of the
+// system uses numbers and 'YYYY-MM-DD' text on both engines. Epoch milliseconds fit a double exactly.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+
+export function sqliteFileIn(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  return join(dataDir, 'epitrace.sqlite');
+}
+
+export function openDatabase(options: DatabaseOptions): DatabaseHandle {
+  return options.dialect === 'sqlite' ? openSqlite(options) : openPostgres(options);
+}
+
+function openSqlite(options: DatabaseOptions): DatabaseHandle {
+  const file = options.sqliteFile ?? ':memory:';
+  const connection = new SQLite(file);
+  if (file !== ':memory:') chmodSync(file, 0o600);
+  connection.pragma('journal_mode = WAL');
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+  connection.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  return {
+    db,
+    dialect: 'sqlite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+function quoteIdentifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid schema name: ${name}`);
+  return `"${name}"`;
+}
+
+function openPostgres(options: DatabaseOptions): DatabaseHandle {
+  if (options.databaseUrl === undefined) throw new Error('PostgreSQL needs a connection string');
+  const settings = ['-c jit=off'];
+  if (options.schema !== undefined) settings.push(`-c search_path=${quoteIdentifier(options.schema)}`);
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    options: settings.join(' '),
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: 'postgres',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}
+
+/** Creates a PostgreSQL schema (used to give each test, or each tenant, its own namespace). */
+export async function createPostgresSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`create schema if not exists ${quoteIdentifier(schema)}`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function dropPostgresSchema(databaseUrl: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists ${quoteIdentifier(schema)} cascade`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,127 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database shape shared by every module. Times are epoch milliseconds (bigint),
+ * calendar dates are 'YYYY-MM-DD' text, identifiers are UUID text: the same on SQLite and PostgreSQL.
+ * Columns marked "encrypted" hold an AES-256-GCM envelope, never plaintext.
+ */
+export interface UsersTable {
+  id: string;
+  name: string | null; // encrypted
+  contact_info: string | null; // encrypted
+  created_at: number;
+}
+
+export interface DeviceTokensTable {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+}
+
+export type StaffRole = 'health_professional' | 'authority' | 'admin';
+
+export interface StaffTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: StaffRole;
+  created_at: number;
+  disabled: Generated<number>;
+}
+
+export type InteractionKind = 'location' | 'checkin' | 'proximity';
+
+export interface InteractionsTable {
+  id: string;
+  user_id: string;
+  kind: InteractionKind;
+  /** H3 cell of the observation (location kind), the seed's `location` column. */
+  location: string | null;
+  lat: number | null;
+  lng: number | null;
+  accuracy_m: number | null;
+  venue_id: string | null;
+  peer_token: string | null;
+  attenuation_db: number | null;
+  /** Start of the observation, the seed's `timestamp` column. */
+  timestamp: number;
+  ended_at: number;
+  time_bucket: number;
+  received_at: number;
+}
+
+export interface SymptomsTable {
+  id: string;
+  user_id: string;
+  symptom: string;
+  /** Onset date of the symptom. */
+  date: string;
+  reported_at: number;
+}
+
+export type ReportType = 'confirmed_test' | 'clinical_diagnosis' | 'self_reported';
+
+export interface CasesTable {
+  id: string;
+  user_id: string;
+  report_type: ReportType;
+  test_date: string | null;
+  onset_date: string | null;
+  managed_by: string | null;
+  created_at: number;
+}
+
+export interface ExposureRisksTable {
+  id: string;
+  interaction_id: string;
+  case_id: string | null;
+  risk_level: number;
+  exposure_date: string;
+  minutes: number;
+  weighted_minutes: number;
+  proximity_bucket: string;
+  infectiousness: string;
+  report_type: string;
+  model_version: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EpidemiologicalInsightsTable {
+  id: string;
+  date: string;
+  cases: number;
+  symptom_reports: Generated<number>;
+  contacts_traced: Generated<number>;
+  notified: Generated<number>;
+  rt: number | null;
+  updated_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor_kind: 'user' | 'staff';
+  actor_id: string;
+  actor_role: string;
+  action: string;
+  subject_user_id: string | null;
+  subject_erased: Generated<number>;
+  request_id: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  device_tokens: DeviceTokensTable;
+  staff: StaffTable;
+  interactions: InteractionsTable;
+  symptoms: SymptomsTable;
+  cases: CasesTable;
+  exposure_risks: ExposureRisksTable;
+  epidemiological_insights: EpidemiologicalInsightsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Row<T extends keyof Database> = Selectable<Database[T]>;
+export type NewRow<T extends keyof Database> = Insertable<Database[T]>;
+export type RowUpdate<T extends keyof Database> = Updateable<Database[T]>;

@@ -1,0 +1,89 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { hashAppToken, looksLikeAppToken } from '../crypto/app-tokens.js';
+import type { StaffTokens } from '../crypto/staff-tokens.js';
+import { forbidden, unauthorized } from './problem.js';
+
+export type StaffRoleName = 'health_professional' | 'authority' | 'admin';
+export type RoleName = 'user' | StaffRoleName;
+
+export type Principal =
+  | { readonly kind: 'anonymous' }
+  | { readonly kind: 'invalid'; readonly reason: string }
+  | { readonly kind: 'user'; readonly userId: string; readonly tokenHash: string }
+  | { readonly kind: 'staff'; readonly staffId: string; readonly role: StaffRoleName };
+
+export type AuthenticatedPrincipal = Extract<Principal, { kind: 'user' | 'staff' }>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+export interface PrincipalResolvers {
+  /** The user owning an app token hash, or null. */
+  userForTokenHash(hash: string): Promise<string | null>;
+  /** A staff member's current role, or null when unknown or disabled. */
+  activeStaffRole(staffId: string): Promise<StaffRoleName | null>;
+  staffTokens: StaffTokens;
+}
+
+export function roleOf(principal: AuthenticatedPrincipal): RoleName {
+  return principal.kind === 'user' ? 'user' : principal.role;
+}
+
+async function resolve(request: FastifyRequest, resolvers: PrincipalResolvers): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (header === undefined) return { kind: 'anonymous' };
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,4096})$/.exec(header);
+  if (!match) return { kind: 'invalid', reason: 'Authorization header must be "Bearer <token>"' };
+  const token = match[1]!;
+  if (looksLikeAppToken(token)) {
+    const tokenHash = hashAppToken(token);
+    const userId = await resolvers.userForTokenHash(tokenHash);
+    return userId === null ? { kind: 'invalid', reason: 'unknown or revoked app token' } : { kind: 'user', userId, tokenHash };
+  }
+  const claims = resolvers.staffTokens.check(token);
+  if (claims === null) return { kind: 'invalid', reason: 'invalid or expired staff token' };
+  const role = await resolvers.activeStaffRole(claims.sub);
+  if (role === null) return { kind: 'invalid', reason: 'staff account is unknown or disabled' };
+  return { kind: 'staff', staffId: claims.sub, role };
+}
+
+/** Resolves the bearer token of every request into `request.principal` (before rate limiting). */
+export const principalPlugin = fp<PrincipalResolvers>(
+  async (app: FastifyInstance, resolvers) => {
+    app.decorateRequest('principal', null as never);
+    app.addHook('onRequest', async (request) => {
+      request.principal = await resolve(request, resolvers);
+    });
+  },
+  { name: 'principal' },
+);
+
+/** Registered after the rate limiter, so bad tokens count against the caller's address. */
+export function rejectInvalidTokens(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    if (request.principal.kind === 'invalid') throw unauthorized(request.principal.reason);
+  });
+}
+
+/** preHandler guard: 401 without a valid token, 403 for a role that may not use the route. */
+export function requireRole(...roles: RoleName[]) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const principal = request.principal;
+    if (principal.kind === 'anonymous' || principal.kind === 'invalid') {
+      throw unauthorized('this route needs a bearer token');
+    }
+    if (!roles.includes(roleOf(principal))) {
+      throw forbidden(`role ${roleOf(principal)} may not use this route`);
+    }
+  };
+}
+
+export function authenticated(request: FastifyRequest): AuthenticatedPrincipal {
+  const principal = request.principal;
+  if (principal.kind !== 'user' && principal.kind !== 'staff') throw unauthorized('this route needs a bearer token');
+  return principal;
+}

@@ -1,0 +1,96 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * RFC 9457 problem details. Throw an HttpProblem anywhere in a request and the error handler
+ * answers with `application/problem+json`; anything else unexpected becomes a generic 500.
+ */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+  }
+}
+
+export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'Bad Request', detail, extra);
+export const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', detail);
+export const forbidden = (detail: string) => new HttpProblem(403, 'Forbidden', detail);
+export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
+export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  title = TITLES[status] ?? 'Error',
+): FastifyReply {
+  return reply
+    .code(status)
+    .type('application/problem+json; charset=utf-8')
+    .send({ type: 'about:blank', title, status, detail, instance: request.url.split('?')[0], request_id: request.id, ...extra });
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  keyword: string;
+  params: Record<string, unknown>;
+}
+
+function describeValidation(context: string | undefined, issues: ValidationIssue[]): { detail: string; errors: unknown[] } {
+  const where = context ?? 'request';
+  const errors = issues.map((issue) => {
+    const path = `${where}${issue.instancePath}`;
+    let message = issue.message ?? 'is invalid';
+    if (issue.keyword === 'additionalProperties') message = `has unknown field "${String(issue.params.additionalProperty)}"`;
+    if (issue.keyword === 'required') message = `is missing required field "${String(issue.params.missingProperty)}"`;
+    return { path, message };
+  });
+  const first = errors[0];
+  return { detail: first ? `${first.path} ${first.message}` : `${where} is invalid`, errors };
+}
+
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
+    if (error instanceof HttpProblem) {
+      return sendProblem(reply, request, error.status, error.detail, error.extra, error.title);
+    }
+    if (error.validation) {
+      const { detail, errors } = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
+      return sendProblem(reply, request, 400, detail, { errors });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      if (status === 429 && reply.getHeader('retry-after') === undefined) reply.header('retry-after', '60');
+      return sendProblem(reply, request, status, error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(reply, request, 500, 'The server could not complete the request; it has been logged.');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, 404, `No route ${request.method} ${request.url.split('?')[0]}`),
+  );
+}
