@@ -57,7 +57,7 @@ export function openConfiguredDatabase(config: Config): DatabaseHandle {
 /** Builds the whole server: platform plugins, then every module's routes. Migrates the database first. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
   const database = options.database ?? openConfiguredDatabase(config);
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const { cipher, tokenSecret } = resolveSecrets(config);
   const staffTokens = new StaffTokens(tokenSecret, config.staffTokenTtlSeconds);
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
@@ -89,7 +89,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addSchema(Problem);
   // HSTS and upgrade-insecure-requests belong to the TLS-terminating proxy; here they would break plain-HTTP local use.
   await app.register(helmet, { global: true, hsts: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  await registerOpenApi(app, VERSION);
   const metrics = registerMetrics(app);
 
   const db = database.db;
@@ -116,6 +115,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, ...(redis ? { redis } : {}) });
   rejectInvalidTokens(app);
+  await registerOpenApi(app, VERSION);
 
   const authRateLimit = { max: config.authRateLimitMax, windowMs: config.rateLimitWindowMs };
   await app.register(healthRoutes, {

@@ -17,3 +17,12 @@ export function postgresUrl(): string {
   if (!url) throw new Error('DATABASE_URL is not set');
   return url;
 }
+
+/** Redis for the cross-process tests: required in CI, optional on a laptop. */
+export function testRedisUrl(): string | undefined {
+  const url = process.env.REDIS_URL;
+  if ((url === undefined || url === '') && process.env.CI === 'true') {
+    throw new Error('CI=true but REDIS_URL is not set: the Redis half of the suite would be skipped');
+  }
+  return url || undefined;
+}

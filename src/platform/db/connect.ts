@@ -21,6 +21,8 @@ export interface DatabaseOptions {
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   readonly dialect: DialectName;
+  /** PostgreSQL schema holding the tables (and the migration bookkeeping). */
+  readonly schema: string | undefined;
   /** Checks the connection works (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   return {
     db,
     dialect: 'sqlite',
+    schema: undefined,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -78,6 +81,7 @@ function openPostgres(options: DatabaseOptions): DatabaseHandle {
   return {
     db,
     dialect: 'postgres',
+    schema: options.schema ?? 'public',
     ping: async () => {
       await sql`select 1`.execute(db);
     },

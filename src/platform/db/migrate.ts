@@ -1,6 +1,6 @@
-import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
+import { Migrator, type MigrationResultSet } from 'kysely';
+import type { DatabaseHandle } from './connect.js';
 import { migrationProvider } from './migrations/index.js';
-import type { Database } from './tables.js';
 
 export class MigrationError extends Error {
   constructor(override readonly cause: unknown, readonly failed: string | undefined) {
@@ -10,8 +10,13 @@ export class MigrationError extends Error {
 }
 
 /** Applies every pending migration (Kysely takes a lock, so concurrent processes are safe). */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function migrateToLatest(database: DatabaseHandle): Promise<string[]> {
+  // Kysely looks for its bookkeeping tables in every schema unless told which one: name it.
+  const migrator = new Migrator({
+    db: database.db,
+    provider: migrationProvider,
+    ...(database.schema === undefined ? {} : { migrationTableSchema: database.schema }),
+  });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;

@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { openConfiguredDatabase } from '../app.js';
+import { ConfigError, loadConfig } from '../config/index.js';
+import { migrateToLatest } from '../platform/db/migrate.js';
+import { HttpProblem } from '../platform/http/problem.js';
+import { UsageError, createStaff } from './admin.js';
+import { serve } from './serve.js';
+
+const USAGE = `Usage: epitrace <command>
+
+Commands:
+  serve                      run the HTTP server (same as npm start)
+  migrate                    apply pending database migrations and exit
+  admin create-staff --role <health_professional|authority|admin> --username <name> --password <password>
+                             create a staff account
+
+Configuration comes from environment variables and .env (see README).`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'info' });
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1; // keeps running
+    case 'migrate': {
+      const database = openConfiguredDatabase(config);
+      try {
+        const applied = await migrateToLatest(database);
+        log.info({ dialect: database.dialect, applied }, applied.length ? 'migrations applied' : 'database already up to date');
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case 'admin': {
+      const [sub, ...args] = rest;
+      if (sub !== 'create-staff') throw new UsageError(`unknown admin command "${sub ?? ''}"`);
+      const { values } = parseArgs({ args, options: { role: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } }, strict: true });
+      const member = await createStaff(config, values);
+      log.info({ staff_id: member.id, username: member.username, role: member.role }, 'staff account created');
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+try {
+  const code = await run(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    process.stderr.write(`epitrace: ${error.message}\n\n${USAGE}\n`);
+    process.exit(64);
+  }
+  if (error instanceof HttpProblem) {
+    process.stderr.write(`epitrace: ${error.detail}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
