@@ -1,10 +1,14 @@
 import helmet from '@fastify/helmet';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Config } from './config/index.js';
 import { Problem } from './contracts/common.js';
+import type { EventBus } from './platform/bus/event-bus.js';
+import { MemoryBus } from './platform/bus/memory-bus.js';
+import { RedisBus } from './platform/bus/redis-bus.js';
 import { resolveSecrets } from './platform/crypto/secrets.js';
 import { StaffTokens } from './platform/crypto/staff-tokens.js';
 import { openDatabase, sqliteFileIn, type DatabaseHandle } from './platform/db/connect.js';
@@ -15,9 +19,11 @@ import { registerProblemHandlers } from './platform/http/problem.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
 import { registerValidators } from './platform/http/validation.js';
 import { registerMetrics } from './platform/observability/metrics.js';
+import { closeWebSocketsGoingAway } from './platform/realtime/hub.js';
 import { AccessService } from './modules/access/service.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
+import { CaseReports } from './modules/cases/reports.js';
 import { CasesRepository } from './modules/cases/repository.js';
 import { casesRoutes } from './modules/cases/routes.js';
 import { CasesService } from './modules/cases/service.js';
@@ -28,6 +34,22 @@ import { healthRoutes } from './modules/health/routes.js';
 import { InteractionsRepository } from './modules/interactions/repository.js';
 import { interactionsRoutes } from './modules/interactions/routes.js';
 import { InteractionsService } from './modules/interactions/service.js';
+import { ProximityTokensRepository } from './modules/proximity-tokens/repository.js';
+import { proximityTokensRoutes } from './modules/proximity-tokens/routes.js';
+import { ProximityTokensService } from './modules/proximity-tokens/service.js';
+import { NotificationsRepository } from './modules/notifications/repository.js';
+import { notificationsRoutes } from './modules/notifications/routes.js';
+import { NotificationsService } from './modules/notifications/service.js';
+import { CaseContactsService } from './modules/tracing/contacts-service.js';
+import { TraceJobsRepository } from './modules/tracing/jobs.js';
+import { ringsForRadius } from './modules/tracing/matching.js';
+import { TracingRepository } from './modules/tracing/repository.js';
+import { purgeExpired } from './modules/tracing/retention.js';
+import { DEFAULT_RISK_MODEL } from './modules/tracing/risk-model.js';
+import { tracingRoutes } from './modules/tracing/routes.js';
+import { TracingService } from './modules/tracing/service.js';
+import { TraceScheduler, TraceWorker } from './modules/tracing/worker.js';
+import { startPeriodicTasks } from './platform/jobs/periodic.js';
 import { StaffRepository } from './modules/staff/repository.js';
 import { staffRoutes } from './modules/staff/routes.js';
 import { StaffService } from './modules/staff/service.js';
@@ -40,10 +62,21 @@ import { UsersService } from './modules/users/service.js';
 
 export const VERSION = '0.1.0';
 const MAX_ONSET_AGE_DAYS = 60;
+const MAX_OBSERVATION_MS = 24 * 3_600_000;
+const RETENTION_EVERY_MS = 3_600_000;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs trace jobs; tests and benchmarks wait on `traceWorker.idle()`. */
+    traceWorker: TraceWorker;
+  }
+}
 
 export interface BuildOptions {
   /** Use this database instead of opening one from the configuration (tests). */
   readonly database?: DatabaseHandle;
+  /** Use this event bus instead of one from the configuration (tests); closed with the app. */
+  readonly bus?: EventBus;
   /** Pino options or false; defaults to JSON logs at the configured level. */
   readonly logger?: boolean | Record<string, unknown>;
 }
@@ -61,6 +94,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { cipher, tokenSecret } = resolveSecrets(config);
   const staffTokens = new StaffTokens(tokenSecret, config.staffTokenTtlSeconds);
   const redis = config.redisUrl === undefined ? undefined : new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  // Cross-process fan-out over Redis when configured, in-process otherwise.
+  const bus: EventBus = options.bus ?? (config.redisUrl === undefined ? new MemoryBus() : new RedisBus({ url: config.redisUrl }));
 
   const app = Fastify({
     logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
@@ -77,7 +112,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // Everything that must stop when the server closes, in this order (background work before the database).
+  const closers: Array<() => Promise<unknown>> = [];
   app.addHook('onClose', async () => {
+    for (const close of closers) await close();
+    await bus.close();
     await database.close();
     if (redis) await redis.quit().catch(() => redis.disconnect());
   });
@@ -90,6 +129,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // HSTS and upgrade-insecure-requests belong to the TLS-terminating proxy; here they would break plain-HTTP local use.
   await app.register(helmet, { global: true, hsts: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
   const metrics = registerMetrics(app);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 }, preClose: closeWebSocketsGoingAway });
 
   const db = database.db;
   const usersRepository = new UsersRepository(db);
@@ -100,13 +140,36 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const users = new UsersService(usersRepository, cipher, access);
   const staff = new StaffService(new StaffRepository(db), staffTokens);
   const dateRules = { timeZone: config.timeZone, maxOnsetAgeDays: MAX_ONSET_AGE_DAYS };
+  const notifications = new NotificationsService(new NotificationsRepository(db), bus, { timeZone: config.timeZone, log: app.log });
+  const proximityTokens = new ProximityTokensService(new ProximityTokensRepository(db), tokenSecret);
+  const tracingRepository = new TracingRepository(db);
+  const traceJobs = new TraceJobsRepository(db);
+  const tracing = new TracingService(db, tracingRepository, notifications, bus, {
+    riskModel: DEFAULT_RISK_MODEL,
+    timeZone: config.timeZone,
+    bucketMinutes: config.timeBucketMinutes,
+    rings: ringsForRadius(config.h3Resolution, DEFAULT_RISK_MODEL.gps.radiusMeters),
+    maxDurationMs: MAX_OBSERVATION_MS,
+  }, app.log);
+  const traceWorker = new TraceWorker(traceJobs, tracing, app.log, { leaseMs: 60_000, sweepMs: 2_000 });
+  app.decorate('traceWorker', traceWorker);
   const interactions = new InteractionsService(interactionsRepository, access, {
     h3Resolution: config.h3Resolution,
     timeBucketMinutes: config.timeBucketMinutes,
     retentionDays: config.retentionDays,
     maxClockSkewMs: config.maxClockSkewSeconds * 1000,
-    maxDurationMs: 24 * 3_600_000,
-  });
+    maxDurationMs: MAX_OBSERVATION_MS,
+  }, proximityTokens, new TraceScheduler(traceJobs, traceWorker));
+  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker), config.timeZone);
+  const stopPeriodic = startPeriodicTasks([
+    {
+      name: 'retention',
+      everyMs: RETENTION_EVERY_MS,
+      run: (now) => purgeExpired({ tracing: tracingRepository, deleteTokensOlderThan: (cutoff) => proximityTokens.deleteOlderThan(cutoff) }, now, config.retentionDays, config.timeZone),
+    },
+  ], app.log);
+  app.addHook('onReady', async () => traceWorker.start());
+  closers.push(stopPeriodic, () => traceWorker.stop());
 
   await app.register(principalPlugin, {
     userForTokenHash: (hash) => users.userForTokenHash(hash),
@@ -125,9 +188,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(usersRoutes, { users, authRateLimit });
   await app.register(staffRoutes, { staff, authRateLimit });
   await app.register(interactionsRoutes, { interactions });
-  await app.register(symptomsRoutes, { symptoms: new SymptomsService(new SymptomsRepository(db), dateRules) });
+  await app.register(proximityTokensRoutes, { proximityTokens });
+  await app.register(symptomsRoutes, { symptoms: new SymptomsService(new SymptomsRepository(db), caseReports, dateRules) });
   await app.register(exposureRisksRoutes, { exposureRisks: new ExposureRisksService(new ExposureRisksRepository(db), interactionsRepository, access) });
-  await app.register(casesRoutes, { cases: new CasesService(casesRepository, usersRepository, audit, dateRules) });
+  await app.register(casesRoutes, { cases: new CasesService(casesRepository, caseReports, usersRepository, audit, dateRules) });
+  await app.register(notificationsRoutes, { notifications, bus });
+  await app.register(tracingRoutes, { contacts: new CaseContactsService(tracingRepository, audit) });
 
   return app;
 }

@@ -1,6 +1,13 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
-export const Uuid = Type.String({ format: 'uuid', description: 'UUID', examples: ['5b0c2c7e-3a3f-4a51-9d5c-0c8f7d1f2b11'] });
+/**
+ * The canonical 8-4-4-4-12 hex form only. Ajv's `uuid` format alone also accepts a `urn:uuid:` prefix, which
+ * would let one identifier be stored under two spellings (and a retried upload be stored twice).
+ */
+export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
+export const uuidString = (description = 'UUID') =>
+  Type.String({ format: 'uuid', pattern: UUID_PATTERN, description, examples: ['5b0c2c7e-3a3f-4a51-9d5c-0c8f7d1f2b11'] });
+export const Uuid = uuidString();
 export const IsoDateTime = Type.String({ format: 'date-time', maxLength: 40, description: 'ISO 8601 date and time with offset' });
 export const CalendarDate = Type.String({ format: 'date', maxLength: 10, description: 'Calendar date YYYY-MM-DD' });
 

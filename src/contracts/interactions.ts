@@ -1,10 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IsoDateTime, NextCursor, PageQuery, Uuid } from './common.js';
+import { IsoDateTime, NextCursor, PageQuery, Uuid, uuidString } from './common.js';
 
 export const MAX_BATCH = 1000;
 
 const Common = {
-  id: Type.String({ format: 'uuid', description: 'Client-generated UUID: a retried upload is stored once' }),
+  id: uuidString('Client-generated UUID: a retried upload is stored once'),
   started_at: IsoDateTime,
   ended_at: IsoDateTime,
 };

@@ -3,7 +3,7 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 export type PersonalDataAction = 'read' | 'erase' | 'write';
 
 export interface AccessFacts {
-  /** The staff member manages a case of this person (or, later, a case this person is a contact of). */
+  /** The staff member manages a case of this person, or a case this person is a traced contact of. */
   readonly managesPerson: boolean;
 }
 

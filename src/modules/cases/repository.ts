@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Keyset } from '../../platform/db/keyset.js';
-import type { Database, NewRow, Row } from '../../platform/db/tables.js';
+import type { Database, NewRow, Row, RowUpdate } from '../../platform/db/tables.js';
 
 export class CasesRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -10,13 +10,40 @@ export class CasesRepository {
     return (await this.findById(row.id))!;
   }
 
+  async insertIn(trx: Kysely<Database>, row: NewRow<'cases'>): Promise<void> {
+    await trx.insertInto('cases').values(row).execute();
+  }
+
+  async updateIn(trx: Kysely<Database>, id: string, patch: RowUpdate<'cases'>): Promise<void> {
+    await trx.updateTable('cases').set(patch).where('id', '=', id).execute();
+  }
+
+  findByIdIn(trx: Kysely<Database>, id: string): Promise<Row<'cases'> | undefined> {
+    return trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   findById(id: string): Promise<Row<'cases'> | undefined> {
     return this.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The person has a case this professional manages, or is a traced contact of one. */
   async isPersonManagedBy(userId: string, staffId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('cases').select('id').where('managed_by', '=', staffId).where('user_id', '=', userId).limit(1).executeTakeFirst();
-    return row !== undefined;
+    const ownCase = await this.db.selectFrom('cases').select('id').where('managed_by', '=', staffId).where('user_id', '=', userId).limit(1).executeTakeFirst();
+    if (ownCase !== undefined) return true;
+    const contact = await this.db
+      .selectFrom('exposure_risks as r')
+      .innerJoin('cases as c', 'c.id', 'r.case_id')
+      .select('r.id')
+      .where('c.managed_by', '=', staffId)
+      .where('r.exposed_user_id', '=', userId)
+      .limit(1)
+      .executeTakeFirst();
+    return contact !== undefined;
+  }
+
+  /** The person's active case, if any (a person has at most one). */
+  findActiveForUser(userId: string, trx: Kysely<Database> = this.db): Promise<Row<'cases'> | undefined> {
+    return trx.selectFrom('cases').selectAll().where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   }
 
   listManagedBy(staffId: string, limit: number, after: Keyset | null): Promise<Row<'cases'>[]> {

@@ -6,19 +6,22 @@ import type { CasesService } from './service.js';
 
 export const casesRoutes: FastifyPluginAsyncTypebox<{ cases: CasesService }> = async (app, { cases }) => {
   app.post('/cases', {
-    preHandler: requireRole('health_professional'),
+    preValidation: requireRole('health_professional'),
     schema: {
       tags: ['cases'],
       summary: 'Confirm a case (health professional)',
-      description: 'Records a confirmed test or clinical diagnosis for an app user; the caller becomes the case manager.',
+      description: 'Records a confirmed test or clinical diagnosis for an app user and starts the trace of their contacts. 201 with a new case; 200 when the person already had an active case, which is upgraded (e.g. a self-report now confirmed: the same exposure risks are recomputed, never duplicated). The caller manages a new case.',
       security: BearerSecurity,
       body: CreateCaseBody,
-      response: withProblems({ 201: Case }, [400, 401, 403, 404, 413, 415, 429]),
+      response: withProblems({ 201: Case, 200: Case }, [400, 401, 403, 404, 413, 415, 429]),
     },
-  }, async (request, reply) => reply.code(201).send(await cases.confirm(authenticated(request), request.body, request.id)));
+  }, async (request, reply) => {
+    const result = await cases.confirm(authenticated(request), request.body, request.id);
+    return reply.code(result.created ? 201 : 200).send(result.case);
+  });
 
   app.get('/cases', {
-    preHandler: requireRole('health_professional'),
+    preValidation: requireRole('health_professional'),
     schema: {
       tags: ['cases'],
       summary: 'List the cases the caller manages',

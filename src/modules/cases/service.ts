@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Case, CreateCaseBody } from '../../contracts/cases.js';
 import { decodeCursor, pageOf } from '../../platform/db/keyset.js';
 import type { Row } from '../../platform/db/tables.js';
@@ -7,6 +6,7 @@ import { badRequest, forbidden, notFound } from '../../platform/http/problem.js'
 import type { AuditService } from '../audit/service.js';
 import { isPlausibleOnsetDate } from '../symptoms/model.js';
 import type { UsersRepository } from '../users/repository.js';
+import type { CaseReports } from './reports.js';
 import type { CasesRepository } from './repository.js';
 
 function present(row: Row<'cases'>): Case {
@@ -24,13 +24,15 @@ function present(row: Row<'cases'>): Case {
 export class CasesService {
   constructor(
     private readonly cases: CasesRepository,
+    private readonly reports: CaseReports,
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
     private readonly rules: { timeZone: string; maxOnsetAgeDays: number },
   ) {}
 
   /** A health professional confirms a case for an app user and becomes its manager. */
-  async confirm(actor: AuthenticatedPrincipal, body: CreateCaseBody, requestId: string): Promise<Case> {
+  /** Creates the person's case, or upgrades their active one (e.g. a self-report now confirmed by a test). */
+  async confirm(actor: AuthenticatedPrincipal, body: CreateCaseBody, requestId: string): Promise<{ case: Case; created: boolean }> {
     if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals confirm cases');
     for (const field of ['test_date', 'onset_date'] as const) {
       const value = body[field];
@@ -38,18 +40,14 @@ export class CasesService {
       const problem = isPlausibleOnsetDate(value, Date.now(), this.rules.timeZone, this.rules.maxOnsetAgeDays);
       if (problem !== null) throw badRequest(`body/${field} ${problem}`);
     }
-    if ((await this.users.findById(body.user_id)) === undefined) throw notFound(`user ${body.user_id} does not exist`);
-    const row = await this.cases.insert({
-      id: randomUUID(),
-      user_id: body.user_id,
-      report_type: body.report_type,
-      test_date: body.test_date ?? null,
-      onset_date: body.onset_date ?? null,
-      managed_by: actor.staffId,
-      created_at: Date.now(),
-    });
-    await this.audit.recordAccess(actor, 'cases.confirm', body.user_id, requestId);
-    return present(row);
+    const userId = body.user_id.toLowerCase();
+    if ((await this.users.findById(userId)) === undefined) throw notFound(`user ${body.user_id} does not exist`);
+    const { case: row, created } = await this.reports.record(
+      { userId, reportType: body.report_type, onsetDate: body.onset_date ?? null, testDate: body.test_date ?? null, managedBy: actor.staffId },
+      async () => undefined,
+    );
+    await this.audit.recordAccess(actor, 'cases.confirm', userId, requestId);
+    return { case: present(row), created };
   }
 
   async listManaged(actor: AuthenticatedPrincipal, query: { limit?: number; cursor?: string }) {

@@ -6,7 +6,7 @@ import type { ExposureRisksService } from './service.js';
 
 export const exposureRisksRoutes: FastifyPluginAsyncTypebox<{ exposureRisks: ExposureRisksService }> = async (app, { exposureRisks }) => {
   app.get('/exposure_risks', {
-    preHandler: requireRole('user', 'health_professional', 'authority', 'admin'),
+    preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
     schema: {
       tags: ['exposure risks'],
       summary: 'Retrieve a list of exposure risks for a given interaction',

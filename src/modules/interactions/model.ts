@@ -1,6 +1,7 @@
 import { latLngToCell } from 'h3-js';
 import type { Observation } from '../../contracts/interactions.js';
 import type { NewRow } from '../../platform/db/tables.js';
+import { bucketsOf, venuePlace } from '../tracing/matching.js';
 
 export interface IngestRules {
   readonly h3Resolution: number;
@@ -47,6 +48,7 @@ export function toRow(observation: Observation, userId: string, rules: IngestRul
     venue_id: null,
     peer_token: null,
     attenuation_db: null,
+    peer_user_id: null,
   };
   switch (observation.kind) {
     case 'location':
@@ -62,4 +64,20 @@ export function toRow(observation: Observation, userId: string, rules: IngestRul
     case 'proximity':
       return { ...base, peer_token: observation.peer_token, attenuation_db: observation.attenuation_db };
   }
+}
+
+/** The matching-index rows of a stored observation: one per place and time bucket it covers. */
+export function presenceRowsOf(row: NewRow<'interactions'>, bucketMinutes: number): NewRow<'presence_index'>[] {
+  const place = row.kind === 'location' ? row.location : row.kind === 'checkin' && row.venue_id ? venuePlace(row.venue_id) : null;
+  if (place === null || place === undefined) return [];
+  return bucketsOf(row.timestamp, row.ended_at, bucketMinutes).map((bucket) => ({
+    place,
+    bucket,
+    interaction_id: row.id,
+    user_id: row.user_id,
+    started_at: row.timestamp,
+    ended_at: row.ended_at,
+    lat: row.lat ?? null,
+    lng: row.lng ?? null,
+  }));
 }

@@ -18,17 +18,24 @@ export class InteractionsRepository {
    * Inserts the rows that are new and returns every row of the batch as stored. All or nothing:
    * if any id belongs to another user, nothing is written.
    */
-  async insertBatch(rows: NewRow<'interactions'>[], userId: string): Promise<{ stored: Row<'interactions'>[]; created: number }> {
+  async insertBatch(
+    rows: NewRow<'interactions'>[],
+    userId: string,
+    indexRows: (row: NewRow<'interactions'>) => NewRow<'presence_index'>[],
+    afterInsert: (trx: Kysely<Database>, createdIds: string[]) => Promise<void>,
+  ): Promise<{ stored: Row<'interactions'>[]; created: number }> {
     return this.db.transaction().execute(async (trx) => {
-      let created = 0;
+      const createdIds: string[] = [];
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const result = await trx
+        const inserted = await trx
           .insertInto('interactions')
           .values(rows.slice(i, i + INSERT_CHUNK))
           .onConflict((oc) => oc.column('id').doNothing())
-          .executeTakeFirst();
-        created += Number(result.numInsertedOrUpdatedRows ?? 0n);
+          .returning('id')
+          .execute();
+        createdIds.push(...inserted.map((r) => r.id));
       }
+      const created = createdIds.length;
       const ids = rows.map((r) => r.id);
       const stored: Row<'interactions'>[] = [];
       for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
@@ -36,6 +43,12 @@ export class InteractionsRepository {
       }
       const foreign = stored.filter((r) => r.user_id !== userId).map((r) => r.id);
       if (foreign.length > 0) throw new InteractionOwnershipConflict(foreign);
+      const fresh = new Set(createdIds);
+      const presence = rows.filter((r) => fresh.has(r.id)).flatMap(indexRows);
+      for (let i = 0; i < presence.length; i += INSERT_CHUNK) {
+        await trx.insertInto('presence_index').values(presence.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
+      }
+      if (createdIds.length > 0) await afterInsert(trx, createdIds);
       const order = new Map(ids.map((id, index) => [id, index]));
       stored.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
       return { stored, created };

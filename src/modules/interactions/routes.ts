@@ -6,7 +6,7 @@ import type { InteractionsService } from './service.js';
 
 export const interactionsRoutes: FastifyPluginAsyncTypebox<{ interactions: InteractionsService }> = async (app, { interactions }) => {
   app.post('/interactions', {
-    preHandler: requireRole('user'),
+    preValidation: requireRole('user'),
     schema: {
       tags: ['interactions'],
       summary: "Upload a batch of the app's observations",
@@ -20,7 +20,7 @@ export const interactionsRoutes: FastifyPluginAsyncTypebox<{ interactions: Inter
   }, async (request) => interactions.upload(authenticated(request), request.body));
 
   app.get('/interactions', {
-    preHandler: requireRole('user', 'health_professional', 'authority', 'admin'),
+    preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
     schema: {
       tags: ['interactions'],
       summary: 'Retrieve a list of interactions for a given user',

@@ -4,7 +4,9 @@ import type { Row } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, conflict, forbidden } from '../../platform/http/problem.js';
 import type { AccessService } from '../access/service.js';
-import { timeProblem, toRow, type IngestRules } from './model.js';
+import type { NewRow } from '../../platform/db/tables.js';
+import type { TraceScheduler } from '../tracing/worker.js';
+import { presenceRowsOf, timeProblem, toRow, type IngestRules } from './model.js';
 import { InteractionOwnershipConflict, type InteractionsRepository } from './repository.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -32,6 +34,8 @@ export class InteractionsService {
     private readonly interactions: InteractionsRepository,
     private readonly access: AccessService,
     private readonly rules: IngestRules,
+    private readonly peers: { resolve(observed: ReadonlyArray<{ token: string; at: number }>): Promise<Map<string, string>> },
+    private readonly tracer: Pick<TraceScheduler, 'enqueue' | 'kick'>,
   ) {}
 
   async upload(actor: AuthenticatedPrincipal, body: UploadInteractionsBody) {
@@ -46,8 +50,18 @@ export class InteractionsService {
       if (problem !== null) throw badRequest(`body/interactions/${index} ${problem}`);
     });
     const rows = body.interactions.map((o) => toRow(o, actor.userId, this.rules, now));
+    await this.resolvePeers(rows);
+    let jobId: string | undefined;
     try {
-      const { stored, created } = await this.interactions.insertBatch(rows, actor.userId);
+      const { stored, created } = await this.interactions.insertBatch(
+        rows,
+        actor.userId,
+        (row) => presenceRowsOf(row, this.rules.timeBucketMinutes),
+        async (trx, createdIds) => {
+          jobId = await this.tracer.enqueue(trx, { kind: 'match_upload', userId: actor.userId, interactionIds: createdIds });
+        },
+      );
+      if (jobId !== undefined) this.tracer.kick(jobId);
       return { interactions: stored.map(presentInteraction), created, duplicates: stored.length - created };
     } catch (error) {
       if (error instanceof InteractionOwnershipConflict) {
@@ -57,12 +71,24 @@ export class InteractionsService {
     }
   }
 
+  /** Bluetooth records carry the peer's rotating token; the server alone can tell whose it was. */
+  private async resolvePeers(rows: NewRow<'interactions'>[]): Promise<void> {
+    const observed = rows.filter((r) => r.peer_token !== null && r.peer_token !== undefined).map((r) => ({ token: r.peer_token!, at: r.timestamp }));
+    if (observed.length === 0) return;
+    const owners = await this.peers.resolve(observed);
+    for (const row of rows) {
+      const owner = row.peer_token ? owners.get(row.peer_token) : undefined;
+      if (owner !== undefined && owner !== row.user_id) row.peer_user_id = owner;
+    }
+  }
+
   async list(actor: AuthenticatedPrincipal, query: ListInteractionsQuery, requestId: string) {
-    await this.access.assertMay(actor, query.user_id, 'read', 'interactions.list', requestId);
+    const userId = query.user_id.toLowerCase();
+    await this.access.assertMay(actor, userId, 'read', 'interactions.list', requestId);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
     if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
     const limit = query.limit ?? 100;
-    const rows = await this.interactions.listForUser(query.user_id, limit, after);
+    const rows = await this.interactions.listForUser(userId, limit, after);
     const page = pageOf(rows, limit, (r) => ({ at: r.timestamp, id: r.id }));
     return { interactions: page.items.map(presentInteraction), next_cursor: page.nextCursor };
   }

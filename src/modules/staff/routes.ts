@@ -24,7 +24,7 @@ export const staffRoutes: FastifyPluginAsyncTypebox<StaffRoutesOptions> = async 
   }, async (request) => staff.login(request.body));
 
   app.post('/staff', {
-    preHandler: requireRole('admin'),
+    preValidation: requireRole('admin'),
     schema: {
       tags: ['staff'],
       summary: 'Create a staff account (admin)',
@@ -35,7 +35,7 @@ export const staffRoutes: FastifyPluginAsyncTypebox<StaffRoutesOptions> = async 
   }, async (request, reply) => reply.code(201).send(await staff.create(request.body)));
 
   app.get('/staff', {
-    preHandler: requireRole('admin'),
+    preValidation: requireRole('admin'),
     schema: {
       tags: ['staff'],
       summary: 'List staff accounts (admin)',

@@ -4,7 +4,7 @@ import type { StaffTokens } from '../../platform/crypto/staff-tokens.js';
 import type { Row, StaffRole } from '../../platform/db/tables.js';
 import { conflict, unauthorized } from '../../platform/http/problem.js';
 import type { CreateStaffBody, LoginBody, StaffMember } from '../../contracts/staff.js';
-import type { StaffRepository } from './repository.js';
+import { UsernameTaken, type StaffRepository } from './repository.js';
 
 export class StaffService {
   constructor(
@@ -14,14 +14,15 @@ export class StaffService {
 
   async create(body: CreateStaffBody): Promise<StaffMember> {
     if (await this.staff.findByUsername(body.username)) throw conflict(`username "${body.username}" is taken`);
-    const row = await this.staff.insert({
-      id: randomUUID(),
-      username: body.username,
-      password_hash: await hashPassword(body.password),
-      role: body.role,
-      created_at: Date.now(),
-    });
-    return present(row);
+    const passwordHash = await hashPassword(body.password);
+    try {
+      const row = await this.staff.insert({ id: randomUUID(), username: body.username, password_hash: passwordHash, role: body.role, created_at: Date.now() });
+      return present(row);
+    } catch (error) {
+      // Another request created the same username while this one was hashing the password.
+      if (error instanceof UsernameTaken) throw conflict(`username "${body.username}" is taken`);
+      throw error;
+    }
   }
 
   async login(body: LoginBody): Promise<{ token: string; token_type: 'Bearer'; expires_in: number; staff_id: string; role: StaffRole }> {

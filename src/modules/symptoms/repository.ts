@@ -4,8 +4,8 @@ import type { Database, NewRow, Row } from '../../platform/db/tables.js';
 export class SymptomsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: NewRow<'symptoms'>): Promise<Row<'symptoms'>> {
-    await this.db.insertInto('symptoms').values(row).execute();
-    return this.db.selectFrom('symptoms').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+  async insert(row: NewRow<'symptoms'>, trx: Kysely<Database> = this.db): Promise<Row<'symptoms'>> {
+    await trx.insertInto('symptoms').values(row).execute();
+    return trx.selectFrom('symptoms').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
   }
 }

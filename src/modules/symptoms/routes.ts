@@ -6,7 +6,7 @@ import type { SymptomsService } from './service.js';
 
 export const symptomsRoutes: FastifyPluginAsyncTypebox<{ symptoms: SymptomsService }> = async (app, { symptoms }) => {
   app.post('/symptoms', {
-    preHandler: requireRole('user'),
+    preValidation: requireRole('user'),
     schema: {
       tags: ['symptoms'],
       summary: 'Report a symptom and its corresponding date',

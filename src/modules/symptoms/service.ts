@@ -3,11 +3,13 @@ import type { ReportSymptomBody, Symptom } from '../../contracts/symptoms.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
 import { isPlausibleOnsetDate } from './model.js';
+import type { CaseReports } from '../cases/reports.js';
 import type { SymptomsRepository } from './repository.js';
 
 export class SymptomsService {
   constructor(
     private readonly symptoms: SymptomsRepository,
+    private readonly reports: CaseReports,
     private readonly rules: { timeZone: string; maxOnsetAgeDays: number },
   ) {}
 
@@ -16,15 +18,15 @@ export class SymptomsService {
     if (body.user_id !== undefined && body.user_id.toLowerCase() !== actor.userId) {
       throw forbidden('an app user may only report their own symptoms');
     }
+    const symptom = body.symptom.trim();
+    if (symptom.length === 0) throw badRequest('body/symptom must not be blank');
     const problem = isPlausibleOnsetDate(body.date, Date.now(), this.rules.timeZone, this.rules.maxOnsetAgeDays);
     if (problem !== null) throw badRequest(`body/date ${problem}`);
-    const row = await this.symptoms.insert({
-      id: randomUUID(),
-      user_id: actor.userId,
-      symptom: body.symptom.trim(),
-      date: body.date,
-      reported_at: Date.now(),
-    });
+    // A symptom report makes (or updates) the person's self-reported case and starts its trace.
+    const { written: row } = await this.reports.record(
+      { userId: actor.userId, reportType: 'self_reported', onsetDate: body.date, testDate: null, managedBy: null },
+      (trx) => this.symptoms.insert({ id: randomUUID(), user_id: actor.userId, symptom, date: body.date, reported_at: Date.now() }, trx),
+    );
     return { id: row.id, user_id: row.user_id, symptom: row.symptom, date: row.date, reported_at: new Date(row.reported_at).toISOString() };
   }
 }

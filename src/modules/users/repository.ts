@@ -21,15 +21,21 @@ export class UsersRepository {
   }
 
   /**
-   * Erases a person: their interactions (and the exposure risks computed on them), symptoms, cases,
-   * tokens and account. Risks of other people that this person's case caused keep their numbers but
+   * Erases a person: their interactions (with their matching-index rows and the exposure risks computed on
+   * them), symptoms, cases, trace jobs, proximity tokens, daily exposure totals, notifications, tokens and account. Risks of other people that this person's case caused keep their numbers but
    * lose the link to the case; audit records keep the staff action but lose the link to the person.
    */
   async erase(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('exposure_risks').where('interaction_id', 'in', trx.selectFrom('interactions').select('id').where('user_id', '=', id)).execute();
       await trx.updateTable('exposure_risks').set({ case_id: null }).where('case_id', 'in', trx.selectFrom('cases').select('id').where('user_id', '=', id)).execute();
+      await trx.deleteFrom('trace_jobs').where((eb) => eb.or([eb('user_id', '=', id), eb('case_id', 'in', eb.selectFrom('cases').select('id').where('user_id', '=', id))])).execute();
       await trx.deleteFrom('interactions').where('user_id', '=', id).execute();
+      // Other people's records of encounters with this person stay theirs, but no longer point to them.
+      await trx.updateTable('interactions').set({ peer_user_id: null }).where('peer_user_id', '=', id).execute();
+      await trx.deleteFrom('proximity_tokens').where('user_id', '=', id).execute();
+      await trx.deleteFrom('exposure_days').where('user_id', '=', id).execute();
+      await trx.deleteFrom('notifications').where('user_id', '=', id).execute();
       await trx.deleteFrom('symptoms').where('user_id', '=', id).execute();
       await trx.deleteFrom('cases').where('user_id', '=', id).execute();
       await trx.deleteFrom('device_tokens').where('user_id', '=', id).execute();

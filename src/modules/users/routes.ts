@@ -27,7 +27,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   });
 
   app.get('/users/:id', {
-    preHandler: requireRole('user', 'health_professional', 'authority', 'admin'),
+    preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
     schema: {
       tags: ['users'],
       summary: "Read a user's account",
@@ -39,7 +39,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
   }, async (request) => users.get(authenticated(request), request.params.id, request.id));
 
   app.delete('/users/:id', {
-    preHandler: requireRole('user', 'health_professional', 'authority', 'admin'),
+    preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
     schema: {
       tags: ['users'],
       summary: "Erase a user's data everywhere",

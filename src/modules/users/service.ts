@@ -30,14 +30,17 @@ export class UsersService {
     return { ...this.present(row), token };
   }
 
-  async get(actor: AuthenticatedPrincipal, id: string, requestId: string): Promise<User> {
+  async get(actor: AuthenticatedPrincipal, rawId: string, requestId: string): Promise<User> {
+    // UUIDs are case-insensitive on input (RFC 9562); every stored id is lower-case.
+    const id = rawId.toLowerCase();
     await this.access.assertMay(actor, id, 'read', 'users.read', requestId);
     const row = await this.users.findById(id);
     if (row === undefined) throw notFound(`user ${id} does not exist`);
     return this.present(row);
   }
 
-  async erase(actor: AuthenticatedPrincipal, id: string, requestId: string): Promise<void> {
+  async erase(actor: AuthenticatedPrincipal, rawId: string, requestId: string): Promise<void> {
+    const id = rawId.toLowerCase();
     await this.access.assertMay(actor, id, 'erase', 'users.erase', requestId);
     const erased = await this.users.erase(id);
     if (!erased) throw notFound(`user ${id} does not exist`);

@@ -48,6 +48,69 @@ export interface InteractionsTable {
   ended_at: number;
   time_bucket: number;
   received_at: number;
+  /** The resolved owner of `peer_token` (proximity), never exposed to the app. */
+  peer_user_id: string | null;
+  /** 'app': uploaded by the phone; 'mirrored': derived from the peer's record of the same encounter. */
+  origin: Generated<'app' | 'mirrored'>;
+}
+
+/** One row per place (H3 cell or venue) and time bucket an interaction covers: the matching index. */
+export interface PresenceIndexTable {
+  place: string;
+  bucket: number;
+  interaction_id: string;
+  user_id: string;
+  started_at: number;
+  ended_at: number;
+  lat: number | null;
+  lng: number | null;
+}
+
+export interface ProximityTokensTable {
+  token: string;
+  user_id: string;
+  valid_from: number;
+  valid_to: number;
+}
+
+export type RiskTier = 'low' | 'medium' | 'high';
+
+export interface ExposureDaysTable {
+  user_id: string;
+  date: string;
+  weighted_minutes: number;
+  tier: RiskTier;
+  notified_tier: RiskTier | null;
+  updated_at: number;
+}
+
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  /** Per-user sequence: the SSE event id, for Last-Event-ID replay. */
+  seq: number;
+  kind: 'exposure';
+  tier: RiskTier;
+  exposure_date: string;
+  title: string;
+  body: string;
+  /** JSON of the structured facts the text was made from. */
+  data: string;
+  created_at: number;
+  acked_at: number | null;
+}
+
+export interface TraceJobsTable {
+  id: string;
+  kind: 'trace_case' | 'match_upload';
+  case_id: string | null;
+  user_id: string | null;
+  payload: string;
+  created_at: number;
+  claimed_at: number | null;
+  claimed_by: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
 }
 
 export interface SymptomsTable {
@@ -69,6 +132,13 @@ export interface CasesTable {
   onset_date: string | null;
   managed_by: string | null;
   created_at: number;
+  status: Generated<'active' | 'closed'>;
+  report_date: string | null;
+  /** Infectious window [window_start, window_end) in epoch ms, from the risk model. */
+  window_start: number | null;
+  window_end: number | null;
+  traced_at: number | null;
+  updated_at: number | null;
 }
 
 export interface ExposureRisksTable {
@@ -85,6 +155,13 @@ export interface ExposureRisksTable {
   model_version: string;
   created_at: number;
   updated_at: number;
+  exposed_user_id: string | null;
+  /** 'proximity' | 'venue' | 'gps'. */
+  contact_kind: string | null;
+  /** Venue id or H3 cell where the contact happened (null for Bluetooth). */
+  place: string | null;
+  episode_start: number | null;
+  episode_end: number | null;
 }
 
 export interface EpidemiologicalInsightsTable {
@@ -120,6 +197,11 @@ export interface Database {
   exposure_risks: ExposureRisksTable;
   epidemiological_insights: EpidemiologicalInsightsTable;
   audit_log: AuditLogTable;
+  presence_index: PresenceIndexTable;
+  proximity_tokens: ProximityTokensTable;
+  exposure_days: ExposureDaysTable;
+  notifications: NotificationsTable;
+  trace_jobs: TraceJobsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

@@ -62,10 +62,15 @@ export const principalPlugin = fp<PrincipalResolvers>(
   { name: 'principal' },
 );
 
-/** Registered after the rate limiter, so bad tokens count against the caller's address. */
+/**
+ * Rejects bad tokens before the body is read. The rate limiter's hooks are route-level onRequest hooks,
+ * which run after every instance-level onRequest hook; rejecting in preParsing lets them count first, so
+ * requests with bad tokens use up the caller's address budget like anonymous ones.
+ */
 export function rejectInvalidTokens(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('preParsing', async (request, _reply, payload) => {
     if (request.principal.kind === 'invalid') throw unauthorized(request.principal.reason);
+    return payload;
   });
 }
 

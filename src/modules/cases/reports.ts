@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, ReportType, Row } from '../../platform/db/tables.js';
+import { calendarDay } from '../tracing/calendar.js';
+import type { TraceScheduler } from '../tracing/worker.js';
+import type { CasesRepository } from './repository.js';
+
+const STRENGTH: Record<ReportType, number> = { self_reported: 1, clinical_diagnosis: 2, confirmed_test: 3 };
+
+export interface CaseReport {
+  readonly userId: string;
+  readonly reportType: ReportType;
+  readonly onsetDate: string | null;
+  readonly testDate: string | null;
+  readonly managedBy: string | null;
+}
+
+/**
+ * Pure: how a new report changes a person's active case. The stronger report type wins (a confirmed test
+ * upgrades a self-report, never the reverse), the earliest known onset wins, a manager once set stays.
+ */
+export function mergeReport(existing: Row<'cases'>, report: CaseReport): Partial<Row<'cases'>> {
+  const earliest = [existing.onset_date, report.onsetDate].filter((d): d is string => d !== null).sort()[0] ?? null;
+  return {
+    report_type: STRENGTH[report.reportType] > STRENGTH[existing.report_type] ? report.reportType : existing.report_type,
+    onset_date: earliest,
+    test_date: report.testDate ?? existing.test_date,
+    managed_by: existing.managed_by ?? report.managedBy,
+  };
+}
+
+/**
+ * A symptom report or a case confirmation: one active case per person, created or upgraded in the same
+ * transaction as the report itself, with a trace job; the trace runs as soon as the transaction commits.
+ */
+export class CaseReports {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cases: CasesRepository,
+    private readonly tracer: Pick<TraceScheduler, 'enqueue' | 'kick'>,
+    private readonly timeZone: string,
+  ) {}
+
+  async record<T>(report: CaseReport, alsoWrite: (trx: Kysely<Database>) => Promise<T>): Promise<{ case: Row<'cases'>; created: boolean; written: T }> {
+    const now = Date.now();
+    const result = await this.db.transaction().execute(async (trx) => {
+      const written = await alsoWrite(trx);
+      const existing = await this.cases.findActiveForUser(report.userId, trx);
+      let id: string;
+      if (existing === undefined) {
+        id = randomUUID();
+        await this.cases.insertIn(trx, {
+          id,
+          user_id: report.userId,
+          report_type: report.reportType,
+          onset_date: report.onsetDate,
+          test_date: report.testDate,
+          managed_by: report.managedBy,
+          report_date: calendarDay(now, this.timeZone),
+          created_at: now,
+          updated_at: now,
+        });
+      } else {
+        id = existing.id;
+        await this.cases.updateIn(trx, id, { ...mergeReport(existing, report), updated_at: now });
+      }
+      const jobId = await this.tracer.enqueue(trx, { kind: 'trace_case', caseId: id });
+      const row = (await this.cases.findByIdIn(trx, id))!;
+      return { case: row, created: existing === undefined, written, jobId };
+    });
+    this.tracer.kick(result.jobId);
+    return { case: result.case, created: result.created, written: result.written };
+  }
+}

@@ -1,0 +1,172 @@
+import { cellToLatLng, getHexagonEdgeLengthAvg, getResolution, isValidCell, UNITS } from 'h3-js';
+import { addDays, calendarDay, dayNumber, isValidDay, utcOffsetMs, type CalendarDay } from '../tracing/calendar.js';
+
+/**
+ * What an exposure notification is made from: the exposed person's tier for one day and their main contact
+ * episode that day. Nothing about the source person is in here, so nothing about them can reach the text.
+ */
+export interface ExposureFacts {
+  readonly tier: 'medium' | 'high';
+  /** Calendar day of the exposure in the deployment's time zone. */
+  readonly exposure_date: CalendarDay;
+  /** Weighted minutes of every episode of that day, all sources together (risk model v1). */
+  readonly total_weighted_minutes: number;
+  /** Contact episodes that day. */
+  readonly episodes: number;
+  /** The episode that weighed most that day. */
+  readonly main: {
+    readonly contact_kind: 'proximity' | 'venue' | 'gps';
+    /** Venue code (venue), H3 cell (gps), null (proximity). */
+    readonly place: string | null;
+    /** Epoch milliseconds. */
+    readonly started_at: number;
+    readonly ended_at: number;
+    /** Overlap minutes (unweighted). */
+    readonly minutes: number;
+  };
+}
+
+export interface NotificationText {
+  readonly title: string;
+  readonly body: string;
+}
+
+/** Days to watch for symptoms (and, at high risk, to stay home) after the exposure. */
+export const WATCH_DAYS = 14;
+
+const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** 'Tuesday 3 March 2026'. Spelt out here rather than by Intl, so the text is the same on every ICU version. */
+export function formatDay(day: CalendarDay): string {
+  const n = dayNumber(day);
+  const weekday = WEEKDAYS[(((n + 3) % 7) + 7) % 7]!; // 1970-01-01 was a Thursday
+  const [year, month, dayOfMonth] = day.split('-').map(Number) as [number, number, number];
+  return `${weekday} ${dayOfMonth} ${MONTHS[month - 1]!} ${year}`;
+}
+
+/** Local wall-clock 'HH:MM' (24-hour) of an instant in a time zone. */
+export function formatLocalTime(epochMs: number, timeZone: string): string {
+  const local = new Date(epochMs + utcOffsetMs(epochMs, timeZone));
+  return `${String(local.getUTCHours()).padStart(2, '0')}:${String(local.getUTCMinutes()).padStart(2, '0')}`;
+}
+
+/** '45 minutes', '1 minute', '1 hour', '2 hours 5 minutes', 'less than a minute'. */
+export function formatDuration(minutes: number): string {
+  const whole = Math.round(minutes);
+  if (whole < 1) return 'less than a minute';
+  const hours = Math.floor(whole / 60);
+  const rest = whole % 60;
+  const minutePart = `${rest} minute${rest === 1 ? '' : 's'}`;
+  if (hours === 0) return minutePart;
+  const hourPart = `${hours} hour${hours === 1 ? '' : 's'}`;
+  return rest === 0 ? hourPart : `${hourPart} ${minutePart}`;
+}
+
+/**
+ * An H3 cell as an approximate area: its centre rounded to 3 decimals (about 100 m) and a radius that covers the
+ * cell and the rounding, e.g. '48.856° N, 2.352° E (within about 100 m)'. Null for something that is not a cell.
+ */
+export function describeCell(cell: string): string | null {
+  if (!isValidCell(cell)) return null;
+  const [lat, lng] = cellToLatLng(cell);
+  const edge = getHexagonEdgeLengthAvg(getResolution(cell), UNITS.m);
+  const radius = Math.max(100, Math.ceil(edge / 50) * 50);
+  const coordinate = (value: number, positive: string, negative: string) => `${Math.abs(value).toFixed(3)}° ${value < 0 ? negative : positive}`;
+  return `${coordinate(lat, 'N', 'S')}, ${coordinate(lng, 'E', 'W')} (within about ${radius.toLocaleString('en-GB')} m)`;
+}
+
+function timeZoneLabel(timeZone: string): string {
+  return timeZone === 'UTC' || timeZone === 'Etc/UTC' ? 'UTC' : `${timeZone} time`;
+}
+
+function assertFacts(facts: ExposureFacts): void {
+  if (facts.tier !== 'medium' && facts.tier !== 'high') throw new RangeError(`only medium and high tiers are notified, got ${String(facts.tier)}`);
+  if (!isValidDay(facts.exposure_date)) throw new RangeError(`exposure_date must be YYYY-MM-DD, got ${String(facts.exposure_date)}`);
+  const { started_at, ended_at, minutes, contact_kind } = facts.main;
+  if (!Number.isFinite(started_at) || !Number.isFinite(ended_at) || ended_at < started_at) throw new RangeError('main episode times are invalid');
+  if (!Number.isFinite(minutes) || minutes < 0) throw new RangeError('main episode minutes must be a non-negative number');
+  if (contact_kind !== 'proximity' && contact_kind !== 'venue' && contact_kind !== 'gps') throw new RangeError(`unknown contact kind ${String(contact_kind)}`);
+}
+
+/**
+ * The plain-language text of an exposure notification: when (local date and times in the deployment's time zone),
+ * where (the venue, an approximate area, or "close to another phone"), for how long, what the tier means and what
+ * to do until when. Pure: the same facts and zone always give the same text. The source person is never described.
+ */
+export function composeExposureNotification(facts: ExposureFacts, timeZone: string): NotificationText {
+  assertFacts(facts);
+  const { main } = facts;
+  const startDay = calendarDay(main.started_at, timeZone);
+  const endDay = calendarDay(Math.max(main.started_at, main.ended_at - 1), timeZone);
+  const from = formatLocalTime(main.started_at, timeZone);
+  const to = formatLocalTime(main.ended_at, timeZone);
+  const zone = timeZoneLabel(timeZone);
+  const when = startDay === endDay
+    ? `On ${formatDay(startDay)}, between ${from} and ${to} (${zone})`
+    : `From ${from} on ${formatDay(startDay)} to ${to} on ${formatDay(endDay)} (${zone})`;
+  const duration = formatDuration(main.minutes);
+  const someone = 'a person who may have been infectious';
+
+  let what: string;
+  switch (main.contact_kind) {
+    case 'venue':
+      what = main.place === null
+        ? `you spent ${duration} at a venue at the same time as ${someone}.`
+        : `you spent ${duration} at the venue "${main.place}" (where you checked in) at the same time as ${someone}.`;
+      break;
+    case 'gps': {
+      const area = main.place === null ? null : describeCell(main.place);
+      what = area === null
+        ? `you spent ${duration} near ${someone}.`
+        : `you spent ${duration} near ${someone}, in the area around ${area}.`;
+      break;
+    }
+    case 'proximity':
+      what = `your phone was close to another phone (Bluetooth) for ${duration}, carried by ${someone}.`;
+      break;
+  }
+  const paragraphs = [`${when}, ${what}`];
+  if (facts.episodes > 1) {
+    paragraphs.push(`This was the most significant of ${facts.episodes} contacts you had that day; together they make your risk ${facts.tier}.`);
+  }
+
+  const until = formatDay(addDays(facts.exposure_date, WATCH_DAYS));
+  const symptoms = 'fever, cough, sore throat, shortness of breath, or loss of taste or smell';
+  if (facts.tier === 'high') {
+    paragraphs.push('Your exposure risk is high: the contact was close enough and long enough that you may have been infected.');
+    paragraphs.push(
+      `What to do: stay at home and avoid meeting other people until ${until} (${WATCH_DAYS} days after the exposure). ` +
+        'Get tested as soon as you can, and again if symptoms appear. ' +
+        `Watch for symptoms such as ${symptoms} until ${until}; if any appear, report them in the app and call a doctor.`,
+    );
+  } else {
+    paragraphs.push('Your exposure risk is medium: you may have been infected, although the contact was shorter or less close than a high-risk one.');
+    paragraphs.push(
+      `What to do: watch for symptoms such as ${symptoms} until ${until} (${WATCH_DAYS} days after the exposure). ` +
+        'Until then, limit close contacts, especially with people at higher risk of severe illness. ' +
+        'If symptoms appear, stay at home, get tested and report them in the app.',
+    );
+  }
+
+  const date = formatDay(facts.exposure_date);
+  const title = facts.tier === 'high' ? `High risk: you were exposed on ${date}` : `Medium risk: you may have been exposed on ${date}`;
+  return { title, body: paragraphs.join('\n\n') };
+}
+
+/** The facts kept with a notification (its `data` column): exactly the known fields, whatever else the caller passed. */
+export function storedFacts(facts: ExposureFacts): ExposureFacts {
+  return {
+    tier: facts.tier,
+    exposure_date: facts.exposure_date,
+    total_weighted_minutes: facts.total_weighted_minutes,
+    episodes: facts.episodes,
+    main: {
+      contact_kind: facts.main.contact_kind,
+      place: facts.main.place,
+      started_at: facts.main.started_at,
+      ended_at: facts.main.ended_at,
+      minutes: facts.main.minutes,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type { Database, Row } from '../../platform/db/tables.js';
+
+export interface NewExposureNotification {
+  readonly id: string;
+  readonly user_id: string;
+  readonly tier: 'medium' | 'high';
+  readonly exposure_date: string;
+  readonly title: string;
+  readonly body: string;
+  /** JSON text of the facts the text was written from. */
+  readonly data: string;
+  readonly created_at: number;
+}
+
+/**
+ * True for the error of two transactions giving the same person the same seq (unique (user_id, seq)): the caller
+ * rolls back and runs its transaction again; the retry reads the new maximum.
+ */
+export function isNotificationSeqConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  if (e.code === '23505') return e.constraint === 'notifications_user_seq_uq'; // PostgreSQL unique_violation
+  return typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed: notifications.user_id, notifications.seq');
+}
+
+export class NotificationsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Inserts a notification inside the caller's transaction, numbered (max seq of the person) + 1, so a person's seqs
+   * are 1, 2, 3... in commit order with no gap. On SQLite writers are serialised, so two inserts never pick the same
+   * seq. On PostgreSQL two concurrent transactions creating a notification for the same person can: the second
+   * waits for the first on the unique (user_id, seq) index, then fails (`isNotificationSeqConflict`); retrying the
+   * whole transaction is the caller's concern, as is publishing only after the commit.
+   */
+  async insertExposureNotification(trx: Kysely<Database>, input: NewExposureNotification): Promise<Row<'notifications'>> {
+    const last = await trx
+      .selectFrom('notifications')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .where('user_id', '=', input.user_id)
+      .executeTakeFirst();
+    const row: Row<'notifications'> = { ...input, kind: 'exposure', seq: Number(last?.seq ?? 0) + 1, acked_at: null };
+    await trx.insertInto('notifications').values(row).execute();
+    return row;
+  }
+
+  findById(id: string): Promise<Row<'notifications'> | undefined> {
+    return this.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Newest first; `beforeSeq` continues a previous page. One row more than `limit` tells there is a next page. */
+  list(userId: string, options: { limit: number; beforeSeq: number | null; unackedOnly: boolean }): Promise<Row<'notifications'>[]> {
+    let query = this.db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
+    if (options.beforeSeq !== null) query = query.where('seq', '<', options.beforeSeq);
+    if (options.unackedOnly) query = query.where('acked_at', 'is', null);
+    return query.orderBy('seq', 'desc').limit(options.limit + 1).execute();
+  }
+
+  /** Marks as acknowledged at `at` unless it already was (the first acknowledgement's time is kept). */
+  async ack(id: string, at: number): Promise<Row<'notifications'> | undefined> {
+    await this.db.updateTable('notifications').set({ acked_at: at }).where('id', '=', id).where('acked_at', 'is', null).execute();
+    return this.findById(id);
+  }
+
+  /** Replay after a reconnect: the person's notifications with seq > `afterSeq`, oldest first. */
+  listAfterSeq(userId: string, afterSeq: number, limit: number): Promise<Row<'notifications'>[]> {
+    return this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Replay on a first connection: the person's unacknowledged notifications, oldest first. */
+  listUnacked(userId: string, limit: number): Promise<Row<'notifications'>[]> {
+    return this.db
+      .selectFrom('notifications')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('acked_at', 'is', null)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, Row } from '../../platform/db/tables.js';
+
+/** A job that failed this many times stays in the table (with its last error) for an operator to look at. */
+export const MAX_ATTEMPTS = 10;
+
+export type TraceJob =
+  | { readonly kind: 'trace_case'; readonly caseId: string }
+  | { readonly kind: 'match_upload'; readonly userId: string; readonly interactionIds: readonly string[] };
+
+/**
+ * The trace job queue: a job is written in the same transaction as the report or upload that needs it,
+ * so nothing is lost if the process stops before the work is done. A claimed job that is not finished
+ * within the lease is claimed again (the holder died).
+ */
+export class TraceJobsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async enqueue(trx: Kysely<Database>, job: TraceJob, now = Date.now()): Promise<string> {
+    const id = randomUUID();
+    await trx
+      .insertInto('trace_jobs')
+      .values({
+        id,
+        kind: job.kind,
+        case_id: job.kind === 'trace_case' ? job.caseId : null,
+        user_id: job.kind === 'match_upload' ? job.userId : null,
+        payload: JSON.stringify(job.kind === 'match_upload' ? { interaction_ids: job.interactionIds } : {}),
+        created_at: now,
+        claimed_at: null,
+        claimed_by: null,
+        last_error: null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** Claims one job by id if nobody holds a live lease on it. */
+  async claim(id: string, worker: string, now: number, leaseMs: number): Promise<Row<'trace_jobs'> | undefined> {
+    const result = await this.db
+      .updateTable('trace_jobs')
+      .set((eb) => ({ claimed_at: now, claimed_by: worker, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where((eb) => eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', now - leaseMs)]))
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return undefined;
+    return this.db.selectFrom('trace_jobs').selectAll().where('id', '=', id).where('claimed_by', '=', worker).executeTakeFirst();
+  }
+
+  /** Ids of jobs waiting or whose lease expired, oldest first. */
+  async claimable(now: number, leaseMs: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('trace_jobs')
+      .select('id')
+      .where((eb) => eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', now - leaseMs)]))
+      .where('attempts', '<', MAX_ATTEMPTS)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async complete(id: string): Promise<void> {
+    await this.db.deleteFrom('trace_jobs').where('id', '=', id).execute();
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    await this.db.updateTable('trace_jobs').set({ claimed_at: null, claimed_by: null, last_error: error.slice(0, 1000) }).where('id', '=', id).execute();
+  }
+
+  async pending(): Promise<number> {
+    const row = await this.db.selectFrom('trace_jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
+
+export function parseJob(row: Row<'trace_jobs'>): TraceJob {
+  if (row.kind === 'trace_case') return { kind: 'trace_case', caseId: row.case_id! };
+  const payload = JSON.parse(row.payload) as { interaction_ids: string[] };
+  return { kind: 'match_upload', userId: row.user_id!, interactionIds: payload.interaction_ids };
+}

@@ -1,0 +1,278 @@
+import type { Kysely } from 'kysely';
+import type { Database, NewRow, RiskTier, Row } from '../../platform/db/tables.js';
+import type { ExposureRiskDraft, PresenceRecord } from './matching.js';
+
+// Row-value IN lists are chunked to stay well under the engines' bound-parameter limits.
+const KEY_CHUNK = 400;
+const ID_CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+type InteractionRow = Row<'interactions'>;
+
+export function toPresence(row: Pick<InteractionRow, 'id' | 'user_id' | 'kind' | 'location' | 'venue_id' | 'timestamp' | 'ended_at' | 'lat' | 'lng' | 'attenuation_db' | 'peer_user_id'>): PresenceRecord {
+  return {
+    interactionId: row.id,
+    userId: row.user_id,
+    kind: row.kind,
+    place: row.kind === 'checkin' ? `venue:${row.venue_id}` : row.location,
+    startMs: row.timestamp,
+    endMs: row.ended_at,
+    lat: row.lat,
+    lng: row.lng,
+    attenuationDb: row.attenuation_db,
+    peerUserId: row.peer_user_id,
+  };
+}
+
+const PRESENCE_COLUMNS = ['id', 'user_id', 'kind', 'location', 'venue_id', 'timestamp', 'ended_at', 'lat', 'lng', 'attenuation_db', 'peer_user_id'] as const;
+
+export class TracingRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  findCase(id: string): Promise<Row<'cases'> | undefined> {
+    return this.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Active cases whose infectious window overlaps [fromMs, toMs). */
+  activeCasesOverlapping(fromMs: number, toMs: number): Promise<Row<'cases'>[]> {
+    return this.db
+      .selectFrom('cases')
+      .selectAll()
+      .where('status', '=', 'active')
+      .where('window_end', '>', fromMs)
+      .where('window_start', '<', toMs)
+      .execute();
+  }
+
+  async setCaseWindow(caseId: string, windowStart: number, windowEnd: number): Promise<void> {
+    await this.db.updateTable('cases').set({ window_start: windowStart, window_end: windowEnd }).where('id', '=', caseId).execute();
+  }
+
+  /** A person's observations overlapping [fromMs, toMs); `maxDurationMs` bounds how early one may start. */
+  async interactionsOf(userId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
+    const rows = await this.db
+      .selectFrom('interactions')
+      .select(PRESENCE_COLUMNS)
+      .where('user_id', '=', userId)
+      .where('timestamp', '>=', fromMs - maxDurationMs)
+      .where('timestamp', '<', toMs)
+      .where('ended_at', '>', fromMs)
+      .execute();
+    return rows.map(toPresence);
+  }
+
+  async interactionsByIds(ids: readonly string[]): Promise<PresenceRecord[]> {
+    const out: PresenceRecord[] = [];
+    for (const part of chunks(ids, ID_CHUNK)) {
+      const rows = await this.db.selectFrom('interactions').select(PRESENCE_COLUMNS).where('id', 'in', part).execute();
+      out.push(...rows.map(toPresence));
+    }
+    return out;
+  }
+
+  /**
+   * Other people's location stays and check-ins indexed under any of the (place, bucket) keys:
+   * index lookups on presence_index's primary key, then the interactions themselves by id.
+   * `onlyUsers` restricts the result to some people (the sources of active cases).
+   */
+  async presentAt(keys: ReadonlyArray<readonly [string, number]>, options: { excludeUserId?: string; onlyUsers?: readonly string[] }): Promise<PresenceRecord[]> {
+    const unique = [...new Map(keys.map((k) => [`${k[0]}|${k[1]}`, k])).values()];
+    const ids = new Set<string>();
+    for (const part of chunks(unique, KEY_CHUNK)) {
+      let query = this.db
+        .selectFrom('presence_index')
+        .select(['interaction_id', 'user_id'])
+        .where((eb) => eb(eb.refTuple('place', 'bucket'), 'in', part.map(([place, bucket]) => eb.tuple(place, bucket))));
+      if (options.excludeUserId !== undefined) query = query.where('user_id', '!=', options.excludeUserId);
+      if (options.onlyUsers !== undefined) query = query.where('user_id', 'in', options.onlyUsers as string[]);
+      for (const row of await query.execute()) ids.add(row.interaction_id);
+    }
+    return this.interactionsByIds([...ids]);
+  }
+
+  /** Proximity records in which someone's phone saw `peerUserId` during [fromMs, toMs). */
+  async encountersWith(peerUserId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
+    const rows = await this.db
+      .selectFrom('interactions')
+      .select(PRESENCE_COLUMNS)
+      .where('peer_user_id', '=', peerUserId)
+      .where('timestamp', '>=', fromMs - maxDurationMs)
+      .where('timestamp', '<', toMs)
+      .where('ended_at', '>', fromMs)
+      .execute();
+    return rows.map(toPresence);
+  }
+
+  /** Stores the peer's side of an encounter only the source's phone recorded (idempotent by id). */
+  async insertMirrored(trx: Kysely<Database>, rows: NewRow<'interactions'>[]): Promise<void> {
+    for (const part of chunks(rows, ID_CHUNK)) {
+      await trx.insertInto('interactions').values(part).onConflict((oc) => oc.column('id').doNothing()).execute();
+    }
+  }
+
+  /** Writes each draft once per (interaction, case): a re-trace updates the numbers in place. */
+  async upsertRisks(trx: Kysely<Database>, drafts: readonly ExposureRiskDraft[], newId: () => string, now: number): Promise<void> {
+    for (const part of chunks(drafts, 200)) {
+      await trx
+        .insertInto('exposure_risks')
+        .values(part.map((d) => ({ id: newId(), ...d, created_at: now, updated_at: now })))
+        .onConflict((oc) =>
+          oc.columns(['interaction_id', 'case_id']).doUpdateSet((eb) => ({
+            risk_level: eb.ref('excluded.risk_level'),
+            minutes: eb.ref('excluded.minutes'),
+            weighted_minutes: eb.ref('excluded.weighted_minutes'),
+            exposure_date: eb.ref('excluded.exposure_date'),
+            proximity_bucket: eb.ref('excluded.proximity_bucket'),
+            infectiousness: eb.ref('excluded.infectiousness'),
+            report_type: eb.ref('excluded.report_type'),
+            model_version: eb.ref('excluded.model_version'),
+            contact_kind: eb.ref('excluded.contact_kind'),
+            place: eb.ref('excluded.place'),
+            episode_start: eb.ref('excluded.episode_start'),
+            episode_end: eb.ref('excluded.episode_end'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Σ weighted minutes of all risks (every source) per person and day, for the given person-days. */
+  async dayTotals(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>> {
+    const totals = new Map<string, number>();
+    for (const part of chunks(personDays, KEY_CHUNK)) {
+      const rows = await trx
+        .selectFrom('exposure_risks')
+        .select(['exposed_user_id', 'exposure_date', (eb) => eb.fn.sum<number>('weighted_minutes').as('total')])
+        .where((eb) => eb(eb.refTuple('exposed_user_id', 'exposure_date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
+        .groupBy(['exposed_user_id', 'exposure_date'])
+        .execute();
+      for (const row of rows) totals.set(`${row.exposed_user_id}|${row.exposure_date}`, Number(row.total));
+    }
+    return totals;
+  }
+
+  async exposureDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, Row<'exposure_days'>>> {
+    const out = new Map<string, Row<'exposure_days'>>();
+    for (const part of chunks(personDays, KEY_CHUNK)) {
+      const rows = await trx
+        .selectFrom('exposure_days')
+        .selectAll()
+        .where((eb) => eb(eb.refTuple('user_id', 'date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
+        .execute();
+      for (const row of rows) out.set(`${row.user_id}|${row.date}`, row);
+    }
+    return out;
+  }
+
+  async upsertExposureDay(trx: Kysely<Database>, row: { user_id: string; date: string; weighted_minutes: number; tier: RiskTier; notified_tier: RiskTier | null; updated_at: number }): Promise<void> {
+    await trx
+      .insertInto('exposure_days')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'date']).doUpdateSet({ weighted_minutes: row.weighted_minutes, tier: row.tier, notified_tier: row.notified_tier, updated_at: row.updated_at }),
+      )
+      .execute();
+  }
+
+  /** The heaviest risk of a person on a day (what the notification describes) and the count of risks. */
+  async mainRiskOfDay(trx: Kysely<Database>, userId: string, date: string): Promise<{ main: Row<'exposure_risks'>; count: number } | undefined> {
+    const rows = await trx
+      .selectFrom('exposure_risks')
+      .selectAll()
+      .where('exposed_user_id', '=', userId)
+      .where('exposure_date', '=', date)
+      .orderBy('weighted_minutes', 'desc')
+      .orderBy('id')
+      .execute();
+    return rows[0] === undefined ? undefined : { main: rows[0], count: rows.length };
+  }
+
+  /**
+   * A full re-trace is authoritative for its case: risks it no longer finds are removed.
+   * Returns the person-days those removed risks counted towards, so their tiers are recomputed.
+   */
+  async replaceRisksOfCase(trx: Kysely<Database>, caseId: string, keepInteractionIds: readonly string[]): Promise<Array<[string, string]>> {
+    const keep = new Set(keepInteractionIds);
+    const existing = await trx.selectFrom('exposure_risks').select(['id', 'interaction_id', 'exposed_user_id', 'exposure_date']).where('case_id', '=', caseId).execute();
+    const stale = existing.filter((r) => !keep.has(r.interaction_id));
+    for (const part of chunks(stale.map((r) => r.id), ID_CHUNK)) {
+      await trx.deleteFrom('exposure_risks').where('id', 'in', part).execute();
+    }
+    return stale.filter((r) => r.exposed_user_id !== null).map((r) => [r.exposed_user_id!, r.exposure_date]);
+  }
+
+  async managersOf(caseIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(caseIds, ID_CHUNK)) {
+      const rows = await this.db.selectFrom('cases').select(['id', 'managed_by']).where('id', 'in', part).where('managed_by', 'is not', null).execute();
+      for (const row of rows) out.set(row.id, row.managed_by!);
+    }
+    return out;
+  }
+
+  async riskIds(pairs: ReadonlyArray<readonly [string, string]>): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(pairs, KEY_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('exposure_risks')
+        .select(['id', 'interaction_id', 'case_id'])
+        .where((eb) => eb(eb.refTuple('interaction_id', 'case_id'), 'in', part.map(([i, c]) => eb.tuple(i, c))))
+        .execute();
+      for (const row of rows) out.set(`${row.interaction_id}|${row.case_id}`, row.id);
+    }
+    return out;
+  }
+
+  async markTraced(trx: Kysely<Database>, caseId: string, at: number): Promise<void> {
+    await trx.updateTable('cases').set({ traced_at: at }).where('id', '=', caseId).execute();
+  }
+
+  /** The contacts of a case: every exposure risk it caused, with the person-day tier and notification state. */
+  contactsOfCase(caseId: string) {
+    return this.db
+      .selectFrom('exposure_risks as r')
+      .leftJoin('exposure_days as d', (join) => join.onRef('d.user_id', '=', 'r.exposed_user_id').onRef('d.date', '=', 'r.exposure_date'))
+      .select([
+        'r.id',
+        'r.interaction_id',
+        'r.exposed_user_id',
+        'r.risk_level',
+        'r.exposure_date',
+        'r.minutes',
+        'r.weighted_minutes',
+        'r.contact_kind',
+        'r.place',
+        'r.proximity_bucket',
+        'r.infectiousness',
+        'r.report_type',
+        'r.model_version',
+        'r.episode_start',
+        'r.episode_end',
+        'r.updated_at',
+        'd.tier',
+        'd.notified_tier',
+      ])
+      .where('r.case_id', '=', caseId)
+      .orderBy('r.exposed_user_id')
+      .orderBy('r.exposure_date')
+      .execute();
+  }
+
+  /** Deletes observations (and through them their presence rows and exposure risks) that ended before the cutoff. */
+  async deleteInteractionsEndedBefore(cutoffMs: number): Promise<number> {
+    const result = await this.db.deleteFrom('interactions').where('ended_at', '<', cutoffMs).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async deleteExposureDaysBefore(day: string): Promise<number> {
+    const result = await this.db.deleteFrom('exposure_days').where('date', '<', day).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+

@@ -1,0 +1,316 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database, NewRow, Row } from '../../platform/db/tables.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
+import type { NotificationsService } from '../notifications/service.js';
+import type { ExposureFacts } from '../notifications/model.js';
+import { addDays, calendarDay, startOfDay } from './calendar.js';
+import {
+  bucketsOf,
+  combineIntoRisks,
+  encounterEpisode,
+  episodeBetween,
+  matchingKeys,
+  scoreContact,
+  timeBucket,
+  type ExposureRiskDraft,
+  type PresenceRecord,
+  type ScoredContact,
+} from './matching.js';
+import { infectiousWindow, tierFor, tierRose, type RiskModelConfig, type SourceCase } from './risk-model.js';
+import type { TracingRepository } from './repository.js';
+
+export interface TracingSettings {
+  readonly riskModel: RiskModelConfig;
+  readonly timeZone: string;
+  readonly bucketMinutes: number;
+  /** Rings of neighbouring H3 cells searched around a location (from the GPS radius and the resolution). */
+  readonly rings: number;
+  /** Longest single observation accepted at ingest: bounds how early an overlapping observation may start. */
+  readonly maxDurationMs: number;
+}
+
+export interface TraceOutcome {
+  readonly risks: number;
+  readonly notifications: number;
+  readonly contacts: number;
+}
+
+/** The event a case manager's live stream receives for each new or updated exposure risk. */
+export interface ExposureRiskEvent {
+  readonly type: 'exposure_risk';
+  readonly case_id: string;
+  readonly contact_user_id: string;
+  readonly exposure_risk_id: string;
+  readonly interaction_id: string;
+  readonly risk_level: number;
+  readonly weighted_minutes: number;
+  readonly exposure_date: string;
+  readonly contact_kind: string;
+  readonly tier: string;
+  readonly updated_at: string;
+}
+
+const NO_OUTCOME: TraceOutcome = { risks: 0, notifications: 0, contacts: 0 };
+
+/** A stable id for the mirrored side of an encounter, so re-tracing never stores it twice. */
+function mirroredId(sourceInteractionId: string): string {
+  const h = createHash('sha256').update(`mirror:${sourceInteractionId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export function sourceCaseOf(row: Row<'cases'>, timeZone: string): SourceCase {
+  return {
+    onsetDay: row.onset_date,
+    reportDay: row.report_date ?? calendarDay(row.created_at, timeZone),
+    reportType: row.report_type,
+  };
+}
+
+/** The infectious window of a case as epoch milliseconds [start, end) in the deployment's calendar. */
+export function caseWindowMs(row: Row<'cases'>, settings: Pick<TracingSettings, 'riskModel' | 'timeZone'>): { start: number; end: number } {
+  const source = sourceCaseOf(row, settings.timeZone);
+  const window = infectiousWindow(source.onsetDay, source.reportDay, settings.riskModel);
+  return { start: startOfDay(window.fromDay, settings.timeZone), end: startOfDay(addDays(window.toDay, 1), settings.timeZone) };
+}
+
+export class TracingService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly tracing: TracingRepository,
+    private readonly notifications: NotificationsService,
+    private readonly bus: EventBus,
+    private readonly settings: TracingSettings,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /**
+   * Traces a case: every observation of the source in the infectious window is matched against other
+   * people's by index lookups (co-location in the same or neighbouring cells and overlapping buckets, the
+   * same venue, Bluetooth encounters in both directions), scored with the risk model, written once per
+   * (exposed interaction, case), and people whose daily tier rose are notified. Idempotent.
+   */
+  async traceCase(caseId: string): Promise<TraceOutcome> {
+    const row = await this.tracing.findCase(caseId);
+    if (row === undefined || row.status !== 'active') return NO_OUTCOME;
+    const source = sourceCaseOf(row, this.settings.timeZone);
+    const window = caseWindowMs(row, this.settings);
+    if (row.window_start !== window.start || row.window_end !== window.end) await this.tracing.setCaseWindow(row.id, window.start, window.end);
+
+    const sources = await this.tracing.interactionsOf(row.user_id, window.start, window.end, this.settings.maxDurationMs);
+    const contacts: ScoredContact[] = [];
+    const score = (exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
+      if (found !== null) contacts.push(scoreContact(exposed, found, this.settings.riskModel, this.settings.timeZone));
+    };
+
+    // Co-location and venues: which source observations generated each (place, bucket) key.
+    const byKey = new Map<string, PresenceRecord[]>();
+    for (const s of sources) {
+      for (const [place, bucket] of matchingKeys(s, this.settings.bucketMinutes, this.settings.rings)) {
+        const key = `${place}|${bucket}`;
+        const list = byKey.get(key);
+        if (list) list.push(s);
+        else byKey.set(key, [s]);
+      }
+    }
+    const candidates = await this.tracing.presentAt([...byKey.keys()].map((k) => splitKey(k)), { excludeUserId: row.user_id });
+    for (const exposed of candidates) {
+      const paired = new Set<string>();
+      for (const bucket of bucketsOf(exposed.startMs, exposed.endMs, this.settings.bucketMinutes)) {
+        for (const s of byKey.get(`${exposed.place}|${bucket}`) ?? []) {
+          if (paired.has(s.interactionId)) continue;
+          paired.add(s.interactionId);
+          score(exposed, episodeBetween(exposed, s, source));
+        }
+      }
+    }
+
+    // Bluetooth, both directions: encounters others' phones recorded with the source's tokens, and those only
+    // the source's phone recorded (mirrored into the peer's history so the risk belongs to the peer).
+    const seenBySource = await this.tracing.encountersWith(row.user_id, window.start, window.end, this.settings.maxDurationMs);
+    for (const exposed of seenBySource) score(exposed, encounterEpisode(exposed, source));
+    const mirrored: NewRow<'interactions'>[] = [];
+    for (const s of sources) {
+      if (s.kind !== 'proximity' || s.peerUserId === null || s.attenuationDb === null) continue;
+      const recordedByPeer = seenBySource.some((e) => e.userId === s.peerUserId && e.startMs < s.endMs && s.startMs < e.endMs);
+      if (recordedByPeer) continue;
+      const id = mirroredId(s.interactionId);
+      mirrored.push({
+        id,
+        user_id: s.peerUserId,
+        kind: 'proximity',
+        location: null,
+        lat: null,
+        lng: null,
+        accuracy_m: null,
+        venue_id: null,
+        peer_token: null,
+        attenuation_db: s.attenuationDb,
+        timestamp: s.startMs,
+        ended_at: s.endMs,
+        time_bucket: timeBucket(s.startMs, this.settings.bucketMinutes),
+        received_at: Date.now(),
+        peer_user_id: row.user_id,
+        origin: 'mirrored',
+      });
+      const exposed: PresenceRecord = { ...s, interactionId: id, userId: s.peerUserId, peerUserId: row.user_id };
+      score(exposed, encounterEpisode(exposed, source));
+    }
+
+    const drafts = combineIntoRisks(row.id, contacts, this.settings.riskModel);
+    return this.persist(drafts, { mirrored, tracedCase: row });
+  }
+
+  /**
+   * Matches observations uploaded after a trace against the active cases they overlap, and re-traces the
+   * uploader's own case if they are one. Runs as a job after the upload is stored.
+   */
+  async matchUpload(userId: string, interactionIds: readonly string[]): Promise<TraceOutcome> {
+    const records = await this.tracing.interactionsByIds(interactionIds);
+    if (records.length === 0) return NO_OUTCOME;
+    const from = Math.min(...records.map((r) => r.startMs));
+    const to = Math.max(...records.map((r) => r.endMs));
+    const cases = await this.tracing.activeCasesOverlapping(from, to + 1);
+    let outcome = NO_OUTCOME;
+    for (const own of cases.filter((c) => c.user_id === userId)) outcome = add(outcome, await this.traceCase(own.id));
+
+    const others = new Map(cases.filter((c) => c.user_id !== userId).map((c) => [c.user_id, c]));
+    if (others.size === 0) return outcome;
+    const contacts = new Map<string, ScoredContact[]>();
+    const push = (caseRow: Row<'cases'>, exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
+      if (found === null) return;
+      const list = contacts.get(caseRow.id) ?? [];
+      list.push(scoreContact(exposed, found, this.settings.riskModel, this.settings.timeZone));
+      contacts.set(caseRow.id, list);
+    };
+    const inWindow = (caseRow: Row<'cases'>, r: PresenceRecord) => (caseRow.window_start ?? 0) < r.endMs && r.startMs < (caseRow.window_end ?? 0);
+
+    const located = records.filter((r) => r.kind !== 'proximity');
+    const keys = located.flatMap((r) => matchingKeys(r, this.settings.bucketMinutes, this.settings.rings));
+    const sourceRecords = keys.length === 0 ? [] : await this.tracing.presentAt(keys, { onlyUsers: [...others.keys()] });
+    for (const exposed of located) {
+      for (const s of sourceRecords) {
+        const caseRow = others.get(s.userId);
+        if (caseRow === undefined || !inWindow(caseRow, s)) continue;
+        push(caseRow, exposed, episodeBetween(exposed, s, sourceCaseOf(caseRow, this.settings.timeZone)));
+      }
+    }
+    const replacedMirrors: string[] = [];
+    for (const exposed of records.filter((r) => r.kind === 'proximity' && r.peerUserId !== null)) {
+      const caseRow = others.get(exposed.peerUserId!);
+      if (caseRow === undefined || !inWindow(caseRow, exposed)) continue;
+      push(caseRow, exposed, encounterEpisode(exposed, sourceCaseOf(caseRow, this.settings.timeZone)));
+      replacedMirrors.push(exposed.peerUserId!);
+    }
+    const drafts = [...contacts].flatMap(([caseId, list]) => combineIntoRisks(caseId, list, this.settings.riskModel));
+    const replace = replacedMirrors.length === 0 ? undefined : { userId, peers: replacedMirrors, from, to };
+    return add(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf: replace }));
+  }
+
+  private async persist(
+    drafts: readonly ExposureRiskDraft[],
+    options: { mirrored: NewRow<'interactions'>[]; tracedCase?: Row<'cases'>; replaceMirrorsOf?: { userId: string; peers: string[]; from: number; to: number } },
+  ): Promise<TraceOutcome> {
+    const now = Date.now();
+    const created: Row<'notifications'>[] = [];
+    const result = await this.db.transaction().execute(async (trx) => {
+      if (options.replaceMirrorsOf) {
+        // The person's own record of an encounter supersedes the copy made from the source's record.
+        const { userId, peers, from, to } = options.replaceMirrorsOf;
+        await trx
+          .deleteFrom('interactions')
+          .where('user_id', '=', userId)
+          .where('origin', '=', 'mirrored')
+          .where('peer_user_id', 'in', peers)
+          .where('timestamp', '<', to)
+          .where('ended_at', '>', from)
+          .execute();
+      }
+      await this.tracing.insertMirrored(trx, options.mirrored);
+      const personDays = new Map<string, [string, string]>();
+      if (options.tracedCase) {
+        for (const [u, d] of await this.tracing.replaceRisksOfCase(trx, options.tracedCase.id, drafts.map((x) => x.interaction_id))) personDays.set(`${u}|${d}`, [u, d]);
+      }
+      await this.tracing.upsertRisks(trx, drafts, randomUUID, now);
+      for (const d of drafts) personDays.set(`${d.exposed_user_id}|${d.exposure_date}`, [d.exposed_user_id, d.exposure_date]);
+      const keys = [...personDays.values()];
+      const totals = await this.tracing.dayTotals(trx, keys);
+      const days = await this.tracing.exposureDays(trx, keys);
+      const tiers = new Map<string, string>();
+      for (const [userId, date] of keys) {
+        const key = `${userId}|${date}`;
+        const total = totals.get(key) ?? 0;
+        const tier = tierFor(total, this.settings.riskModel);
+        tiers.set(key, tier);
+        const previous = days.get(key);
+        let notifiedTier = previous?.notified_tier ?? null;
+        if (tier !== 'low' && tierRose(notifiedTier, tier)) {
+          const main = await this.tracing.mainRiskOfDay(trx, userId, date);
+          if (main !== undefined) {
+            created.push(await this.notifications.create(trx, userId, factsOf(tier, date, total, main)));
+            notifiedTier = tier;
+          }
+        }
+        await this.tracing.upsertExposureDay(trx, { user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
+      }
+      if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.id, now);
+      return { tiers, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
+    });
+    await this.notifications.publishCreated(created);
+    await this.publishRiskEvents(drafts, result.tiers, now);
+    this.log.debug({ risks: drafts.length, notifications: created.length }, 'exposure risks written');
+    return { risks: drafts.length, notifications: created.length, contacts: result.contacts };
+  }
+
+  private async publishRiskEvents(drafts: readonly ExposureRiskDraft[], tiers: Map<string, string>, now: number): Promise<void> {
+    if (drafts.length === 0) return;
+    const managers = await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
+    const risks = await this.tracing.riskIds(drafts.map((d) => [d.interaction_id, d.case_id] as const));
+    for (const d of drafts) {
+      const manager = managers.get(d.case_id);
+      if (manager === undefined) continue;
+      const event: ExposureRiskEvent = {
+        type: 'exposure_risk',
+        case_id: d.case_id,
+        contact_user_id: d.exposed_user_id,
+        exposure_risk_id: risks.get(`${d.interaction_id}|${d.case_id}`) ?? '',
+        interaction_id: d.interaction_id,
+        risk_level: d.risk_level,
+        weighted_minutes: d.weighted_minutes,
+        exposure_date: d.exposure_date,
+        contact_kind: d.contact_kind,
+        tier: tiers.get(`${d.exposed_user_id}|${d.exposure_date}`) ?? 'low',
+        updated_at: new Date(now).toISOString(),
+      };
+      await this.bus.publish(`staff:${manager}`, event);
+    }
+  }
+}
+
+function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { main: Row<'exposure_risks'>; count: number }): ExposureFacts {
+  const main = day.main;
+  const kind = (main.contact_kind ?? 'gps') as ExposureFacts['main']['contact_kind'];
+  return {
+    tier,
+    exposure_date: date,
+    total_weighted_minutes: Math.round(total * 10) / 10,
+    episodes: day.count,
+    main: {
+      contact_kind: kind,
+      place: main.place === null ? null : main.place.startsWith('venue:') ? main.place.slice('venue:'.length) : main.place,
+      started_at: main.episode_start ?? 0,
+      ended_at: main.episode_end ?? 0,
+      minutes: Math.round(main.minutes),
+    },
+  };
+}
+
+function splitKey(key: string): [string, number] {
+  const i = key.lastIndexOf('|');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}
+
+function add(a: TraceOutcome, b: TraceOutcome): TraceOutcome {
+  return { risks: a.risks + b.risks, notifications: a.notifications + b.notifications, contacts: a.contacts + b.contacts };
+}
