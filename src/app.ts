@@ -41,6 +41,7 @@ import { NotificationsRepository } from './modules/notifications/repository.js';
 import { notificationsRoutes } from './modules/notifications/routes.js';
 import { NotificationsService } from './modules/notifications/service.js';
 import { CaseContactsService } from './modules/tracing/contacts-service.js';
+import { StaffStreamService } from './modules/tracing/staff-stream.js';
 import { TraceJobsRepository } from './modules/tracing/jobs.js';
 import { ringsForRadius } from './modules/tracing/matching.js';
 import { TracingRepository } from './modules/tracing/repository.js';
@@ -69,6 +70,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Runs trace jobs; tests and benchmarks wait on `traceWorker.idle()`. */
     traceWorker: TraceWorker;
+    /** The tracing engine (benchmarks time `tracing.traceCase`). */
+    tracing: TracingService;
   }
 }
 
@@ -153,6 +156,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }, app.log);
   const traceWorker = new TraceWorker(traceJobs, tracing, app.log, { leaseMs: 60_000, sweepMs: 2_000 });
   app.decorate('traceWorker', traceWorker);
+  app.decorate('tracing', tracing);
   const interactions = new InteractionsService(interactionsRepository, access, {
     h3Resolution: config.h3Resolution,
     timeBucketMinutes: config.timeBucketMinutes,
@@ -193,7 +197,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(exposureRisksRoutes, { exposureRisks: new ExposureRisksService(new ExposureRisksRepository(db), interactionsRepository, access) });
   await app.register(casesRoutes, { cases: new CasesService(casesRepository, caseReports, usersRepository, audit, dateRules) });
   await app.register(notificationsRoutes, { notifications, bus });
-  await app.register(tracingRoutes, { contacts: new CaseContactsService(tracingRepository, audit) });
+  await app.register(tracingRoutes, { contacts: new CaseContactsService(tracingRepository, audit), staffStream: new StaffStreamService(tracingRepository), bus });
 
   return app;
 }

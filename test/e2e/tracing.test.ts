@@ -129,6 +129,9 @@ describe.each(testDialects())('tracing end to end over HTTP on %s', (dialect) =>
     // The co-located person's phone goes offline; a confirmed test then upgrades the same case and risks.
     await live.colocated!.close();
     const professional = await createStaff(t, 'health_professional');
+    const professionalStream = await connectSse(`${base}/exposure_risks/stream`, { headers: professional.auth });
+    expect(professionalStream.status).toBe(200);
+    streams.push(professionalStream);
     const confirm = await fetch(`${base}/cases`, { method: 'POST', headers: { ...professional.auth, 'content-type': 'application/json' }, body: JSON.stringify({ user_id: users.source!.id, report_type: 'confirmed_test' }) });
     expect(confirm.status).toBe(200);
     const sourceCase = await confirm.json();
@@ -138,6 +141,15 @@ describe.each(testDialects())('tracing end to end over HTTP on %s', (dialect) =>
     const upgraded = await t.database.db.selectFrom('exposure_risks').selectAll().where('exposed_user_id', '=', users.colocated!.id).executeTakeFirstOrThrow();
     expect(upgraded).toMatchObject({ weighted_minutes: 15, risk_level: 0.5, report_type: 'confirmed_test' });
     for (const who of ['neighbourCell', 'venue', 'sawSource', 'seenBySource']) expect(live[who]!.events.filter((e) => e.event === 'notification'), who).toHaveLength(1);
+
+    // The case manager's live stream got every risk of the case as it was upgraded, in order.
+    const riskEvents = (await professionalStream.waitForCount(5, 10_000)).filter((e) => e.event === 'exposure_risk');
+    expect(riskEvents.map((e) => e.id)).toEqual(['1', '2', '3', '4', '5']);
+    const riskPayloads = riskEvents.map((e) => JSON.parse(e.data));
+    expect(new Set(riskPayloads.map((p) => p.case_id))).toEqual(new Set([sourceCase.id]));
+    expect(Object.fromEntries(riskPayloads.map((p) => [p.contact_user_id, p.tier]))).toEqual({
+      [users.colocated!.id]: 'high', [users.neighbourCell!.id]: 'high', [users.venue!.id]: 'high', [users.sawSource!.id]: 'high', [users.seenBySource!.id]: 'medium',
+    });
 
     // Reconnecting with Last-Event-ID: 1 delivers exactly the one it missed.
     const resumed = await stream('colocated', '1');
@@ -161,6 +173,8 @@ describe.each(testDialects())('tracing end to end over HTTP on %s', (dialect) =>
     expect(JSON.parse(lateEvent.data)).toMatchObject({ tier: 'medium', details: { contact_kind: 'gps' } }); // 25 × 0.5 × 1.0 = 12.5
     await t.app.traceWorker.idle();
     expect(await riskCount()).toBe(6);
+    const lateRisk = await professionalStream.waitFor((e) => e.event === 'exposure_risk' && JSON.parse(e.data).contact_user_id === users.late!.id, 10_000);
+    expect(lateRisk.id).toBe('6'); // the identical re-trace before it sent nothing
 
     // The case manager sees the contacts and their tiers.
     const contacts = await fetch(`${base}/cases/${sourceCase.id}/contacts`, { headers: professional.auth });

@@ -216,17 +216,36 @@ export class TracingRepository {
     return out;
   }
 
-  async riskIds(pairs: ReadonlyArray<readonly [string, string]>): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  /** Stored risks for (interaction, case) pairs, keyed `interaction|case`. */
+  async risksFor(pairs: ReadonlyArray<readonly [string, string]>, trx: Kysely<Database> = this.db): Promise<Map<string, { id: string; weighted_minutes: number }>> {
+    const out = new Map<string, { id: string; weighted_minutes: number }>();
     for (const part of chunks(pairs, KEY_CHUNK)) {
-      const rows = await this.db
+      const rows = await trx
         .selectFrom('exposure_risks')
-        .select(['id', 'interaction_id', 'case_id'])
+        .select(['id', 'interaction_id', 'case_id', 'weighted_minutes'])
         .where((eb) => eb(eb.refTuple('interaction_id', 'case_id'), 'in', part.map(([i, c]) => eb.tuple(i, c))))
         .execute();
-      for (const row of rows) out.set(`${row.interaction_id}|${row.case_id}`, row.id);
+      for (const row of rows) out.set(`${row.interaction_id}|${row.case_id}`, { id: row.id, weighted_minutes: row.weighted_minutes });
     }
     return out;
+  }
+
+  /** Appends events to staff members' streams, numbering them after each one's last event. */
+  async insertStaffEvents(trx: Kysely<Database>, staffId: string, payloads: readonly object[], now: number): Promise<number[]> {
+    const last = await trx.selectFrom('staff_events').select((eb) => eb.fn.max('seq').as('seq')).where('staff_id', '=', staffId).executeTakeFirst();
+    const first = Number(last?.seq ?? 0) + 1;
+    const seqs = payloads.map((_, i) => first + i);
+    for (const part of chunks(payloads.map((payload, i) => ({ staff_id: staffId, seq: seqs[i]!, kind: 'exposure_risk' as const, payload: JSON.stringify({ ...payload, seq: seqs[i] }), created_at: now })), 200)) {
+      await trx.insertInto('staff_events').values(part).execute();
+    }
+    return seqs;
+  }
+
+  /** A staff member's events after `afterSeq` (or since `sinceMs` when no position is known), oldest first. */
+  staffEvents(staffId: string, position: { afterSeq: number } | { sinceMs: number }, limit: number): Promise<Row<'staff_events'>[]> {
+    let query = this.db.selectFrom('staff_events').selectAll().where('staff_id', '=', staffId);
+    query = 'afterSeq' in position ? query.where('seq', '>', position.afterSeq) : query.where('created_at', '>=', position.sinceMs);
+    return query.orderBy('seq').limit(limit).execute();
   }
 
   async markTraced(trx: Kysely<Database>, caseId: string, at: number): Promise<void> {

@@ -38,8 +38,12 @@ export interface TraceOutcome {
 }
 
 /** The event a case manager's live stream receives for each new or updated exposure risk. */
+export const staffChannel = (staffId: string) => `staff:${staffId}`;
+
 export interface ExposureRiskEvent {
   readonly type: 'exposure_risk';
+  /** Position in the case manager's stream (the SSE event id). */
+  readonly seq: number;
   readonly case_id: string;
   readonly contact_user_id: string;
   readonly exposure_risk_id: string;
@@ -214,6 +218,7 @@ export class TracingService {
   ): Promise<TraceOutcome> {
     const now = Date.now();
     const created: Row<'notifications'>[] = [];
+    const managers = drafts.length === 0 ? new Map<string, string>() : await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
     const result = await this.db.transaction().execute(async (trx) => {
       if (options.replaceMirrorsOf) {
         // The person's own record of an encounter supersedes the copy made from the source's record.
@@ -232,7 +237,10 @@ export class TracingService {
       if (options.tracedCase) {
         for (const [u, d] of await this.tracing.replaceRisksOfCase(trx, options.tracedCase.id, drafts.map((x) => x.interaction_id))) personDays.set(`${u}|${d}`, [u, d]);
       }
+      const before = managers.size === 0 ? new Map<string, { weighted_minutes: number }>() : await this.tracing.risksFor(drafts.map((d) => [d.interaction_id, d.case_id] as const), trx);
       await this.tracing.upsertRisks(trx, drafts, randomUUID, now);
+      // A case manager hears about risks that are new or whose numbers changed, not about every re-trace.
+      const changed = drafts.filter((d) => before.get(`${d.interaction_id}|${d.case_id}`)?.weighted_minutes !== d.weighted_minutes);
       for (const d of drafts) personDays.set(`${d.exposed_user_id}|${d.exposure_date}`, [d.exposed_user_id, d.exposure_date]);
       const keys = [...personDays.values()];
       const totals = await this.tracing.dayTotals(trx, keys);
@@ -254,27 +262,38 @@ export class TracingService {
         }
         await this.tracing.upsertExposureDay(trx, { user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
       }
+      const staffEvents = await this.staffEventsFor(trx, changed, managers, tiers, now);
       if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.id, now);
-      return { tiers, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
+      return { tiers, staffEvents, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
     });
     await this.notifications.publishCreated(created);
-    await this.publishRiskEvents(drafts, result.tiers, now);
+    for (const { staffId, event } of result.staffEvents) {
+      await this.bus.publish(staffChannel(staffId), event).catch((error: unknown) => this.log.warn({ err: error }, 'staff event not published; it is replayed from the database'));
+    }
     this.log.debug({ risks: drafts.length, notifications: created.length }, 'exposure risks written');
     return { risks: drafts.length, notifications: created.length, contacts: result.contacts };
   }
 
-  private async publishRiskEvents(drafts: readonly ExposureRiskDraft[], tiers: Map<string, string>, now: number): Promise<void> {
-    if (drafts.length === 0) return;
-    const managers = await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
-    const risks = await this.tracing.riskIds(drafts.map((d) => [d.interaction_id, d.case_id] as const));
-    for (const d of drafts) {
-      const manager = managers.get(d.case_id);
-      if (manager === undefined) continue;
-      const event: ExposureRiskEvent = {
+  /** Case managers' stream events for the risks just written, stored in the same transaction as the risks. */
+  private async staffEventsFor(
+    trx: Kysely<Database>,
+    drafts: readonly ExposureRiskDraft[],
+    managers: Map<string, string>,
+    tiers: Map<string, string>,
+    now: number,
+  ): Promise<Array<{ staffId: string; event: ExposureRiskEvent }>> {
+    const managed = drafts.filter((d) => managers.has(d.case_id));
+    if (managed.length === 0) return [];
+    const risks = await this.tracing.risksFor(managed.map((d) => [d.interaction_id, d.case_id] as const), trx);
+    const byStaff = new Map<string, Omit<ExposureRiskEvent, 'seq'>[]>();
+    for (const d of managed) {
+      const staffId = managers.get(d.case_id)!;
+      const list = byStaff.get(staffId) ?? [];
+      list.push({
         type: 'exposure_risk',
         case_id: d.case_id,
         contact_user_id: d.exposed_user_id,
-        exposure_risk_id: risks.get(`${d.interaction_id}|${d.case_id}`) ?? '',
+        exposure_risk_id: risks.get(`${d.interaction_id}|${d.case_id}`)?.id ?? '',
         interaction_id: d.interaction_id,
         risk_level: d.risk_level,
         weighted_minutes: d.weighted_minutes,
@@ -282,9 +301,15 @@ export class TracingService {
         contact_kind: d.contact_kind,
         tier: tiers.get(`${d.exposed_user_id}|${d.exposure_date}`) ?? 'low',
         updated_at: new Date(now).toISOString(),
-      };
-      await this.bus.publish(`staff:${manager}`, event);
+      });
+      byStaff.set(staffId, list);
     }
+    const out: Array<{ staffId: string; event: ExposureRiskEvent }> = [];
+    for (const [staffId, events] of byStaff) {
+      const seqs = await this.tracing.insertStaffEvents(trx, staffId, events, now);
+      events.forEach((event, i) => out.push({ staffId, event: { ...event, seq: seqs[i]! } }));
+    }
+    return out;
   }
 }
 

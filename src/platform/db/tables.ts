@@ -187,6 +187,16 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+/** A case manager's stream event, numbered per staff member (the SSE event id). */
+export interface StaffEventsTable {
+  staff_id: string;
+  seq: number;
+  kind: 'exposure_risk';
+  /** JSON of the event. */
+  payload: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   device_tokens: DeviceTokensTable;
@@ -202,6 +212,7 @@ export interface Database {
   exposure_days: ExposureDaysTable;
   notifications: NotificationsTable;
   trace_jobs: TraceJobsTable;
+  staff_events: StaffEventsTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

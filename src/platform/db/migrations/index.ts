@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_tracing.js';
+import * as m0003 from './0003_staff_events.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_tracing': m0002,
+  '0003_staff_events': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {
