@@ -164,7 +164,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxClockSkewMs: config.maxClockSkewSeconds * 1000,
     maxDurationMs: MAX_OBSERVATION_MS,
   }, proximityTokens, new TraceScheduler(traceJobs, traceWorker));
-  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker), config.timeZone);
+  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker), config.timeZone, bus);
   const stopPeriodic = startPeriodicTasks([
     {
       name: 'retention',

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/domain-events.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Database, ReportType, Row } from '../../platform/db/tables.js';
 import { calendarDay } from '../tracing/calendar.js';
 import type { TraceScheduler } from '../tracing/worker.js';
@@ -39,6 +41,7 @@ export class CaseReports {
     private readonly cases: CasesRepository,
     private readonly tracer: Pick<TraceScheduler, 'enqueue' | 'kick'>,
     private readonly timeZone: string,
+    private readonly bus: EventBus,
   ) {}
 
   async record<T>(report: CaseReport, alsoWrite: (trx: Kysely<Database>) => Promise<T>): Promise<{ case: Row<'cases'>; created: boolean; written: T }> {
@@ -69,6 +72,17 @@ export class CaseReports {
       return { case: row, created: existing === undefined, written, jobId };
     });
     this.tracer.kick(result.jobId);
+    const event: DomainEvent = {
+      type: 'case.reported',
+      case_id: result.case.id,
+      user_id: result.case.user_id,
+      report_type: result.case.report_type,
+      onset_date: result.case.onset_date,
+      report_date: result.case.report_date,
+      created: result.created,
+      at: new Date(now).toISOString(),
+    };
+    await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch(() => undefined); // subscribers also rescan the database
     return { case: result.case, created: result.created, written: result.written };
   }
 }

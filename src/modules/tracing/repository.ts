@@ -49,6 +49,10 @@ export class TracingRepository {
       .execute();
   }
 
+  async setCaseCell(caseId: string, cell: string): Promise<void> {
+    await this.db.updateTable('cases').set({ cell }).where('id', '=', caseId).execute();
+  }
+
   async setCaseWindow(caseId: string, windowStart: number, windowEnd: number): Promise<void> {
     await this.db.updateTable('cases').set({ window_start: windowStart, window_end: windowEnd }).where('id', '=', caseId).execute();
   }

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
+import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/domain-events.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { NotificationsService } from '../notifications/service.js';
 import type { ExposureFacts } from '../notifications/model.js';
@@ -103,6 +104,8 @@ export class TracingService {
     if (row.window_start !== window.start || row.window_end !== window.end) await this.tracing.setCaseWindow(row.id, window.start, window.end);
 
     const sources = await this.tracing.interactionsOf(row.user_id, window.start, window.end, this.settings.maxDurationMs);
+    const cell = mostVisitedCell(sources);
+    if (cell !== null && cell !== row.cell) await this.tracing.setCaseCell(row.id, cell);
     const contacts: ScoredContact[] = [];
     const score = (exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
       if (found !== null) contacts.push(scoreContact(exposed, found, this.settings.riskModel, this.settings.timeZone));
@@ -270,6 +273,16 @@ export class TracingService {
     for (const { staffId, event } of result.staffEvents) {
       await this.bus.publish(staffChannel(staffId), event).catch((error: unknown) => this.log.warn({ err: error }, 'staff event not published; it is replayed from the database'));
     }
+    if (drafts.length > 0 || options.tracedCase) {
+      const event: DomainEvent = {
+        type: 'risks.written',
+        case_ids: [...new Set([...drafts.map((d) => d.case_id), ...(options.tracedCase ? [options.tracedCase.id] : [])])],
+        contacts: result.contacts,
+        notifications: created.map((n) => ({ user_id: n.user_id, tier: n.tier, exposure_date: n.exposure_date })),
+        at: new Date(now).toISOString(),
+      };
+      await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'domain event not published'));
+    }
     this.log.debug({ risks: drafts.length, notifications: created.length }, 'exposure risks written');
     return { risks: drafts.length, notifications: created.length, contacts: result.contacts };
   }
@@ -329,6 +342,21 @@ function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { ma
       minutes: Math.round(main.minutes),
     },
   };
+}
+
+/** Where the source spent most time among their location stays (for cluster detection), or null. */
+export function mostVisitedCell(records: readonly PresenceRecord[]): string | null {
+  const minutes = new Map<string, number>();
+  for (const r of records) if (r.kind === 'location' && r.place !== null) minutes.set(r.place, (minutes.get(r.place) ?? 0) + (r.endMs - r.startMs));
+  let best: string | null = null;
+  let most = -1;
+  for (const [cell, total] of minutes) {
+    if (total > most || (total === most && best !== null && cell < best)) {
+      best = cell;
+      most = total;
+    }
+  }
+  return best;
 }
 
 function splitKey(key: string): [string, number] {

@@ -139,6 +139,23 @@ export interface CasesTable {
   window_end: number | null;
   traced_at: number | null;
   updated_at: number | null;
+  /** H3 cell (H3_RESOLUTION) where the person spent most time in the infectious window; set by the trace. */
+  cell: string | null;
+}
+
+/** A case from an imported line list: not an app user, dates of any age. */
+export interface LineListCasesTable {
+  id: string;
+  /** The case's id in the department's line list (unique: re-importing updates, never duplicates). */
+  external_id: string | null;
+  onset_date: string | null;
+  report_date: string;
+  cell: string | null;
+  lat: number | null;
+  lng: number | null;
+  infector_external_id: string | null;
+  imported_at: number;
+  imported_by: string | null;
 }
 
 export interface ExposureRisksTable {
@@ -213,6 +230,7 @@ export interface Database {
   notifications: NotificationsTable;
   trace_jobs: TraceJobsTable;
   staff_events: StaffEventsTable;
+  line_list_cases: LineListCasesTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

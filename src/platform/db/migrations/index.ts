@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_tracing.js';
 import * as m0003 from './0003_staff_events.js';
+import * as m0004 from './0004_line_list.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_core': m0001,
   '0002_tracing': m0002,
   '0003_staff_events': m0003,
+  '0004_line_list': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {

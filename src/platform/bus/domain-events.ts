@@ -1,0 +1,32 @@
+/**
+ * Facts other parts of the system react to (analytics, zones), published on the bus after the change that
+ * caused them has committed. Every process receives every event, so subscribers must be idempotent: they
+ * recompute what an event touches from the database rather than count events.
+ */
+export const DOMAIN_EVENTS_CHANNEL = 'domain-events';
+
+export type DomainEvent =
+  | {
+      readonly type: 'case.reported';
+      readonly case_id: string;
+      readonly user_id: string;
+      readonly report_type: string;
+      readonly onset_date: string | null;
+      readonly report_date: string | null;
+      /** false when an existing active case was upgraded. */
+      readonly created: boolean;
+      readonly at: string;
+    }
+  | {
+      readonly type: 'risks.written';
+      /** The cases whose risks were written (a trace, or a late upload matched against them). */
+      readonly case_ids: readonly string[];
+      readonly contacts: number;
+      readonly notifications: ReadonlyArray<{ readonly user_id: string; readonly tier: string; readonly exposure_date: string }>;
+      readonly at: string;
+    };
+
+export function isDomainEvent(payload: unknown): payload is DomainEvent {
+  const type = (payload as { type?: unknown } | null)?.type;
+  return type === 'case.reported' || type === 'risks.written';
+}
