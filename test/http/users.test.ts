@@ -83,12 +83,19 @@ describe.each(testDialects())('users on %s', (dialect) => {
     }
     // A staff read of the person's data leaves an audit record tied to them.
     expect((await t.app.inject({ method: 'GET', url: `/users/${erased.id}`, headers: professional.auth })).statusCode).toBe(200);
+    for (const user of [erased, other]) expect((await t.app.inject({ url: '/proximity_tokens', headers: user.auth })).statusCode).toBe(200);
+    // Both were at the same place at the same time: each trace made the other a contact, notified and streamed to the manager.
+    await t.app.traceWorker.idle();
+    const db = t.database.db;
+    for (const table of ['notifications', 'exposure_days', 'presence_index', 'proximity_tokens'] as const) {
+      expect(await db.selectFrom(table).selectAll().where('user_id', '=', erased.id).execute(), table).not.toEqual([]);
+    }
+    expect(JSON.stringify(await db.selectFrom('staff_events').selectAll().execute())).toContain(erased.id);
     const before = await tableCounts(t);
 
     const response = await t.app.inject({ method: 'DELETE', url: `/users/${erased.id}`, headers: erased.auth });
     expect(response.statusCode).toBe(204);
 
-    const db = t.database.db;
     expect(await db.selectFrom('users').selectAll().where('id', '=', erased.id).execute()).toEqual([]);
     expect(await db.selectFrom('device_tokens').selectAll().where('user_id', '=', erased.id).execute()).toEqual([]);
     expect(await db.selectFrom('interactions').selectAll().where('user_id', '=', erased.id).execute()).toEqual([]);
@@ -96,7 +103,8 @@ describe.each(testDialects())('users on %s', (dialect) => {
     expect(await db.selectFrom('cases').selectAll().where('user_id', '=', erased.id).execute()).toEqual([]);
     expect(await db.selectFrom('audit_log').selectAll().where('subject_user_id', '=', erased.id).execute()).toEqual([]);
     // No column of any table still holds the id.
-    for (const table of ['users', 'device_tokens', 'interactions', 'symptoms', 'cases', 'exposure_risks', 'audit_log'] as const) {
+    const everyTable = ['users', 'device_tokens', 'staff', 'interactions', 'presence_index', 'proximity_tokens', 'symptoms', 'cases', 'exposure_risks', 'exposure_days', 'notifications', 'trace_jobs', 'staff_events', 'epidemiological_insights', 'audit_log'] as const;
+    for (const table of everyTable) {
       const rows = await db.selectFrom(table).selectAll().execute();
       expect(JSON.stringify(rows)).not.toContain(erased.id);
     }

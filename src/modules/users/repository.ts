@@ -36,6 +36,8 @@ export class UsersRepository {
       await trx.deleteFrom('proximity_tokens').where('user_id', '=', id).execute();
       await trx.deleteFrom('exposure_days').where('user_id', '=', id).execute();
       await trx.deleteFrom('notifications').where('user_id', '=', id).execute();
+      // Case managers' stream events name the contact; the person's erasure removes those that name them.
+      await trx.deleteFrom('staff_events').where('payload', 'like', `%${id}%`).execute();
       await trx.deleteFrom('symptoms').where('user_id', '=', id).execute();
       await trx.deleteFrom('cases').where('user_id', '=', id).execute();
       await trx.deleteFrom('device_tokens').where('user_id', '=', id).execute();
