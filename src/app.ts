@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config } from './config/index.js';
 import { Problem } from './contracts/common.js';
 import type { EventBus } from './platform/bus/event-bus.js';
@@ -50,6 +51,7 @@ import { DEFAULT_RISK_MODEL } from './modules/tracing/risk-model.js';
 import { tracingRoutes } from './modules/tracing/routes.js';
 import { TracingService } from './modules/tracing/service.js';
 import { TraceScheduler, TraceWorker } from './modules/tracing/worker.js';
+import { RedisLeases } from './platform/jobs/lease.js';
 import { startPeriodicTasks } from './platform/jobs/periodic.js';
 import { StaffRepository } from './modules/staff/repository.js';
 import { staffRoutes } from './modules/staff/routes.js';
@@ -86,7 +88,7 @@ export interface BuildOptions {
 
 export function openConfiguredDatabase(config: Config): DatabaseHandle {
   return config.dialect === 'postgres'
-    ? openDatabase({ dialect: 'postgres', databaseUrl: config.databaseUrl!, poolSize: config.dbPoolSize })
+    ? openDatabase({ dialect: 'postgres', databaseUrl: config.databaseUrl!, poolSize: config.dbPoolSize, schema: config.databaseSchema })
     : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(config.dataDir) });
 }
 
@@ -154,7 +156,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     rings: ringsForRadius(config.h3Resolution, DEFAULT_RISK_MODEL.gps.radiusMeters),
     maxDurationMs: MAX_OBSERVATION_MS,
   }, app.log);
-  const traceWorker = new TraceWorker(traceJobs, tracing, app.log, { leaseMs: 60_000, sweepMs: 2_000 });
+  const traceWorker = new TraceWorker(traceJobs, tracing, app.log, { leaseMs: config.jobLeaseSeconds * 1000, sweepMs: 2_000 });
   app.decorate('traceWorker', traceWorker);
   app.decorate('tracing', tracing);
   const interactions = new InteractionsService(interactionsRepository, access, {
@@ -171,7 +173,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       everyMs: RETENTION_EVERY_MS,
       run: (now) => purgeExpired({ tracing: tracingRepository, deleteTokensOlderThan: (cutoff) => proximityTokens.deleteOlderThan(cutoff) }, now, config.retentionDays, config.timeZone),
     },
-  ], app.log);
+  ], app.log, {
+    // With several processes, one of them (the lease holder) runs each periodic task.
+    ...(redis ? { leases: new RedisLeases(redis, `${hostname()}:${process.pid}:${randomUUID()}`) } : {}),
+    leaseTtlMs: config.jobLeaseSeconds * 1000,
+  });
   app.addHook('onReady', async () => traceWorker.start());
   closers.push(stopPeriodic, () => traceWorker.stop());
 

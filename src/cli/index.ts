@@ -5,12 +5,13 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { HttpProblem } from '../platform/http/problem.js';
 import { UsageError, createStaff } from './admin.js';
+import { ClusterConfigError, serveWorkers } from './cluster.js';
 import { serve } from './serve.js';
 
 const USAGE = `Usage: epitrace <command>
 
 Commands:
-  serve                      run the HTTP server (same as npm start)
+  serve [--workers N]        run the HTTP server (same as npm start); N processes sharing the port (needs REDIS_URL)
   migrate                    apply pending database migrations and exit
   admin create-staff --role <health_professional|authority|admin> --username <name> --password <password>
                              create a staff account
@@ -22,9 +23,14 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'info' });
   switch (command) {
-    case 'serve':
-      await serve(config);
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } }, strict: true });
+      const workers = values.workers === undefined ? 1 : Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be an integer from 1 to 64');
+      if (workers === 1) await serve(config);
+      else await serveWorkers(config, workers);
       return -1; // keeps running
+    }
     case 'migrate': {
       const database = openConfiguredDatabase(config);
       try {
@@ -64,6 +70,10 @@ try {
   if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`epitrace: ${error.message}\n\n${USAGE}\n`);
     process.exit(64);
+  }
+  if (error instanceof ClusterConfigError) {
+    process.stderr.write(`epitrace: ${error.message}\n`);
+    process.exit(2);
   }
   if (error instanceof HttpProblem) {
     process.stderr.write(`epitrace: ${error.detail}\n`);

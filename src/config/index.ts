@@ -13,6 +13,7 @@ export interface Config {
   readonly dataDir: string;
   readonly dialect: Dialect;
   readonly databaseUrl: string | undefined;
+  readonly databaseSchema: string;
   readonly dbPoolSize: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
@@ -29,6 +30,7 @@ export interface Config {
   readonly timeBucketMinutes: number;
   readonly retentionDays: number;
   readonly maxClockSkewSeconds: number;
+  readonly jobLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +123,8 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     if (encryptionKeys === undefined) r.problems.push('ENCRYPTION_KEYS is required when DATABASE_URL is set (every process must share the keys)');
     if (tokenSecret === undefined) r.problems.push('TOKEN_SECRET is required when DATABASE_URL is set (every process must share it)');
   }
+  const databaseSchema = r.string('DATABASE_SCHEMA');
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) r.problems.push(`DATABASE_SCHEMA must be a lower-case SQL identifier (got "${databaseSchema}")`);
   const timeZone = r.string('TIME_ZONE');
   if (!isTimeZone(timeZone)) r.problems.push(`TIME_ZONE must be an IANA time zone name (got "${timeZone}")`);
 
@@ -130,6 +134,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     dataDir: resolve(r.string('DATA_DIR')),
     dialect: databaseUrl === undefined ? 'sqlite' : 'postgres',
     databaseUrl,
+    databaseSchema,
     dbPoolSize: r.int('DB_POOL_SIZE', 1, 1000),
     redisUrl,
     logLevel: r.oneOf('LOG_LEVEL', ['info', 'fatal', 'error', 'warn', 'debug', 'trace', 'silent'] as const),
@@ -146,6 +151,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     timeBucketMinutes: r.int('TIME_BUCKET_MINUTES', 1, 1440),
     retentionDays: r.int('RETENTION_DAYS', 1, 3650),
     maxClockSkewSeconds: r.int('MAX_CLOCK_SKEW_SECONDS', 0, 3600),
+    jobLeaseSeconds: r.int('JOB_LEASE_SECONDS', 1, 3600),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -13,6 +13,7 @@ export const VARIABLES = [
   { name: 'HOST', default: '127.0.0.1', description: 'Address to bind; use 0.0.0.0 behind a reverse proxy or in a container.' },
   { name: 'DATA_DIR', default: './data', description: 'Directory of the embedded SQLite database and generated key files.' },
   { name: 'DATABASE_URL', default: undefined, description: 'PostgreSQL connection string (postgres://...). Unset: embedded SQLite under DATA_DIR.' },
+  { name: 'DATABASE_SCHEMA', default: 'public', description: 'PostgreSQL schema holding the tables (created if missing).' },
   { name: 'DB_POOL_SIZE', default: '10', description: 'Maximum PostgreSQL connections per process.' },
   { name: 'REDIS_URL', default: undefined, description: 'Redis connection string (redis://...) for rate limits shared between processes. Unset: in-process.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace or silent.' },
@@ -28,6 +29,7 @@ export const VARIABLES = [
   { name: 'H3_RESOLUTION', default: '10', description: 'H3 resolution of the cell stored with each located interaction (0-15).' },
   { name: 'TIME_BUCKET_MINUTES', default: '60', description: 'Width of the time buckets interactions are indexed by.' },
   { name: 'RETENTION_DAYS', default: '21', description: 'Interactions older than this many days are rejected on upload and deleted.' },
+  { name: 'JOB_LEASE_SECONDS', default: '60', description: 'A trace job or periodic task held by a process that stopped passes to another after this long.' },
   { name: 'MAX_CLOCK_SKEW_SECONDS', default: '300', description: 'How far in the future a reported time may be.' },
 ] as const satisfies readonly VariableSpec[];
 

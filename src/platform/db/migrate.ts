@@ -1,4 +1,4 @@
-import { Migrator, type MigrationResultSet } from 'kysely';
+import { Migrator, sql, type MigrationResultSet } from 'kysely';
 import type { DatabaseHandle } from './connect.js';
 import { migrationProvider } from './migrations/index.js';
 
@@ -11,6 +11,9 @@ export class MigrationError extends Error {
 
 /** Applies every pending migration (Kysely takes a lock, so concurrent processes are safe). */
 export async function migrateToLatest(database: DatabaseHandle): Promise<string[]> {
+  if (database.dialect === 'postgres' && database.schema !== undefined && database.schema !== 'public') {
+    await sql`create schema if not exists ${sql.id(database.schema)}`.execute(database.db);
+  }
   // Kysely looks for its bookkeeping tables in every schema unless told which one: name it.
   const migrator = new Migrator({
     db: database.db,

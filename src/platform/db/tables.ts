@@ -214,6 +214,127 @@ export interface StaffEventsTable {
   created_at: number;
 }
 
+// ---- Infection zones and alerts (migration 0006) ------------------------------------------------------------
+
+/** One run of the cluster scan: its inputs' summary and the clusters it reported (JSON). */
+export interface ZoneScansTable {
+  id: string;
+  ran_at: number;
+  /** Study period by report date, inclusive. */
+  study_start: string;
+  study_end: string;
+  /** H3 resolution the cases were scanned at (SCAN_RESOLUTION). */
+  resolution: number;
+  /** JSON of the scan parameters (rings, days, replications, seed, thresholds). */
+  params: string;
+  total_cases: number;
+  /** Cases with a cell at the scan resolution or finer (the others cannot be placed). */
+  located_cases: number;
+  cells_with_cases: number;
+  max_llr: number;
+  p_value: number;
+  duration_ms: number;
+  /** JSON array of the reported clusters, each with its tracked cluster and alert ids when significant. */
+  clusters: string;
+}
+
+/** A significant cluster followed across scans: found again (overlapping cells, ongoing) it is the same one. */
+export interface ZoneClustersTable {
+  id: string;
+  /** resolution:centre:start_date of its first detection; unique, so concurrent scans cannot create it twice. */
+  identity_key: string;
+  resolution: number;
+  centre: string;
+  radius: number;
+  /** JSON array of the H3 cells of its latest detection. */
+  cells: string;
+  start_date: string;
+  /** Last day of the latest study period in which it was significant. */
+  end_date: string;
+  observed: number;
+  expected: number;
+  /** null when every case of the study period is inside (infinite). */
+  relative_risk: number | null;
+  llr: number;
+  p_value: number;
+  recurrence_interval_days: number;
+  first_detected_at: number;
+  last_detected_at: number;
+  first_scan_id: string;
+  last_scan_id: string;
+}
+
+/** An alert to authorities; `seq` numbers them (the SSE event id). One per tracked cluster. */
+export interface AlertsTable {
+  id: string;
+  seq: number;
+  kind: 'cluster';
+  cluster_id: string;
+  /** JSON of the alert as served (no personal data: cells, counts, dates). */
+  payload: string;
+  created_at: number;
+}
+
+export type WebhookDeliveryState = 'pending' | 'delivered' | 'failed';
+
+/** The webhook outbox: one row per alert and URL, retried with backoff until delivered. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  alert_id: string;
+  url: string;
+  state: WebhookDeliveryState;
+  attempts: Generated<number>;
+  /** When the next attempt is due; while an attempt runs, the end of its lease. */
+  next_attempt_at: number;
+  delivered_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
+// ---- end of infection zones and alerts ------------------------------------------------------------------------
+
+// ---- Analytics (migration 0005) -----------------------------------------------------------------------------
+// Declaration merging keeps this block self-contained: it adds the engine's columns to EpidemiologicalInsightsTable
+// and its own tables to Database. Every row here is derived; the analytics engine recomputes it from the records.
+
+export interface EpidemiologicalInsightsTable {
+  /** Cases whose onset was on `date` (`cases` counts them by report date). */
+  cases_by_onset: Generated<number>;
+  /** App cases reported on `date`: the ones whose contacts are traced. */
+  traced_cases: Generated<number>;
+  cases_7day_avg: Generated<number>;
+  /** Daily growth rate from the week-on-week ratio (analytics/model.ts). */
+  growth_rate: number | null;
+  doubling_time_days: number | null;
+  contacts_per_case: number | null;
+  notified_per_case: number | null;
+}
+
+/** Per day of first notification and tier: people notified, and how many of them later became cases. */
+export interface AnalyticsNotificationOutcomesTable {
+  date: string;
+  tier: 'medium' | 'high';
+  notified: number;
+  became_cases: number;
+  updated_at: number;
+}
+
+/** Cases reported per day and H3 cell (at PUBLIC_CELL_RESOLUTION): the public aggregate's map. */
+export interface AnalyticsCellDaysTable {
+  date: string;
+  cell: string;
+  cases: number;
+  updated_at: number;
+}
+
+export interface Database {
+  analytics_notification_outcomes: AnalyticsNotificationOutcomesTable;
+  analytics_cell_days: AnalyticsCellDaysTable;
+}
+
+// ---- end of analytics ------------------------------------------------------------------------------------------
+
 export interface Database {
   users: UsersTable;
   device_tokens: DeviceTokensTable;
@@ -231,6 +352,10 @@ export interface Database {
   trace_jobs: TraceJobsTable;
   staff_events: StaffEventsTable;
   line_list_cases: LineListCasesTable;
+  zone_scans: ZoneScansTable;
+  zone_clusters: ZoneClustersTable;
+  alerts: AlertsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type Row<T extends keyof Database> = Selectable<Database[T]>;

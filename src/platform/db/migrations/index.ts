@@ -3,6 +3,8 @@ import * as m0001 from './0001_core.js';
 import * as m0002 from './0002_tracing.js';
 import * as m0003 from './0003_staff_events.js';
 import * as m0004 from './0004_line_list.js';
+import * as m0005 from './0005_analytics.js';
+import * as m0006 from './0006_zones_alerts.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +12,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_tracing': m0002,
   '0003_staff_events': m0003,
   '0004_line_list': m0004,
+  '0005_analytics': m0005,
+  '0006_zones_alerts': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
