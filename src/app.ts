@@ -14,6 +14,7 @@ import { resolveSecrets } from './platform/crypto/secrets.js';
 import { StaffTokens } from './platform/crypto/staff-tokens.js';
 import { openDatabase, sqliteFileIn, type DatabaseHandle } from './platform/db/connect.js';
 import { migrateToLatest } from './platform/db/migrate.js';
+import { dropDailyPartitionsBefore, ensureDailyPartitions } from './platform/db/partitions.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { principalPlugin, rejectInvalidTokens } from './platform/http/principal.js';
 import { registerProblemHandlers } from './platform/http/problem.js';
@@ -22,6 +23,18 @@ import { registerValidators } from './platform/http/validation.js';
 import { registerMetrics } from './platform/observability/metrics.js';
 import { closeWebSocketsGoingAway } from './platform/realtime/hub.js';
 import { AccessService } from './modules/access/service.js';
+import { analyticsRoutes } from './modules/analytics/routes.js';
+import { createAnalytics } from './modules/analytics/setup.js';
+import { lineListRoutes } from './modules/line-list/routes.js';
+import { AlertsRepository } from './modules/alerts/repository.js';
+import { alertsRoutes } from './modules/alerts/routes.js';
+import { AlertsService } from './modules/alerts/service.js';
+import { WebhookDispatcher } from './modules/alerts/webhooks.js';
+import { EpidemicCasesRepository } from './modules/cases/epidemic-cases.js';
+import { ZonesRepository } from './modules/zones/repository.js';
+import { zonesRoutes } from './modules/zones/routes.js';
+import { ZoneScanner } from './modules/zones/scanner.js';
+import { ZonesService } from './modules/zones/service.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
 import { CaseReports } from './modules/cases/reports.js';
@@ -171,15 +184,71 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     {
       name: 'retention',
       everyMs: RETENTION_EVERY_MS,
-      run: (now) => purgeExpired({ tracing: tracingRepository, deleteTokensOlderThan: (cutoff) => proximityTokens.deleteOlderThan(cutoff) }, now, config.retentionDays, config.timeZone),
+      run: (now) =>
+        purgeExpired(
+          {
+            tracing: tracingRepository,
+            deleteTokensOlderThan: (cutoff) => proximityTokens.deleteOlderThan(cutoff),
+            ...(database.dialect === 'postgres' ? { dropPartitionsBefore: (cutoff: number) => dropDailyPartitionsBefore(db, cutoff) } : {}),
+          },
+          now,
+          config.retentionDays,
+          config.timeZone,
+        ),
     },
+    ...(database.dialect === 'postgres' ? [{ name: 'partitions', everyMs: RETENTION_EVERY_MS, run: (now: number) => ensurePartitions(db, now) }] : []),
   ], app.log, {
     // With several processes, one of them (the lease holder) runs each periodic task.
     ...(redis ? { leases: new RedisLeases(redis, `${hostname()}:${process.pid}:${randomUUID()}`) } : {}),
     leaseTtlMs: config.jobLeaseSeconds * 1000,
   });
+  // Partitions from yesterday to the coming days exist before the first upload can need them. (Observations
+  // uploaded more than a day late land in the DEFAULT partition and are deleted row by row by retention.)
+  const ensurePartitions = (kysely: typeof db, now: number) =>
+    ensureDailyPartitions(kysely, now - 86_400_000, now + config.partitionDaysAhead * 86_400_000);
+  if (database.dialect === 'postgres') await ensurePartitions(db, Date.now());
   app.addHook('onReady', async () => traceWorker.start());
   closers.push(stopPeriodic, () => traceWorker.stop());
+
+  // Streaming analytics: every domain event updates the day rows it touches (app.analytics.idle() in tests).
+  const analytics = createAnalytics(db, bus, config, app.log);
+  app.decorate('analytics', analytics.engine);
+  app.addHook('onReady', async () => analytics.engine.start());
+  closers.push(() => analytics.engine.stop());
+
+  // Infection zones and alerts: the cluster scan reruns as cases arrive; a newly significant cluster raises an
+  // alert (outbox), pushed to the authorities' stream and POSTed to the configured webhooks.
+  const alertsRepository = new AlertsRepository(db);
+  const webhookDispatcher = new WebhookDispatcher(alertsRepository, {
+    secret: config.webhooks.secret,
+    timeoutMs: config.webhooks.timeoutMs,
+    retry: { baseMs: config.webhooks.retryBaseMs, maxMs: config.webhooks.retryMaxMs },
+    giveUpMs: config.webhooks.giveUpHours * 3_600_000,
+  }, app.log);
+  const alerts = new AlertsService(alertsRepository, bus, config.webhooks.urls, app.log, webhookDispatcher);
+  const zones = new ZonesService(new ZonesRepository(db, database.dialect), alerts, new AuditRepository(db), { h3Resolution: config.h3Resolution, maxDurationMs: MAX_OBSERVATION_MS });
+  const zoneScanner = new ZoneScanner(new EpidemicCasesRepository(db), zones, bus, app.log, {
+    settings: {
+      resolution: config.zones.scanResolution,
+      days: config.zones.scanDays,
+      maxRings: config.zones.scanMaxRings,
+      maxDurationDays: config.zones.scanMaxDurationDays,
+      replications: config.zones.scanReplications,
+      seed: config.zones.scanSeed,
+      minCases: config.zones.scanMinCases,
+      alertRecurrenceDays: config.zones.alertRecurrenceDays,
+    },
+    timeZone: config.timeZone,
+    debounceMs: config.zones.scanDebounceMs,
+    intervalMs: config.zones.scanIntervalMs,
+  });
+  app.decorate('zoneScanner', zoneScanner);
+  app.decorate('webhookDispatcher', webhookDispatcher);
+  app.addHook('onReady', async () => {
+    webhookDispatcher.start();
+    await zoneScanner.start();
+  });
+  closers.push(() => zoneScanner.stop(), () => webhookDispatcher.stop());
 
   await app.register(principalPlugin, {
     userForTokenHash: (hash) => users.userForTokenHash(hash),
@@ -204,6 +273,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(casesRoutes, { cases: new CasesService(casesRepository, caseReports, usersRepository, audit, dateRules) });
   await app.register(notificationsRoutes, { notifications, bus });
   await app.register(tracingRoutes, { contacts: new CaseContactsService(tracingRepository, audit), staffStream: new StaffStreamService(tracingRepository), bus });
+  await app.register(analyticsRoutes, { analytics: analytics.service });
+  await app.register(lineListRoutes, { lineList: analytics.lineList });
+  await app.register(zonesRoutes, { zones });
+  await app.register(alertsRoutes, { alerts, bus });
 
   return app;
 }

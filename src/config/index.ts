@@ -30,7 +30,36 @@ export interface Config {
   readonly timeBucketMinutes: number;
   readonly retentionDays: number;
   readonly maxClockSkewSeconds: number;
+  /** k of the public aggregate: counts from 1 to k-1 are suppressed. */
+  readonly publicMinCases: number;
   readonly jobLeaseSeconds: number;
+  readonly partitionDaysAhead: number;
+  readonly zones: ZonesConfig;
+  readonly webhooks: WebhooksConfig;
+}
+
+/** Cluster scan settings (README: "Infection zones and alerts"). */
+export interface ZonesConfig {
+  readonly scanResolution: number;
+  readonly scanDays: number;
+  readonly scanMaxRings: number;
+  readonly scanMaxDurationDays: number;
+  readonly scanReplications: number;
+  readonly scanSeed: string;
+  readonly scanMinCases: number;
+  readonly alertRecurrenceDays: number;
+  readonly scanDebounceMs: number;
+  readonly scanIntervalMs: number;
+}
+
+/** Where and how cluster alerts are POSTed. */
+export interface WebhooksConfig {
+  readonly urls: readonly string[];
+  readonly secret: string | undefined;
+  readonly timeoutMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly giveUpHours: number;
 }
 
 export class ConfigError extends Error {
@@ -151,8 +180,71 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     timeBucketMinutes: r.int('TIME_BUCKET_MINUTES', 1, 1440),
     retentionDays: r.int('RETENTION_DAYS', 1, 3650),
     maxClockSkewSeconds: r.int('MAX_CLOCK_SKEW_SECONDS', 0, 3600),
+    publicMinCases: r.int('PUBLIC_MIN_CASES', 2, 1000),
     jobLeaseSeconds: r.int('JOB_LEASE_SECONDS', 1, 3600),
+    partitionDaysAhead: r.int('PARTITION_DAYS_AHEAD', 1, 365),
+    zones: readZones(r),
+    webhooks: readWebhooks(r),
   };
+  if (config.zones.scanResolution > config.h3Resolution) {
+    r.problems.push(`SCAN_RESOLUTION must not be finer than H3_RESOLUTION (${config.h3Resolution}), the resolution case cells are known at (got ${config.zones.scanResolution})`);
+  }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function readZones(r: Reader): ZonesConfig {
+  const scanDays = r.int('SCAN_DAYS', 2, 365);
+  const scanReplications = r.int('SCAN_REPLICATIONS', 999, 99_999);
+  const alertRecurrenceDays = r.int('SCAN_ALERT_RECURRENCE_DAYS', 1, 1_000_000);
+  // With R permutations the smallest p-value is 1/(R+1): a longer recurrence interval can never be reached.
+  if (alertRecurrenceDays > scanReplications + 1) {
+    r.problems.push(`SCAN_ALERT_RECURRENCE_DAYS (${alertRecurrenceDays}) can never be reached with SCAN_REPLICATIONS=${scanReplications}: at most ${scanReplications + 1}`);
+  }
+  const scanMaxDurationDays = r.int('SCAN_MAX_DURATION_DAYS', 1, 365);
+  if (scanMaxDurationDays > scanDays) r.problems.push(`SCAN_MAX_DURATION_DAYS must not exceed SCAN_DAYS (${scanDays}) (got ${scanMaxDurationDays})`);
+  const scanSeed = r.string('SCAN_SEED');
+  if (scanSeed.length > 100) r.problems.push('SCAN_SEED must be at most 100 characters');
+  return {
+    scanResolution: r.int('SCAN_RESOLUTION', 0, 15),
+    scanDays,
+    scanMaxRings: r.int('SCAN_MAX_RINGS', 0, 20),
+    scanMaxDurationDays,
+    scanReplications,
+    scanSeed,
+    scanMinCases: r.int('SCAN_MIN_CASES', 1, 1_000_000),
+    alertRecurrenceDays,
+    scanDebounceMs: r.int('SCAN_DEBOUNCE_MS', 0, 3_600_000),
+    scanIntervalMs: r.int('SCAN_INTERVAL_MS', 1000, 86_400_000),
+  };
+}
+
+function readWebhooks(r: Reader): WebhooksConfig {
+  const urls = (r.optional('WEBHOOK_URLS') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  for (const url of urls) {
+    let ok = false;
+    try {
+      const parsed = new URL(url);
+      ok = parsed.protocol === 'https:' || parsed.protocol === 'http:';
+    } catch {
+      ok = false;
+    }
+    // Never echo the URL itself: it may carry a credential.
+    if (!ok) r.problems.push(`WEBHOOK_URLS must be comma-separated http:// or https:// URLs (entry ${urls.indexOf(url) + 1} is not)`);
+  }
+  if (new Set(urls).size !== urls.length) r.problems.push('WEBHOOK_URLS lists a URL twice');
+  const secret = r.optional('WEBHOOK_SECRET');
+  if (secret !== undefined && secret.length < 32) r.problems.push('WEBHOOK_SECRET must be at least 32 characters long');
+  if (urls.length > 0 && secret === undefined) r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set (receivers verify the signature)');
+  const retryBaseMs = r.int('WEBHOOK_RETRY_BASE_MS', 10, 86_400_000);
+  const retryMaxMs = r.int('WEBHOOK_RETRY_MAX_MS', 10, 86_400_000);
+  if (retryMaxMs < retryBaseMs) r.problems.push('WEBHOOK_RETRY_MAX_MS must not be less than WEBHOOK_RETRY_BASE_MS');
+  return {
+    urls,
+    secret,
+    timeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 100, 300_000),
+    retryBaseMs,
+    retryMaxMs,
+    giveUpHours: r.int('WEBHOOK_GIVE_UP_HOURS', 1, 8760),
+  };
 }

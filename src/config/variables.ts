@@ -29,8 +29,27 @@ export const VARIABLES = [
   { name: 'H3_RESOLUTION', default: '10', description: 'H3 resolution of the cell stored with each located interaction (0-15).' },
   { name: 'TIME_BUCKET_MINUTES', default: '60', description: 'Width of the time buckets interactions are indexed by.' },
   { name: 'RETENTION_DAYS', default: '21', description: 'Interactions older than this many days are rejected on upload and deleted.' },
+  { name: 'PARTITION_DAYS_AHEAD', default: '7', description: 'PostgreSQL: daily partitions of interactions are created this many days ahead.' },
   { name: 'JOB_LEASE_SECONDS', default: '60', description: 'A trace job or periodic task held by a process that stopped passes to another after this long.' },
   { name: 'MAX_CLOCK_SKEW_SECONDS', default: '300', description: 'How far in the future a reported time may be.' },
+  { name: 'PUBLIC_MIN_CASES', default: '5', description: 'k of the public aggregate (GET /analytics/public): a day or area with 1 to k-1 cases is suppressed (2-1000).' },
+  // Infection zones (cluster scan) and alerts.
+  { name: 'SCAN_RESOLUTION', default: '8', description: 'H3 resolution cases are counted at for the cluster scan (0-15, at most H3_RESOLUTION); a case\'s cell is mapped to its parent at this resolution.' },
+  { name: 'SCAN_DAYS', default: '14', description: 'Study period of the cluster scan: the last this many days, by report date.' },
+  { name: 'SCAN_MAX_RINGS', default: '3', description: 'Largest cluster radius, in H3 rings around a centre cell (0 = single cells).' },
+  { name: 'SCAN_MAX_DURATION_DAYS', default: '7', description: 'Longest cluster duration in days (1 to SCAN_DAYS); every cluster ends today (prospective scan).' },
+  { name: 'SCAN_REPLICATIONS', default: '999', description: 'Monte Carlo permutations behind each p-value (at least 999).' },
+  { name: 'SCAN_SEED', default: '12345678', description: 'Seed of the permutations: the same cases give the same p-values in every process and run.' },
+  { name: 'SCAN_MIN_CASES', default: '2', description: 'Fewest cases a cluster may have.' },
+  { name: 'SCAN_ALERT_RECURRENCE_DAYS', default: '100', description: 'A cluster whose recurrence interval reaches this many days is significant and raises an alert (100 days: p <= 0.01 in a daily analysis).' },
+  { name: 'SCAN_DEBOUNCE_MS', default: '5000', description: 'The scan reruns this long after the last case event (and at most 6 times this long after the first).' },
+  { name: 'SCAN_INTERVAL_MS', default: '900000', description: 'The scan also reruns this often (a new day, missed events); an unchanged input is skipped.' },
+  { name: 'WEBHOOK_URLS', default: undefined, description: 'Comma-separated http(s) URLs each cluster alert is POSTed to, signed with WEBHOOK_SECRET. Unset: no webhooks.' },
+  { name: 'WEBHOOK_SECRET', default: undefined, description: 'Shared secret (at least 32 characters) of the webhooks\' HMAC-SHA256 signature. Required with WEBHOOK_URLS.' },
+  { name: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'One webhook attempt gives up after this long.' },
+  { name: 'WEBHOOK_RETRY_BASE_MS', default: '5000', description: 'Delay before retrying a failed webhook delivery; doubles with each failure (with jitter).' },
+  { name: 'WEBHOOK_RETRY_MAX_MS', default: '3600000', description: 'Longest delay between two attempts of a webhook delivery.' },
+  { name: 'WEBHOOK_GIVE_UP_HOURS', default: '168', description: 'A webhook delivery still failing this long after its alert is marked failed and no longer retried.' },
 ] as const satisfies readonly VariableSpec[];
 
 export type VariableName = (typeof VARIABLES)[number]['name'];

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProximityTokensRepository } from '../../src/modules/proximity-tokens/repository.js';
 import { ProximityTokensService } from '../../src/modules/proximity-tokens/service.js';
 import { TracingRepository } from '../../src/modules/tracing/repository.js';
 import { purgeExpired } from '../../src/modules/tracing/retention.js';
+import { dailyPartitions, dropDailyPartitionsBefore, ensureDailyPartitions, partitionName, utcDayStart } from '../../src/platform/db/partitions.js';
 import { startPeriodicTasks } from '../../src/platform/jobs/periodic.js';
 import { registerUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
@@ -38,10 +40,11 @@ describe.each(testDialects())('retention on %s', (dialect) => {
     const recent = await seedInteraction(user.id, 20);
     const caseId = randomUUID();
     await t.database.db.insertInto('cases').values({ id: caseId, user_id: source.id, report_type: 'confirmed_test', onset_date: null, test_date: null, managed_by: null, created_at: Date.now() }).execute();
-    for (const interactionId of [old, recent]) {
+    for (const [interactionId, endedDaysAgo] of [[old, 22], [recent, 20]] as const) {
+      const episodeEnd = Date.now() - endedDaysAgo * DAY;
       await t.database.db
         .insertInto('exposure_risks')
-        .values({ id: randomUUID(), interaction_id: interactionId, case_id: caseId, risk_level: 0.5, exposure_date: '2026-11-01', minutes: 15, weighted_minutes: 15, proximity_bucket: 'gps_colocation', infectiousness: 'high', report_type: 'confirmed_test', model_version: 'v1', created_at: 0, updated_at: 0, exposed_user_id: user.id, contact_kind: 'gps', place: null, episode_start: null, episode_end: null })
+        .values({ id: randomUUID(), interaction_id: interactionId, case_id: caseId, risk_level: 0.5, exposure_date: '2026-11-01', minutes: 15, weighted_minutes: 15, proximity_bucket: 'gps_colocation', infectiousness: 'high', report_type: 'confirmed_test', model_version: 'v1', created_at: 0, updated_at: 0, exposed_user_id: user.id, contact_kind: 'gps', place: null, episode_start: episodeEnd - 600_000, episode_end: episodeEnd })
         .execute();
     }
     const today = new Date().toISOString().slice(0, 10);
@@ -86,5 +89,50 @@ describe('periodic tasks', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(runs).toBe(after);
     expect(overlapped).toBe(false);
+  });
+});
+
+describe.runIf(testDialects().includes('postgres'))('partitioned interactions on postgres', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await buildTestApp('postgres', { RETENTION_DAYS: '21', PARTITION_DAYS_AHEAD: '7' });
+  });
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it('creates daily partitions ahead, stores rows in them, and retention drops whole old partitions', async () => {
+    const db = t.database.db;
+    const names = async (table: string) => [...(await dailyPartitions(db, table)).keys()].sort();
+    const today = utcDayStart(Date.now());
+    expect(await names('interactions')).toContain(partitionName('interactions', today + 7 * DAY));
+    expect(await names('presence_index')).toContain(partitionName('presence_index', today - DAY));
+    // Older days, as a server that has run for weeks has them.
+    expect((await ensureDailyPartitions(db, today - 25 * DAY, today)).created).toContain(partitionName('interactions', today - 25 * DAY));
+
+    const user = await registerUser(t.app);
+    const upload = await t.app.inject({
+      method: 'POST', url: '/interactions', headers: user.auth,
+      payload: { interactions: [{ id: randomUUID(), kind: 'location', lat: 48.85, lng: 2.35, started_at: new Date(Date.now() - 3_600_000).toISOString(), ended_at: new Date(Date.now() - 1_800_000).toISOString() }] },
+    });
+    expect(upload.statusCode).toBe(200);
+    const todays = partitionName('interactions', today);
+    const inPartition = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(todays)}`.execute(db);
+    expect(inPartition.rows[0]!.n).toBe(1);
+    const inDefault = await sql<{ n: number }>`select count(*)::int as n from interactions_default`.execute(db);
+    expect(inDefault.rows[0]!.n).toBe(0);
+
+    const tokens = new ProximityTokensService(new ProximityTokensRepository(db), t.config.tokenSecret!);
+    const result = await purgeExpired(
+      { tracing: new TracingRepository(db), deleteTokensOlderThan: (c) => tokens.deleteOlderThan(c), dropPartitionsBefore: (c) => dropDailyPartitionsBefore(db, c) },
+      Date.now(), 21, 'UTC',
+    );
+    expect(result.partitions_dropped).toBeGreaterThan(0);
+    const left = await names('interactions');
+    // Days entirely before the cutoff minus one day (an observation lasts at most a day) are gone; the rest stay.
+    expect(left).not.toContain(partitionName('interactions', today - 23 * DAY));
+    expect(left).toContain(partitionName('interactions', today - 21 * DAY));
+    expect(left).toContain(todays);
+    expect((await db.selectFrom('interactions').select('id').execute())).toHaveLength(1);
   });
 });

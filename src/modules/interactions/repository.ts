@@ -25,17 +25,25 @@ export class InteractionsRepository {
     afterInsert: (trx: Kysely<Database>, createdIds: string[]) => Promise<void>,
   ): Promise<{ stored: Row<'interactions'>[]; created: number }> {
     return this.db.transaction().execute(async (trx) => {
-      const createdIds: string[] = [];
+      // Ids already stored are not inserted again. (On PostgreSQL interactions are partitioned by time, so the
+      // unique key is (id, timestamp): the look-up by id is what makes an id unique whatever its times.)
+      const known = new Set<string>();
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const found = await trx.selectFrom('interactions').select('id').where('id', 'in', rows.slice(i, i + INSERT_CHUNK).map((r) => r.id)).execute();
+        for (const row of found) known.add(row.id);
+      }
+      const fresh = rows.filter((r) => !known.has(r.id));
+      const createdIds: string[] = [];
+      for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
         const inserted = await trx
           .insertInto('interactions')
-          .values(rows.slice(i, i + INSERT_CHUNK))
-          .onConflict((oc) => oc.column('id').doNothing())
+          .values(fresh.slice(i, i + INSERT_CHUNK))
+          .onConflict((oc) => oc.columns(['id', 'timestamp']).doNothing())
           .returning('id')
           .execute();
         createdIds.push(...inserted.map((r) => r.id));
       }
-      const created = createdIds.length;
+
       const ids = rows.map((r) => r.id);
       const stored: Row<'interactions'>[] = [];
       for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
@@ -43,15 +51,15 @@ export class InteractionsRepository {
       }
       const foreign = stored.filter((r) => r.user_id !== userId).map((r) => r.id);
       if (foreign.length > 0) throw new InteractionOwnershipConflict(foreign);
-      const fresh = new Set(createdIds);
-      const presence = rows.filter((r) => fresh.has(r.id)).flatMap(indexRows);
+      const created = new Set(createdIds);
+      const presence = rows.filter((r) => created.has(r.id)).flatMap(indexRows);
       for (let i = 0; i < presence.length; i += INSERT_CHUNK) {
         await trx.insertInto('presence_index').values(presence.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
       }
       if (createdIds.length > 0) await afterInsert(trx, createdIds);
       const order = new Map(ids.map((id, index) => [id, index]));
       stored.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-      return { stored, created };
+      return { stored, created: createdIds.length };
     });
   }
 

@@ -115,7 +115,7 @@ export class TracingRepository {
   /** Stores the peer's side of an encounter only the source's phone recorded (idempotent by id). */
   async insertMirrored(trx: Kysely<Database>, rows: NewRow<'interactions'>[]): Promise<void> {
     for (const part of chunks(rows, ID_CHUNK)) {
-      await trx.insertInto('interactions').values(part).onConflict((oc) => oc.column('id').doNothing()).execute();
+      await trx.insertInto('interactions').values(part).onConflict((oc) => oc.columns(['id', 'timestamp']).doNothing()).execute();
     }
   }
 
@@ -287,10 +287,37 @@ export class TracingRepository {
       .execute();
   }
 
-  /** Deletes observations (and through them their presence rows and exposure risks) that ended before the cutoff. */
+  /**
+   * Deletes observations that ended before the cutoff, with their presence rows and the exposure risks computed
+   * on them. (On PostgreSQL whole days have gone already with their partitions; this removes the rest.)
+   * The `timestamp` condition lets PostgreSQL skip every partition newer than the cutoff.
+   */
   async deleteInteractionsEndedBefore(cutoffMs: number): Promise<number> {
-    const result = await this.db.deleteFrom('interactions').where('ended_at', '<', cutoffMs).executeTakeFirst();
+    await this.db.deleteFrom('exposure_risks').where('episode_end', '<', cutoffMs).execute();
+    await this.db.deleteFrom('presence_index').where('started_at', '<', cutoffMs).where('ended_at', '<', cutoffMs).execute();
+    const result = await this.db.deleteFrom('interactions').where('timestamp', '<', cutoffMs).where('ended_at', '<', cutoffMs).executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** The person's own record of an encounter supersedes the copy made from the source's record. */
+  async deleteMirroredEncounters(trx: Kysely<Database>, userId: string, peers: readonly string[], fromMs: number, toMs: number): Promise<void> {
+    const mirrored = trx
+      .selectFrom('interactions')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('origin', '=', 'mirrored')
+      .where('peer_user_id', 'in', peers as string[])
+      .where('timestamp', '<', toMs)
+      .where('ended_at', '>', fromMs);
+    await trx.deleteFrom('exposure_risks').where('interaction_id', 'in', mirrored).execute();
+    await trx
+      .deleteFrom('interactions')
+      .where('user_id', '=', userId)
+      .where('origin', '=', 'mirrored')
+      .where('peer_user_id', 'in', peers as string[])
+      .where('timestamp', '<', toMs)
+      .where('ended_at', '>', fromMs)
+      .execute();
   }
 
   async deleteExposureDaysBefore(day: string): Promise<number> {

@@ -7,12 +7,15 @@ export interface RetentionTargets {
   readonly tracing: TracingRepository;
   /** Deletes proximity tokens that stopped being valid before the cutoff; returns how many. */
   deleteTokensOlderThan(cutoffMs: number): Promise<number>;
+  /** PostgreSQL: drops the daily partitions wholly before the cutoff; returns their names. */
+  dropPartitionsBefore?(cutoffMs: number): Promise<string[]>;
 }
 
 export interface RetentionResult {
   readonly interactions: number;
   readonly proximity_tokens: number;
   readonly exposure_days: number;
+  readonly partitions_dropped?: number;
 }
 
 /**
@@ -21,8 +24,10 @@ export interface RetentionResult {
  */
 export async function purgeExpired(targets: RetentionTargets, now: number, retentionDays: number, timeZone: string): Promise<RetentionResult> {
   const cutoff = now - retentionDays * DAY_MS;
+  // A partition holds observations that started that day and may last up to a day: keep one more day of them.
+  const dropped = targets.dropPartitionsBefore ? await targets.dropPartitionsBefore(cutoff - DAY_MS) : undefined;
   const interactions = await targets.tracing.deleteInteractionsEndedBefore(cutoff);
   const proximityTokens = await targets.deleteTokensOlderThan(cutoff);
   const exposureDays = await targets.tracing.deleteExposureDaysBefore(addDays(calendarDay(now, timeZone), -retentionDays));
-  return { interactions, proximity_tokens: proximityTokens, exposure_days: exposureDays };
+  return { interactions, proximity_tokens: proximityTokens, exposure_days: exposureDays, ...(dropped ? { partitions_dropped: dropped.length } : {}) };
 }

@@ -224,16 +224,8 @@ export class TracingService {
     const managers = drafts.length === 0 ? new Map<string, string>() : await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
     const result = await this.db.transaction().execute(async (trx) => {
       if (options.replaceMirrorsOf) {
-        // The person's own record of an encounter supersedes the copy made from the source's record.
         const { userId, peers, from, to } = options.replaceMirrorsOf;
-        await trx
-          .deleteFrom('interactions')
-          .where('user_id', '=', userId)
-          .where('origin', '=', 'mirrored')
-          .where('peer_user_id', 'in', peers)
-          .where('timestamp', '<', to)
-          .where('ended_at', '>', from)
-          .execute();
+        await this.tracing.deleteMirroredEncounters(trx, userId, peers, from, to);
       }
       await this.tracing.insertMirrored(trx, options.mirrored);
       const personDays = new Map<string, [string, string]>();

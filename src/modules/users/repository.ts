@@ -30,6 +30,7 @@ export class UsersRepository {
       await trx.deleteFrom('exposure_risks').where('interaction_id', 'in', trx.selectFrom('interactions').select('id').where('user_id', '=', id)).execute();
       await trx.updateTable('exposure_risks').set({ case_id: null }).where('case_id', 'in', trx.selectFrom('cases').select('id').where('user_id', '=', id)).execute();
       await trx.deleteFrom('trace_jobs').where((eb) => eb.or([eb('user_id', '=', id), eb('case_id', 'in', eb.selectFrom('cases').select('id').where('user_id', '=', id))])).execute();
+      await trx.deleteFrom('presence_index').where('user_id', '=', id).execute();
       await trx.deleteFrom('interactions').where('user_id', '=', id).execute();
       // Other people's records of encounters with this person stay theirs, but no longer point to them.
       await trx.updateTable('interactions').set({ peer_user_id: null }).where('peer_user_id', '=', id).execute();

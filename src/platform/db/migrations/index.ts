@@ -5,6 +5,7 @@ import * as m0003 from './0003_staff_events.js';
 import * as m0004 from './0004_line_list.js';
 import * as m0005 from './0005_analytics.js';
 import * as m0006 from './0006_zones_alerts.js';
+import * as m0007 from './0007_partitioned_interactions.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_line_list': m0004,
   '0005_analytics': m0005,
   '0006_zones_alerts': m0006,
+  '0007_partitioned_interactions': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {
