@@ -80,23 +80,44 @@ export class TracingRepository {
   }
 
   /**
-   * Other people's location stays and check-ins indexed under any of the (place, bucket) keys:
-   * index lookups on presence_index's primary key, then the interactions themselves by id.
-   * `onlyUsers` restricts the result to some people (the sources of active cases).
+   * Other people's location stays and check-ins indexed under any of the (place, bucket) keys: index lookups on
+   * presence_index's primary key, which holds everything matching needs (no second look-up of the interactions).
+   * `startedFrom`/`startedBefore` bound the observations' start times, so PostgreSQL reads only the partitions of
+   * those days. `onlyUsers` restricts the result to some people (the sources of active cases).
    */
-  async presentAt(keys: ReadonlyArray<readonly [string, number]>, options: { excludeUserId?: string; onlyUsers?: readonly string[] }): Promise<PresenceRecord[]> {
+  async presentAt(
+    keys: ReadonlyArray<readonly [string, number]>,
+    options: { excludeUserId?: string; onlyUsers?: readonly string[]; startedFrom?: number; startedBefore?: number },
+  ): Promise<PresenceRecord[]> {
     const unique = [...new Map(keys.map((k) => [`${k[0]}|${k[1]}`, k])).values()];
-    const ids = new Set<string>();
+    const found = new Map<string, PresenceRecord>();
     for (const part of chunks(unique, KEY_CHUNK)) {
       let query = this.db
         .selectFrom('presence_index')
-        .select(['interaction_id', 'user_id'])
+        .select(['interaction_id', 'user_id', 'place', 'started_at', 'ended_at', 'lat', 'lng'])
         .where((eb) => eb(eb.refTuple('place', 'bucket'), 'in', part.map(([place, bucket]) => eb.tuple(place, bucket))));
+      if (options.startedFrom !== undefined) query = query.where('started_at', '>=', options.startedFrom);
+      if (options.startedBefore !== undefined) query = query.where('started_at', '<', options.startedBefore);
       if (options.excludeUserId !== undefined) query = query.where('user_id', '!=', options.excludeUserId);
       if (options.onlyUsers !== undefined) query = query.where('user_id', 'in', options.onlyUsers as string[]);
-      for (const row of await query.execute()) ids.add(row.interaction_id);
+      for (const row of await query.execute()) {
+        if (found.has(row.interaction_id)) continue;
+        const venue = row.place.startsWith('venue:');
+        found.set(row.interaction_id, {
+          interactionId: row.interaction_id,
+          userId: row.user_id,
+          kind: venue ? 'checkin' : 'location',
+          place: row.place,
+          startMs: row.started_at,
+          endMs: row.ended_at,
+          lat: row.lat,
+          lng: row.lng,
+          attenuationDb: null,
+          peerUserId: null,
+        });
+      }
     }
-    return this.interactionsByIds([...ids]);
+    return [...found.values()];
   }
 
   /** Proximity records in which someone's phone saw `peerUserId` during [fromMs, toMs). */

@@ -121,7 +121,7 @@ export class TracingService {
         else byKey.set(key, [s]);
       }
     }
-    const candidates = await this.tracing.presentAt([...byKey.keys()].map((k) => splitKey(k)), { excludeUserId: row.user_id });
+    const candidates = await this.tracing.presentAt([...byKey.keys()].map((k) => splitKey(k)), { excludeUserId: row.user_id, ...this.startedBounds(sources) });
     for (const exposed of candidates) {
       const paired = new Set<string>();
       for (const bucket of bucketsOf(exposed.startMs, exposed.endMs, this.settings.bucketMinutes)) {
@@ -195,7 +195,7 @@ export class TracingService {
 
     const located = records.filter((r) => r.kind !== 'proximity');
     const keys = located.flatMap((r) => matchingKeys(r, this.settings.bucketMinutes, this.settings.rings));
-    const sourceRecords = keys.length === 0 ? [] : await this.tracing.presentAt(keys, { onlyUsers: [...others.keys()] });
+    const sourceRecords = keys.length === 0 ? [] : await this.tracing.presentAt(keys, { onlyUsers: [...others.keys()], ...this.startedBounds(located) });
     for (const exposed of located) {
       for (const s of sourceRecords) {
         const caseRow = others.get(s.userId);
@@ -213,6 +213,18 @@ export class TracingService {
     const drafts = [...contacts].flatMap(([caseId, list]) => combineIntoRisks(caseId, list, this.settings.riskModel));
     const replace = replacedMirrors.length === 0 ? undefined : { userId, peers: replacedMirrors, from, to };
     return add(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf: replace }));
+  }
+
+  /** Start times an observation overlapping any of these can have (it lasts at most maxDurationMs). */
+  private startedBounds(records: readonly PresenceRecord[]): { startedFrom: number; startedBefore: number } {
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const r of records) {
+      from = Math.min(from, r.startMs);
+      to = Math.max(to, r.endMs);
+    }
+    if (records.length === 0) return { startedFrom: 0, startedBefore: 0 };
+    return { startedFrom: from - this.settings.maxDurationMs, startedBefore: to };
   }
 
   private async persist(
