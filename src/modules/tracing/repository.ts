@@ -58,11 +58,20 @@ export class TracingRepository {
   }
 
   /** A person's observations overlapping [fromMs, toMs); `maxDurationMs` bounds how early one may start. */
-  async interactionsOf(userId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
+  interactionsOf(userId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
+    return this.overlapping('user_id', userId, fromMs, toMs, maxDurationMs);
+  }
+
+  /** Proximity records in which someone's phone saw `peerUserId` during [fromMs, toMs). */
+  encountersWith(peerUserId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
+    return this.overlapping('peer_user_id', peerUserId, fromMs, toMs, maxDurationMs);
+  }
+
+  private async overlapping(column: 'user_id' | 'peer_user_id', userId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
     const rows = await this.db
       .selectFrom('interactions')
       .select(PRESENCE_COLUMNS)
-      .where('user_id', '=', userId)
+      .where(column, '=', userId)
       .where('timestamp', '>=', fromMs - maxDurationMs)
       .where('timestamp', '<', toMs)
       .where('ended_at', '>', fromMs)
@@ -118,19 +127,6 @@ export class TracingRepository {
       }
     }
     return [...found.values()];
-  }
-
-  /** Proximity records in which someone's phone saw `peerUserId` during [fromMs, toMs). */
-  async encountersWith(peerUserId: string, fromMs: number, toMs: number, maxDurationMs: number): Promise<PresenceRecord[]> {
-    const rows = await this.db
-      .selectFrom('interactions')
-      .select(PRESENCE_COLUMNS)
-      .where('peer_user_id', '=', peerUserId)
-      .where('timestamp', '>=', fromMs - maxDurationMs)
-      .where('timestamp', '<', toMs)
-      .where('ended_at', '>', fromMs)
-      .execute();
-    return rows.map(toPresence);
   }
 
   /** Stores the peer's side of an encounter only the source's phone recorded (idempotent by id). */
