@@ -14,8 +14,9 @@ export class CaseContactsService {
     private readonly audit: AuditService,
   ) {}
 
-  async list(actor: AuthenticatedPrincipal, caseId: string, requestId: string): Promise<CaseContacts> {
+  async list(actor: AuthenticatedPrincipal, rawCaseId: string, requestId: string): Promise<CaseContacts> {
     if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals see the contacts of a case');
+    const caseId = rawCaseId.toLowerCase();
     const row = await this.tracing.findCase(caseId);
     if (row === undefined) throw notFound(`case ${caseId} does not exist`);
     if (row.managed_by !== actor.staffId) throw forbidden('only the professional managing this case sees its contacts');
