@@ -2,6 +2,13 @@ import type { FastifyBaseLogger } from 'fastify';
 import { DELIVERY_HEADER, EVENT_HEADER, describeFailure, retryDelayMs, signedHeaders, urlForLogs, type RetryPolicy } from './model.js';
 import type { AlertsRepository, ClaimedDelivery } from './repository.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sends the webhook outbox; tests wait on `webhookDispatcher.idle()`. */
+    webhookDispatcher: WebhookDispatcher;
+  }
+}
+
 export interface WebhookSettings {
   /** Shared secret of the HMAC signature; without it nothing is sent (deliveries stay pending). */
   readonly secret: string | undefined;
@@ -12,7 +19,7 @@ export interface WebhookSettings {
   readonly giveUpMs: number;
   /** Longest wait between looks at the outbox (deliveries created by other processes). */
   readonly pollMs?: number;
-  /** Deliveries attempted at once. */
+  /** Attempts in flight at once, at most. */
   readonly batch?: number;
 }
 
@@ -38,6 +45,7 @@ export class WebhookDispatcher {
   private again = false;
   private stopped = true;
   private readonly inFlight = new Set<AbortController>();
+  private readonly attempts = new Set<Promise<void>>();
   private readonly fetchImpl: typeof fetch;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -70,9 +78,11 @@ export class WebhookDispatcher {
     if (this.running === null) this.running = this.loop();
   }
 
-  /** Resolves when no sweep is running (tests). */
+  /** Resolves when no sweep and no attempt is running (tests). */
   async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+    while (this.running !== null || this.attempts.size > 0) {
+      await Promise.all([this.running, ...this.attempts]);
+    }
   }
 
   /** Stops sending: attempts in flight are cut short and become due again at once (for the next process). */
@@ -105,6 +115,7 @@ export class WebhookDispatcher {
     }
   }
 
+  /** Claims due deliveries up to the concurrency limit and starts their attempts (a slow receiver holds up no other). */
   private async sweep(): Promise<void> {
     if (this.settings.secret === undefined) {
       if (!this.warnedNoSecret && (await this.repository.nextDueAt()) !== null) {
@@ -113,12 +124,21 @@ export class WebhookDispatcher {
       }
       return;
     }
+    const secret = this.settings.secret;
     for (;;) {
-      if (this.stopped) return;
-      const leaseMs = this.settings.timeoutMs + 10_000;
-      const claimed = await this.repository.claimDue(this.now(), leaseMs, this.batch);
+      const capacity = this.batch - this.attempts.size;
+      if (this.stopped || capacity <= 0) return;
+      const claimed = await this.repository.claimDue(this.now(), this.settings.timeoutMs + 10_000, capacity);
       if (claimed.length === 0) return;
-      await Promise.all(claimed.map((delivery) => this.attempt(delivery, this.settings.secret!)));
+      for (const delivery of claimed) {
+        const attempt: Promise<void> = this.attempt(delivery, secret)
+          .catch((error: unknown) => this.log.error({ err: error, delivery_id: delivery.id }, 'webhook attempt could not be recorded; it is retried when its lease ends'))
+          .finally(() => {
+            this.attempts.delete(attempt);
+            this.kick(); // a free slot, and possibly a retry due soon
+          });
+        this.attempts.add(attempt);
+      }
     }
   }
 

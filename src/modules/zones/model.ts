@@ -62,13 +62,19 @@ export function cellAtResolution(cell: string | null, resolution: number): strin
 export function scanInput(cases: Iterable<ScannableCase>, period: StudyPeriod, resolution: number): ScanInput {
   const days = dayDifference(period.end, period.start) + 1;
   const counts = new Map<string, number>();
+  // Cases share cells: each distinct cell is looked up in H3 once.
+  const parents = new Map<string | null, string | null>();
   let total = 0;
   let located = 0;
   for (const c of cases) {
     const day = dayDifference(c.report_date, period.start);
     if (!(day >= 0 && day < days)) continue;
     total++;
-    const cell = cellAtResolution(c.cell, resolution);
+    let cell = parents.get(c.cell);
+    if (cell === undefined) {
+      cell = cellAtResolution(c.cell, resolution);
+      parents.set(c.cell, cell);
+    }
     if (cell === null) continue;
     located++;
     const key = `${cell}|${String(day).padStart(6, '0')}`;
