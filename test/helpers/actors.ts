@@ -66,6 +66,9 @@ export function expectProblem(response: LightMyRequestResponse, status: number):
 
 /** Row counts of every table, to show that a rejected request wrote nothing. */
 export async function tableCounts(t: TestApp): Promise<Record<string, number>> {
+  // Background work triggered by earlier requests (traces, the analytics engine) settles first.
+  await t.app.traceWorker.idle();
+  await t.app.analytics.idle();
   const tables = ['users', 'device_tokens', 'staff', 'interactions', 'symptoms', 'cases', 'exposure_risks', 'epidemiological_insights', 'audit_log'] as const;
   const counts: Record<string, number> = {};
   for (const table of tables) {

@@ -108,6 +108,8 @@ export class AnalyticsEngine {
       // An upgrade may have moved the onset from any later day: everything from the case's first date to today.
       this.addCaseDays(first, event.created ? last : this.today());
       this.pendingOutcomeUsers.add(event.user_id);
+    } else if (event.type === 'cases.imported') {
+      return; // the importing process recomputed those days before answering; the aggregates are in the database
     } else {
       for (const id of event.case_ids) this.pendingCaseIds.add(id);
       for (const n of event.notifications) this.pendingOutcomeUsers.add(n.user_id);

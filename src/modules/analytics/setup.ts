@@ -21,6 +21,6 @@ export function createAnalytics(db: Kysely<Database>, bus: EventBus, config: Pic
   const publicCellResolution = Math.min(PUBLIC_CELL_RESOLUTION, config.h3Resolution);
   const engine = new AnalyticsEngine(repository, epidemic, bus, { timeZone: config.timeZone, publicCellResolution, catchUpDays: CATCH_UP_DAYS }, log);
   const service = new AnalyticsService(repository, epidemic, { timeZone: config.timeZone, publicMinCases: config.publicMinCases, publicCellResolution });
-  const lineList = new LineListService(new LineListRepository(db), engine, { timeZone: config.timeZone, h3Resolution: config.h3Resolution }, log);
+  const lineList = new LineListService(new LineListRepository(db), engine, { timeZone: config.timeZone, h3Resolution: config.h3Resolution }, log, bus);
   return { engine, service, lineList };
 }

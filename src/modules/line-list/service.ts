@@ -3,6 +3,8 @@ import { CsvError, parse as parseCsv } from 'csv-parse/sync';
 import type { FastifyBaseLogger } from 'fastify';
 import { latLngToCell } from 'h3-js';
 import { MAX_IMPORT_ROWS, type ImportResult } from '../../contracts/analytics.js';
+import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/domain-events.js';
+import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { NewRow } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
@@ -43,6 +45,7 @@ export class LineListService {
     private readonly analytics: { refreshCaseDates(from: string, to: string): Promise<void> },
     private readonly settings: LineListSettings,
     private readonly log: FastifyBaseLogger,
+    private readonly bus: Pick<EventBus, 'publish'>,
   ) {}
 
   async import(actor: AuthenticatedPrincipal, input: ImportBody): Promise<ImportResult> {
@@ -62,6 +65,9 @@ export class LineListService {
     const dates = [...cases, ...previous].flatMap((c) => (c.onset_date === null ? [c.report_date] : [c.report_date, c.onset_date])).sort();
     const reportDates = cases.map((c) => c.report_date).sort();
     await this.analytics.refreshCaseDates(dates[0]!, dates.at(-1)!).catch((error: unknown) => this.log.error({ err: error }, 'analytics not refreshed after a line-list import'));
+    // Other processes' engines, and cluster detection, hear of the import like of any other case report.
+    const event: DomainEvent = { type: 'cases.imported', first_report_date: reportDates[0]!, last_report_date: reportDates.at(-1)!, count: cases.length, at: new Date(now).toISOString() };
+    await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'import event not published'));
     return {
       imported: cases.length,
       created: cases.length - previous.length,

@@ -24,9 +24,17 @@ export type DomainEvent =
       readonly contacts: number;
       readonly notifications: ReadonlyArray<{ readonly user_id: string; readonly tier: string; readonly exposure_date: string }>;
       readonly at: string;
+    }
+  | {
+      readonly type: 'cases.imported';
+      /** Report dates the import added or changed cases on. */
+      readonly first_report_date: string;
+      readonly last_report_date: string;
+      readonly count: number;
+      readonly at: string;
     };
 
 export function isDomainEvent(payload: unknown): payload is DomainEvent {
   const type = (payload as { type?: unknown } | null)?.type;
-  return type === 'case.reported' || type === 'risks.written';
+  return type === 'case.reported' || type === 'risks.written' || type === 'cases.imported';
 }
