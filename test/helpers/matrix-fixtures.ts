@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
+import { cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import { expect } from 'vitest';
 import { registerUser, type AppUser, type StaffUser } from './actors.js';
 import { connectSse } from './sse-client.js';
@@ -215,4 +216,46 @@ export async function closeListening(t: TestApp): Promise<void> {
   await Promise.race([closing, sleep(200)]);
   t.app.server.closeAllConnections();
   await closing;
+}
+
+/** The outbreak the aggregate rows read: an imported line list and the cluster alert its scan raised. */
+export interface Outbreak {
+  /** The H3 cell (the scan's resolution) of today's burst: the one significant cluster. */
+  readonly centre: string;
+  /** Background cases a day in each of the days before today (one per cell around the centre). */
+  readonly casesPerDay: number;
+  readonly scanId: string;
+  readonly alertId: string;
+  readonly clusterId: string;
+}
+
+/**
+ * Imports (POST /cases/import, as `authority`) a line list of 14 days of background cases, one a day in each of the 19
+ * scan cells around a centre, and a burst of 10 cases there today; then runs the cluster scan, which finds the burst
+ * and raises one alert (as in test/http/zones.test.ts). Dates and cells only: the line list names no one.
+ */
+export async function seedOutbreak(t: TestApp, authority: StaffUser): Promise<Outbreak> {
+  const resolution = t.config.zones.scanResolution;
+  const centre = latLngToCell(48.8566, 2.3522, resolution);
+  const around = gridDisk(centre, 2);
+  const at = (cell: string) => {
+    const [lat, lng] = cellToLatLng(cell);
+    return { lat, lng };
+  };
+  const cases: Array<Record<string, unknown>> = [];
+  for (const cell of around) {
+    for (let d = 0; d < 14; d++) {
+      const date = new Date(Date.now() - d * DAY).toISOString().slice(0, 10);
+      cases.push({ external_id: unique('bg'), report_date: date, onset_date: date, ...at(cell) });
+    }
+  }
+  for (let i = 0; i < 10; i++) cases.push({ external_id: unique('burst'), report_date: today(), onset_date: today(), ...at(centre) });
+  const imported = await t.app.inject({ method: 'POST', url: '/cases/import', headers: authority.auth, payload: { cases } });
+  expect(imported.statusCode, imported.body).toBe(200);
+  expect(imported.json()).toMatchObject({ imported: cases.length, created: cases.length });
+  const outcome = await t.app.zoneScanner.runNow();
+  if (outcome.skipped) throw new Error(`the outbreak's scan was skipped: ${outcome.reason}`);
+  expect(outcome.alerts.map((a) => a.cluster.centre_cell)).toEqual([centre]);
+  const alert = outcome.alerts[0]!;
+  return { centre, casesPerDay: around.length, scanId: outcome.scanId, alertId: alert.id, clusterId: alert.cluster.id };
 }
