@@ -7,7 +7,7 @@
  *   npm run bench -- --report                       # only regenerate BENCHMARKS.md from bench/results/
  *
  * Options: --sizes 1m,10m (also 100k for a quick try) · --engines sqlite,postgres · --samples 40 · --warmup 5 ·
- * --skip-ingest / --skip-tracing (the ingest benchmark, bench/ingest.bench.ts, runs first, with 1 and 2 workers) ·
+ * --skip-scan / --skip-ingest / --skip-tracing (the scan statistic and the ingest benchmark, with 1 and 2 workers, run first) ·
  * --seed N · --regenerate (ignore reusable cities) · --redis URL (PostgreSQL runs with the Redis bus) ·
  * --drop (drop the PostgreSQL bench schemas afterwards; they are kept by default so reruns are fast).
  *
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       report: { type: 'boolean', default: false },
       'skip-ingest': { type: 'boolean', default: false },
       'skip-tracing': { type: 'boolean', default: false },
+      'skip-scan': { type: 'boolean', default: false },
     },
   });
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -92,6 +93,11 @@ async function main(): Promise<void> {
   }
   const command = `${databaseUrl && engines.includes('postgres') ? 'DATABASE_URL=postgres://… ' : ''}npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 
+  if (!values['skip-scan']) {
+    // The scan statistic (issue 5): 10,000 and 100,000 cases, 999 permutations; it writes bench/results/scan-statistic.json.
+    await child('scan-statistic.bench.ts', []);
+    writeReport();
+  }
   if (!values['skip-ingest']) {
     // The ingest benchmark (issue 4): every engine, with 1 and 2 worker processes; it writes bench/results/ingest.json.
     await child('ingest.bench.ts', ['--engines', engines.join(','), '--workers', '1,2']);

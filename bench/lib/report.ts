@@ -242,7 +242,7 @@ function scanSection(file: ScanStatisticFile | undefined): string {
   const out: string[] = [];
   out.push('## Space-time permutation scan statistic');
   out.push('');
-  out.push(`Run on its own (not by \`npm run bench\`): \`${file.command}\`. Figures copied from \`bench/results/scan-statistic.json\`${file.target ? `; target: ${file.target}` : ''}.`);
+  out.push(`Run by \`npm run bench\` (\`${file.command}\` alone). Figures copied from \`bench/results/scan-statistic.json\`${file.target ? `; target: ${file.target}` : ''}.`);
   out.push('');
   out.push(
     table(
