@@ -17,6 +17,8 @@
  *      for the source over HTTP, and the clock stops when the buddy's `notification` event has been parsed. Before
  *      each sample the buddy's own notification state (exposure_days, notifications) is cleared, so that an earlier
  *      source's trace cannot have raised the buddy's tier already: the trace must notify.
+ *  (b′) the same for the first 20 measured sources with the app's analytics engine stopped: it recomputes its day rows
+ *      on the same report, in the same process, while the trace runs.
  * Baselines measured in the same run, interleaved with the (b) samples so that drift of this shared machine affects
  * both alike: a bare Fastify route (GET /ping on a separate Fastify instance) and the app's GET /healthz, both over
  * HTTP from the same client.
@@ -95,6 +97,18 @@ export interface TracingBenchOptions {
   readonly samples?: number;
   /** HTTP round trips of each baseline per (b) sample. */
   readonly baselinePerSample?: number;
+  /** Sources of the (b′) pass with the analytics engine stopped (0: skip it). */
+  readonly analyticsSamples?: number;
+}
+
+interface NotifySample {
+  readonly ms: number;
+  readonly http: number;
+  readonly queue: number;
+  readonly trace: number;
+  readonly calls: Calls;
+  readonly quietAfter: number;
+  readonly event: { tier: string; contact_kind: string; exposure_date: string };
 }
 
 /** Inclusive milliseconds and call counts per wrapped method, for one trace. */
@@ -122,8 +136,6 @@ export interface SourceSample {
   readonly notify_trace_calls: Calls;
   /** From the notification until the app is quiet again (the zone scan's 5 s debounce and its run, analytics). */
   readonly quiet_after_ms: number;
-  /** Database work of the analytics engine (triggered by the same report) done between the report and the notification. */
-  readonly analytics_during_ms: number;
   readonly notified: { tier: string; contact_kind: string; exposure_date: string };
 }
 
@@ -146,7 +158,16 @@ export interface TracingBenchResult {
   /** (b) POST /symptoms → the buddy's SSE notification parsed, ms. */
   readonly notify: Summary;
   /** (b) split: POST answered; POST sent → trace started; the trace; notification → app quiet again. */
-  readonly notify_parts: { readonly http: Summary; readonly queue: Summary; readonly trace: Summary; readonly quiet_after: Summary; readonly analytics_during: Summary };
+  readonly notify_parts: { readonly http: Summary; readonly queue: Summary; readonly trace: Summary; readonly quiet_after: Summary };
+  /** (b′) the same with the analytics engine stopped (fewer sources: see samples), and its trace. */
+  readonly notify_without_analytics?: {
+    readonly samples: number;
+    readonly notify: Summary;
+    /** (b) on the same sources, for a paired comparison. */
+    readonly notify_with_analytics_same_sources: Summary;
+    readonly trace: Summary;
+    readonly trace_breakdown_ms: Record<string, number>;
+  };
   readonly ratios_to_healthz_p50: { readonly trace_p50: number; readonly notify_p50: number; readonly notify_p99: number };
   /** Medians over the measured sources. */
   readonly per_trace_medians: Record<string, number>;
@@ -449,6 +470,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
   const warmup = options.warmup ?? 5;
   const samples = options.samples ?? 40;
   const baselinePerSample = options.baselinePerSample ?? 10;
+  const analyticsSamples = Math.min(options.analyticsSamples ?? 20, samples);
   const log = (message: string) => process.stderr.write(`[tracing ${options.size} ${options.engine}] ${message}\n`);
   const machine = machineInfo();
 
@@ -493,12 +515,6 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
   const bareBase = await bare.listen({ port: 0, host: '127.0.0.1' });
   const wrapped = instrument(app, timer);
   if (wrapped.length === 0) log('TracingService internals not found: no breakdown');
-  // The analytics engine recomputes day rows on the same domain events, in the same process: how much of its
-  // database work runs while a report's trace is under way (b).
-  const analyticsTimer = new CallTimer();
-  const analyticsEngine = (app as unknown as { analytics?: Record<string, object | undefined> }).analytics;
-  for (const internal of [analyticsEngine?.repository, analyticsEngine?.epidemic]) if (internal !== undefined) analyticsTimer.wrapAll(internal);
-  const analyticsMs = () => Object.values(analyticsTimer.calls).reduce((sum, c) => sum + c.ms, 0);
 
   const countOf = async (userId: string) =>
     Number((await database.db.selectFrom('interactions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('origin', '=', 'app').executeTakeFirstOrThrow()).n);
@@ -540,10 +556,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
     }
     await quiesce(app);
 
-    // (b) symptom report → notification on the buddy's live stream
-    log('resetting tracing state…');
-    await resetTracingState(database.db);
-    log(`(b) POST /symptoms → SSE notification × ${warmup} warm-up + ${measured}`);
+    // (b) symptom report → notification on the buddy's live stream; then (b′) the same without the analytics engine
     const service = app.tracing as unknown as { traceCase: (id: string) => Promise<unknown> };
     const traceRuns: Array<{ start: number; end: number; calls: Calls }> = [];
     const originalTraceCase = service.traceCase;
@@ -556,48 +569,60 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         traceRuns.push({ start, end: performance.now(), calls: structuredClone(timer.calls) });
       }
     };
-    const notified: Array<{ ms: number; http: number; queue: number; trace: number; calls: Calls; quietAfter: number; analyticsDuring: number; event: { tier: string; contact_kind: string; exposure_date: string } }> = [];
     const bareSamples: number[] = [];
     const healthzSamples: number[] = [];
-    for (const [i, pair] of used.entries()) {
-      await quiesce(app);
-      bareSamples.push(...(await roundTrips(`${bareBase}/ping`, baselinePerSample)));
-      healthzSamples.push(...(await roundTrips(`${base}/healthz`, baselinePerSample)));
-      await database.db.deleteFrom('exposure_days').where('user_id', '=', pair.buddy).execute();
-      await database.db.deleteFrom('notifications').where('user_id', '=', pair.buddy).execute();
-      const stream = await connectSse(`${base}/notifications/stream`, { headers: { authorization: `Bearer ${tokens.get(pair.buddy)!}` } });
-      if (stream.status !== 200) throw new Error(`SSE stream for ${pair.buddy}: ${stream.status} ${stream.body}`);
-      traceRuns.length = 0;
-      analyticsTimer.reset();
-      const started = performance.now();
-      const response = await fetch(`${base}/symptoms`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tokens.get(pair.source)!}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ symptom: 'fever', date: onsetDay }),
-      });
-      await response.arrayBuffer();
-      const answered = performance.now();
-      if (response.status !== 201) throw new Error(`POST /symptoms: ${response.status}`);
-      const event = await stream.waitFor((e) => e.event === 'notification', 120_000);
-      const received = performance.now();
-      const analyticsDuring = analyticsMs();
-      const quietAfter = await quiesce(app);
-      await stream.close();
-      const data = JSON.parse(event.data) as { tier: string; exposure_date: string; details: { contact_kind: string } };
-      const run = traceRuns[0];
-      log(`(b) ${sampleName(i, warmup, measured)}: ${round(received - started, 1)} ms (POST answered after ${round(answered - started, 1)} ms, trace ${run ? round(run.end - run.start, 1) : '?'} ms)`);
-      if (i >= warmup) {
-        notified.push({
-          ms: received - started,
-          http: answered - started,
-          queue: run ? run.start - started : Number.NaN,
-          trace: run ? run.end - run.start : Number.NaN,
-          calls: run?.calls ?? {},
-          quietAfter,
-          analyticsDuring,
-          event: { tier: data.tier, contact_kind: data.details.contact_kind, exposure_date: data.exposure_date },
+    const notifyPass = async (label: string, passWarmup: number, passPairs: readonly PlantedPair[]) => {
+      log('resetting tracing state…');
+      await resetTracingState(database.db);
+      log(`${label} POST /symptoms → SSE notification × ${passWarmup} warm-up + ${passPairs.length - passWarmup}`);
+      const out: NotifySample[] = [];
+      for (const [i, pair] of passPairs.entries()) {
+        await quiesce(app);
+        bareSamples.push(...(await roundTrips(`${bareBase}/ping`, baselinePerSample)));
+        healthzSamples.push(...(await roundTrips(`${base}/healthz`, baselinePerSample)));
+        await database.db.deleteFrom('exposure_days').where('user_id', '=', pair.buddy).execute();
+        await database.db.deleteFrom('notifications').where('user_id', '=', pair.buddy).execute();
+        const stream = await connectSse(`${base}/notifications/stream`, { headers: { authorization: `Bearer ${tokens.get(pair.buddy)!}` } });
+        if (stream.status !== 200) throw new Error(`SSE stream for ${pair.buddy}: ${stream.status} ${stream.body}`);
+        traceRuns.length = 0;
+        const started = performance.now();
+        const response = await fetch(`${base}/symptoms`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens.get(pair.source)!}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ symptom: 'fever', date: onsetDay }),
         });
+        await response.arrayBuffer();
+        const answered = performance.now();
+        if (response.status !== 201) throw new Error(`POST /symptoms: ${response.status}`);
+        const event = await stream.waitFor((e) => e.event === 'notification', 120_000);
+        const received = performance.now();
+        const quietAfter = await quiesce(app);
+        await stream.close();
+        const data = JSON.parse(event.data) as { tier: string; exposure_date: string; details: { contact_kind: string } };
+        const run = traceRuns[0];
+        log(`${label} ${sampleName(i, passWarmup, passPairs.length - passWarmup)}: ${round(received - started, 1)} ms (POST answered after ${round(answered - started, 1)} ms, trace ${run ? round(run.end - run.start, 1) : '?'} ms)`);
+        if (i >= passWarmup) {
+          out.push({
+            ms: received - started,
+            http: answered - started,
+            queue: run ? run.start - started : Number.NaN,
+            trace: run ? run.end - run.start : Number.NaN,
+            calls: run?.calls ?? {},
+            quietAfter,
+            event: { tier: data.tier, contact_kind: data.details.contact_kind, exposure_date: data.exposure_date },
+          });
+        }
       }
+      return out;
+    };
+    const notified = await notifyPass('(b)', warmup, used);
+    // (b′): the analytics engine recomputes its day rows on the same report, in the same process, while the trace
+    // runs; stopping it (it unsubscribes from the bus) shows its share of (b).
+    const analytics = (app as unknown as { analytics?: { stop(): Promise<void> } }).analytics;
+    let withoutAnalytics: NotifySample[] = [];
+    if (analytics !== undefined && analyticsSamples > 0) {
+      await analytics.stop();
+      withoutAnalytics = await notifyPass('(b′ no analytics)', 2, used.slice(warmup - 2, warmup + analyticsSamples));
     }
     service.traceCase = originalTraceCase;
 
@@ -623,7 +648,6 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       notify_trace_ms: round(notified[i]!.trace),
       notify_trace_calls: roundCalls(notified[i]!.calls),
       quiet_after_ms: round(notified[i]!.quietAfter),
-      analytics_during_ms: round(notified[i]!.analyticsDuring),
       notified: notified[i]!.event,
     }));
     const traceSummary = summarize(traced.map((t) => t.ms));
@@ -651,7 +675,6 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         queue: summarize(notified.map((n) => n.queue)),
         trace: summarize(notified.map((n) => n.trace)),
         quiet_after: summarize(notified.map((n) => n.quietAfter)),
-        analytics_during: summarize(notified.map((n) => n.analyticsDuring)),
       },
       ratios_to_healthz_p50: { trace_p50: round(traceSummary.p50 / healthz.p50, 1), notify_p50: round(notifySummary.p50 / healthz.p50, 1), notify_p99: round(notifySummary.p99 / healthz.p50, 1) },
       per_trace_medians: {
@@ -666,6 +689,17 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       },
       trace_breakdown_ms: medianBreakdown(traced.map((t) => withOther(t.calls, t.ms))),
       notify_trace_breakdown_ms: medianBreakdown(notified.map((n) => withOther(n.calls, n.trace))),
+      ...(withoutAnalytics.length > 0
+        ? {
+            notify_without_analytics: {
+              samples: withoutAnalytics.length,
+              notify: summarize(withoutAnalytics.map((n) => n.ms)),
+              notify_with_analytics_same_sources: summarize(notified.slice(0, withoutAnalytics.length).map((n) => n.ms)),
+              trace: summarize(withoutAnalytics.map((n) => n.trace)),
+              trace_breakdown_ms: medianBreakdown(withoutAnalytics.map((n) => withOther(n.calls, n.trace))),
+            },
+          }
+        : {}),
       plans,
       lookup_what_if: Object.fromEntries(
         ['engine', 'arrays', 'filtered'].map((k) => [k, { ms: summarize(whatIfs.map((w) => w[k]!.ms)), candidates_median: median(whatIfs.map((w) => w[k]!.candidates)), queries_median: median(whatIfs.map((w) => w[k]!.queries)) }]),

@@ -157,8 +157,8 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   out.push("Median exclusive milliseconds per part of `traceCase` in (a) and, after the slash, in (b), timed by wrapping every method of the app's own " +
     '`TracingRepository` and `NotificationsService` instances (src/ unchanged); "other" is what no wrapper covers: building the keys, ' +
     'scoring, transactions, bus events. In (b) the analytics engine recomputes its day rows on the same report, in the same process, ' +
-    'while the trace runs: its database time is shown, and on SQLite (synchronous calls) it lands inside the trace\'s parts. ' +
-    '(b) also shows how its latency splits: until `POST /symptoms` is answered, until the trace job starts, the trace.');
+    'while the trace runs, and its work lands inside the trace\'s parts (on SQLite every query blocks the thread); (b′) repeats (b) ' +
+    'with the analytics engine stopped. (b) also shows how its latency splits: until `POST /symptoms` is answered, until the trace job starts, the trace.');
   out.push('');
   // Parts that took time somewhere (a periodic task's method that ran during a trace once has a median of 0).
   const parts = [...new Set(runs.flatMap((r) => [...Object.keys(r.run.trace_breakdown_ms), ...Object.keys(r.run.notify_trace_breakdown_ms ?? {})]))].filter((p) =>
@@ -173,8 +173,12 @@ function tracingSection(files: readonly TracingResultFile[]): string {
         ['**trace p50**', ...runs.map((r) => `**${cell(r.run.trace.p50, r.run.notify_parts.trace.p50)}**`)],
         ['(b) `POST /symptoms` answered, p50', ...runs.map((r) => ms(r.run.notify_parts.http.p50))],
         ['(b) report → trace job started, p50', ...runs.map((r) => ms(r.run.notify_parts.queue.p50))],
-        ['(b) analytics database work meanwhile, p50', ...runs.map((r) => (r.run.notify_parts.analytics_during ? ms(r.run.notify_parts.analytics_during.p50) : '—'))],
         ['(b) report → notification parsed, p50', ...runs.map((r) => ms(r.run.notify.p50))],
+        ['(b′) the same, analytics engine stopped: notification p50 (p99) vs (b) on the same sources', ...runs.map((r) => {
+          const w = r.run.notify_without_analytics;
+          return w === undefined ? '—' : `${ms(w.notify.p50)} (${ms(w.notify.p99)}) vs ${ms(w.notify_with_analytics_same_sources.p50)} (${ms(w.notify_with_analytics_same_sources.p99)}), n = ${w.samples}`;
+        })],
+        ['(b′) trace p50, analytics engine stopped', ...runs.map((r) => (r.run.notify_without_analytics ? ms(r.run.notify_without_analytics.trace.p50) : '—'))],
       ],
       ['l'],
     ),
@@ -277,8 +281,16 @@ const METHOD = `## How the tracing benchmark works
 - **(b)** resets what tracing wrote, then per source: clears the buddy's notification state (so the trace must notify
   whatever earlier sources did), connects the buddy's SSE stream, sends \`POST /symptoms\` as the source over HTTP
   (which creates the case and its trace job), and stops when the buddy's \`notification\` event is parsed.
+  **(b′)** repeats (b) for 20 of the sources after stopping the app's analytics engine (\`app.analytics.stop()\`), which
+  otherwise recomputes its day rows on the same report while the trace runs.
+- Every sample starts with the app quiet: no trace job, analytics work or zone scan running, and the zone scanner's
+  5-second debounce after the previous case event elapsed (the scan itself is not timed).
 - Everything runs in one Node process: the app (\`buildApp\`, listening on a port, default configuration, in-process
-  event bus) and the client (fetch, the SSE client of the tests).
+  event bus) and the client (fetch, the SSE client of the tests). The parts of a trace are timed by wrapping the methods
+  of the app's own repository instances, and the SQL it runs is captured by a Kysely plugin on the database handle:
+  src/ is measured unchanged.
+- On PostgreSQL the city has one partition per day of data (\`interactions\`, \`presence_index\`), as a deployment that
+  has run for two weeks has, and is VACUUM ANALYZEd after loading.
 `;
 
 export function renderBenchmarks(resultsDir: string): string {
