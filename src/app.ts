@@ -75,6 +75,9 @@ import { SymptomsService } from './modules/symptoms/service.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { usersRoutes } from './modules/users/routes.js';
 import { UsersService } from './modules/users/service.js';
+import { VenuesRepository } from './modules/venues/repository.js';
+import { venuesRoutes } from './modules/venues/routes.js';
+import { VenuesService } from './modules/venues/service.js';
 
 export const VERSION = '0.1.0';
 const MAX_ONSET_AGE_DAYS = 60;
@@ -277,6 +280,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(lineListRoutes, { lineList: analytics.lineList });
   await app.register(zonesRoutes, { zones });
   await app.register(alertsRoutes, { alerts, bus });
+  await app.register(venuesRoutes, { venues: new VenuesService(new VenuesRepository(db)) });
 
   return app;
 }

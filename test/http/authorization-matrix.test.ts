@@ -891,6 +891,41 @@ const ROUTES: RouteSpec[] = [
     },
   },
   {
+    route: 'POST /venues',
+    // Venue owners register from the app; professionals and admins on an owner's behalf; authorities see aggregates only.
+    expected: { anonymous: 401, 'user:own': 201, 'user:other': 201, 'hp:manager': 201, 'hp:other': 201, authority: 403, admin: 201 },
+    async prepare(w, caller) {
+      const name = unique('Venue');
+      return {
+        request: { method: 'POST', url: '/venues', headers: headersOf(w, caller), payload: { name, address: '1 Market Square' } },
+        subject: w.victim,
+        namesNoOne: {},
+        verify: async (response) => {
+          const venue = response.json<{ id: string; name: string }>();
+          expect(venue).toMatchObject({ id: expect.stringMatching(/^[0-9A-Z]{10}$/), name, address: '1 Market Square' });
+          const row = await w.t.database.db.selectFrom('venues').selectAll().where('code', '=', venue.id).executeTakeFirstOrThrow();
+          const staffId = { 'hp:manager': w.hpManager.id, 'hp:other': w.hpOther.id, admin: w.admin.id }[caller as string] ?? null;
+          expect(row).toMatchObject({ name, registered_by_staff: staffId });
+        },
+      };
+    },
+  },
+  {
+    route: 'GET /venues/{id}',
+    expected: { ...STAFF_ROLES(200, ['health_professional', 'authority', 'admin']), 'user:own': 200, 'user:other': 200 },
+    async prepare(w, caller) {
+      const registered = await w.t.app.inject({ method: 'POST', url: '/venues', headers: w.hpManager.auth, payload: { name: unique('Venue') } });
+      expect(registered.statusCode, registered.body).toBe(201);
+      const venue = registered.json<{ id: string }>();
+      return {
+        request: { method: 'GET', url: `/venues/${venue.id}`, headers: headersOf(w, caller) },
+        subject: w.victim,
+        namesNoOne: {},
+        verify: (response) => expect(response.json()).toEqual(venue),
+      };
+    },
+  },
+  {
     route: 'GET /healthz',
     expected: PUBLIC(200),
     async prepare(w, caller) {
@@ -961,6 +996,7 @@ async function requestWrittenCounts(t: TestApp): Promise<Record<string, number>>
     proximity_tokens: await count(db.selectFrom('proximity_tokens').select((eb) => eb.fn.countAll<number>().as('n'))),
     acknowledged_notifications: await count(db.selectFrom('notifications').where('acked_at', 'is not', null).select((eb) => eb.fn.countAll<number>().as('n'))),
     line_list_cases: await count(db.selectFrom('line_list_cases').select((eb) => eb.fn.countAll<number>().as('n'))),
+    venues: await count(db.selectFrom('venues').select((eb) => eb.fn.countAll<number>().as('n'))),
   };
 }
 

@@ -6,6 +6,7 @@ import * as m0004 from './0004_line_list.js';
 import * as m0005 from './0005_analytics.js';
 import * as m0006 from './0006_zones_alerts.js';
 import * as m0007 from './0007_partitioned_interactions.js';
+import * as m0008 from './0008_venues.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_analytics': m0005,
   '0006_zones_alerts': m0006,
   '0007_partitioned_interactions': m0007,
+  '0008_venues': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,126 @@
+import type { InjectOptions } from 'fastify';
+import jsqr from 'jsqr';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaff, expectProblem, registerUser, type AppUser, type StaffUser } from '../helpers/actors.js';
+import { testDialects } from '../helpers/dialects.js';
+import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+
+// jsqr is CommonJS: under NodeNext its default import is the module, whose `default` is the decoder.
+const jsQR = jsqr.default;
+const CODE = /^[0-9A-HJKMNP-TV-Z]{10}$/;
+
+/**
+ * Reads the QR code back: draws the SVG's dark modules (qrcode's path of "M x y" / "m dx dy" moves and "h n" runs on
+ * half-module rows) into a bitmap, 8 pixels a module, and decodes it with jsQR, as a phone's camera would.
+ */
+function decodeQrSvg(svg: string): string | null {
+  const size = Number(/viewBox="0 0 (\d+) \d+"/.exec(svg)![1]);
+  const d = /<path stroke="#000000" d="([^"]+)"/.exec(svg)![1]!;
+  const dark = new Set<string>();
+  let x = 0;
+  let y = 0;
+  for (const [, op, a, b] of d.matchAll(/([MmHh])(-?[\d.]+)(?:[ ,](-?[\d.]+))?/g)) {
+    if (op === 'M') [x, y] = [Number(a), Number(b)];
+    else if (op === 'm') [x, y] = [x + Number(a), y + Number(b)];
+    else {
+      const end = op === 'h' ? x + Number(a) : Number(a);
+      for (let i = x; i < end; i++) dark.add(`${i},${Math.floor(y)}`);
+      x = end;
+    }
+  }
+  const scale = 8;
+  const pixels = new Uint8ClampedArray(size * scale * size * scale * 4);
+  for (let py = 0; py < size * scale; py++) {
+    for (let px = 0; px < size * scale; px++) {
+      const value = dark.has(`${Math.floor(px / scale)},${Math.floor(py / scale)}`) ? 0 : 255;
+      pixels.set([value, value, value, 255], (py * size * scale + px) * 4);
+    }
+  }
+  return jsQR(pixels, size * scale, size * scale)?.data ?? null;
+}
+
+describe.each(testDialects())('venues on %s', (dialect) => {
+  let t: TestApp;
+  let owner: AppUser;
+  let nurse: StaffUser;
+  beforeAll(async () => {
+    t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' });
+    owner = await registerUser(t.app);
+    nurse = await createStaff(t, 'health_professional');
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const register = (payload: unknown, headers: Record<string, string> = owner.auth) =>
+    t.app.inject({ method: 'POST', url: '/venues', headers, payload: payload as object });
+  const venueCount = async () => Number((await t.database.db.selectFrom('venues').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('a venue owner registers a venue and gets its code and a QR code that decodes to the code', async () => {
+    const response = await register({ name: '  Café Lumière ', address: '12 rue des Lilas, Paris' });
+    expect(response.statusCode, response.body).toBe(201);
+    const venue = response.json();
+    expect(venue).toEqual({ id: expect.stringMatching(CODE), name: 'Café Lumière', address: '12 rue des Lilas, Paris', qr_svg: expect.stringMatching(/^<svg /), created_at: expect.any(String) });
+    expect(decodeQrSvg(venue.qr_svg)).toBe(venue.id);
+    const [row] = await t.database.db.selectFrom('venues').selectAll().where('code', '=', venue.id).execute();
+    // The venue names no app user: only the role that registered it.
+    expect(row).toMatchObject({ name: 'Café Lumière', registered_by_role: 'user', registered_by_staff: null });
+    expect(JSON.stringify(row)).not.toContain(owner.id);
+  });
+
+  it('a health professional registers one on an owner\'s behalf; anyone signed in reads it by its code in any case', async () => {
+    const created = (await register({ name: 'Bibliothèque municipale' }, nurse.auth)).json();
+    expect(created.address).toBeNull();
+    const [row] = await t.database.db.selectFrom('venues').selectAll().where('code', '=', created.id).execute();
+    expect(row).toMatchObject({ registered_by_role: 'health_professional', registered_by_staff: nurse.id });
+    const other = await registerUser(t.app);
+    for (const id of [created.id, created.id.toLowerCase()]) {
+      const read = await t.app.inject({ method: 'GET', url: `/venues/${id}`, headers: other.auth });
+      expect(read.statusCode, read.body).toBe(200);
+      expect(read.json()).toEqual(created);
+    }
+  });
+
+  it('two registrations of the same name are two venues with different codes', async () => {
+    const first = (await register({ name: 'Bakery' })).json();
+    const second = (await register({ name: 'Bakery' })).json();
+    expect(first.id).not.toBe(second.id);
+  });
+
+  const bad: Array<[string, number, () => InjectOptions]> = [
+    ['no body', 400, () => ({})],
+    ['an empty object', 400, () => ({ payload: {} })],
+    ['a blank name', 400, () => ({ payload: { name: '    ' } })],
+    ['an empty name', 400, () => ({ payload: { name: '' } })],
+    ['a name of 121 characters', 400, () => ({ payload: { name: 'n'.repeat(121) } })],
+    ['a numeric name', 400, () => ({ payload: { name: 42 } })],
+    ['a blank address', 400, () => ({ payload: { name: 'Bar', address: ' \t ' } })],
+    ['an address of 256 characters', 400, () => ({ payload: { name: 'Bar', address: 'a'.repeat(256) } })],
+    ['an unknown field', 400, () => ({ payload: { name: 'Bar', code: 'AAAAAAAAAA' } })],
+    ['malformed JSON', 400, () => ({ payload: '{"name": ', headers: { 'content-type': 'application/json' } })],
+    ['an array body', 400, () => ({ payload: [{ name: 'Bar' }] as unknown as object })],
+    ['a text/plain body', 415, () => ({ payload: 'name=Bar', headers: { 'content-type': 'text/plain' } })],
+  ];
+  it.each(bad)('refuses %s with a problem and stores nothing', async (_label, status, options) => {
+    const before = await venueCount();
+    const request = options();
+    const response = await t.app.inject({ method: 'POST', url: '/venues', ...request, headers: { ...owner.auth, ...(request.headers as Record<string, string> | undefined) } });
+    const problem = expectProblem(response, status);
+    expect(problem.detail.length).toBeGreaterThan(0);
+    expect(await venueCount()).toBe(before);
+  });
+
+  it.each([
+    ['too short', 'ABC'],
+    ['too long', 'ABCDEFGHJKM'],
+    ['a letter Crockford leaves out (U)', 'ABCDEFGHJU'],
+    ['punctuation', 'ABCDE-GHJK'],
+  ])('GET /venues/{id} refuses a code that is %s (400)', async (_label, code) => {
+    expectProblem(await t.app.inject({ method: 'GET', url: `/venues/${code}`, headers: owner.auth }), 400);
+  });
+
+  it('an unknown code is 404', async () => {
+    const problem = expectProblem(await t.app.inject({ method: 'GET', url: '/venues/0000000000', headers: owner.auth }), 404);
+    expect(problem.detail).toContain('0000000000');
+  });
+});
