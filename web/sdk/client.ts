@@ -1,0 +1,267 @@
+import type { Static } from '@sinclair/typebox';
+import type { AlertPage, ListAlertsQuery, Alert } from '../../src/contracts/alerts.js';
+import type { PublicAggregate, PublicQuery, RtQuery, RtResult, Summary, SummaryQuery } from '../../src/contracts/analytics.js';
+import type { Case, CasePage, CreateCaseBody } from '../../src/contracts/cases.js';
+import type { ExposureRiskPage } from '../../src/contracts/exposure-risks.js';
+import type { InteractionPage, Observation, UploadInteractionsResponse } from '../../src/contracts/interactions.js';
+import type { Notification, NotificationPage } from '../../src/contracts/notifications.js';
+import type { ProximityTokenList } from '../../src/contracts/proximity-tokens.js';
+import type { LoginResponse, StaffMember, CreateStaffBody } from '../../src/contracts/staff.js';
+import type { ReportSymptomBody, Symptom } from '../../src/contracts/symptoms.js';
+import type { CaseContacts } from '../../src/contracts/tracing.js';
+import type { CreatedUser, CreateUserBody, User } from '../../src/contracts/users.js';
+import type { ExposureSitePage, ExposureSitesQuery, ZonesResponse, ZonesQuery } from '../../src/contracts/zones.js';
+import { apiErrorOf } from './errors.js';
+import { RealtimeStream, type RealtimeStreamOptions } from './realtime.js';
+
+/** Most observations the server takes in one POST /interactions. */
+export const MAX_UPLOAD_BATCH = 1000;
+
+export type Login = Static<typeof LoginResponse>;
+export type StaffAccount = StaffMember;
+export type UploadResult = Static<typeof UploadInteractionsResponse>;
+export type { Alert, AlertPage, Case, CaseContacts, CreatedUser, Notification, NotificationPage, Observation, Summary, RtResult, Symptom, User, ZonesResponse };
+
+export interface PageQuery {
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
+export interface EpitraceClientOptions {
+  /** Server origin, e.g. http://localhost:8080 (a path prefix is kept). */
+  readonly baseUrl: string;
+  /** Bearer token: an app user's (from registerUser) or a staff member's (from login). */
+  readonly token?: string;
+  /** Extra headers sent with every request. */
+  readonly headers?: Record<string, string>;
+  /** fetch implementation (default: the global one). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Options of a real-time stream opened by the client. */
+export type StreamOptions<T> = Omit<RealtimeStreamOptions<T>, 'url' | 'token' | 'fetch'>;
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+/**
+ * Typed client of the Epitrace HTTP API, free of framework and Node-only code: it runs in browsers and in Node 20.
+ * Every method returns the decoded JSON answer or throws an `EpitraceApiError` carrying the problem+json body.
+ */
+export class EpitraceClient {
+  readonly baseUrl: string;
+  readonly token: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(private readonly options: EpitraceClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  /** The same client acting with another bearer token. */
+  withToken(token: string | undefined): EpitraceClient {
+    return new EpitraceClient({ ...this.options, token });
+  }
+
+  /** URL of a route with its query string (undefined values left out). */
+  url(path: string, query: Query = {}): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const search = params.toString();
+    return `${this.baseUrl}${path}${search ? `?${search}` : ''}`;
+  }
+
+  /** Sends a request; resolves with the JSON body (undefined for 204), throws EpitraceApiError on a non-2xx answer. */
+  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+    const { response, url } = await this.send(method, path, options);
+    if (!response.ok) throw await apiErrorOf(method, url, response);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  /** Like request, with the status too (routes that answer 200 or 201). */
+  async requestWithStatus<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+    const { response, url } = await this.send(method, path, options);
+    if (!response.ok) throw await apiErrorOf(method, url, response);
+    return { status: response.status, body: (await response.json()) as T };
+  }
+
+  private async send(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string> }): Promise<{ response: Response; url: string }> {
+    const url = this.url(path, options.query);
+    const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...options.headers };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    return { response: await this.fetchImpl(url, { method, headers, body }), url };
+  }
+
+  // Accounts ---------------------------------------------------------------------------------------------------
+
+  /** POST /users: registers an app user; the answer's `token` is shown only once. */
+  registerUser(body: Static<typeof CreateUserBody> = {}): Promise<CreatedUser> {
+    return this.request('POST', '/users', { body });
+  }
+
+  /** GET /users/{id}. */
+  getUser(id: string): Promise<User> {
+    return this.request('GET', `/users/${encodeURIComponent(id)}`);
+  }
+
+  /** DELETE /users/{id}: erases the person's data everywhere. */
+  async deleteUser(id: string): Promise<void> {
+    await this.request('DELETE', `/users/${encodeURIComponent(id)}`);
+  }
+
+  /** POST /auth/login (staff). Use `withToken(login.token)` to act as the staff member. */
+  login(username: string, password: string): Promise<Login> {
+    return this.request('POST', '/auth/login', { body: { username, password } });
+  }
+
+  /** POST /staff (admin). */
+  createStaff(body: Static<typeof CreateStaffBody>): Promise<StaffAccount> {
+    return this.request('POST', '/staff', { body });
+  }
+
+  // The phone --------------------------------------------------------------------------------------------------
+
+  /** POST /interactions: one batch of at most 1,000 observations (idempotent by observation id). */
+  uploadInteractions(observations: Observation[]): Promise<UploadResult> {
+    if (observations.length === 0 || observations.length > MAX_UPLOAD_BATCH) {
+      return Promise.reject(new RangeError(`a batch holds 1 to ${MAX_UPLOAD_BATCH} observations, got ${observations.length}`));
+    }
+    return this.request('POST', '/interactions', { body: { interactions: observations } });
+  }
+
+  /** Uploads any number of observations in batches of at most 1,000, one after the other. */
+  async uploadAllInteractions(observations: Observation[]): Promise<{ created: number; duplicates: number }> {
+    let created = 0;
+    let duplicates = 0;
+    for (let i = 0; i < observations.length; i += MAX_UPLOAD_BATCH) {
+      const result = await this.uploadInteractions(observations.slice(i, i + MAX_UPLOAD_BATCH));
+      created += result.created;
+      duplicates += result.duplicates;
+    }
+    return { created, duplicates };
+  }
+
+  /** GET /interactions?user_id=: newest first. */
+  listInteractions(userId: string, page: PageQuery = {}): Promise<Static<typeof InteractionPage>> {
+    return this.request('GET', '/interactions', { query: { user_id: userId, ...page } });
+  }
+
+  /** GET /exposure_risks?interaction_id=. */
+  listExposureRisks(interactionId: string, page: PageQuery = {}): Promise<Static<typeof ExposureRiskPage>> {
+    return this.request('GET', '/exposure_risks', { query: { interaction_id: interactionId, ...page } });
+  }
+
+  /** POST /symptoms: `date` is the onset date (YYYY-MM-DD, not in the future). */
+  reportSymptom(body: ReportSymptomBody): Promise<Symptom> {
+    return this.request('POST', '/symptoms', { body });
+  }
+
+  /** GET /proximity_tokens: the phone's rotating Bluetooth tokens for 24 hours from `from` (default now). */
+  proximityTokens(from?: string): Promise<ProximityTokenList> {
+    return this.request('GET', '/proximity_tokens', { query: { from } });
+  }
+
+  /** GET /notifications. */
+  listNotifications(query: PageQuery & { unacked?: boolean } = {}): Promise<NotificationPage> {
+    return this.request('GET', '/notifications', { query: { ...query } });
+  }
+
+  /** POST /notifications/{id}/ack. */
+  ackNotification(id: string): Promise<Notification> {
+    return this.request('POST', `/notifications/${encodeURIComponent(id)}/ack`);
+  }
+
+  /** GET /notifications/stream: live notifications, replaying what was missed after a reconnection. */
+  streamNotifications(options: StreamOptions<Notification>): RealtimeStream<Notification> {
+    return this.stream('/notifications/stream', options);
+  }
+
+  // Health professionals ---------------------------------------------------------------------------------------
+
+  /** POST /cases: confirms a case (created: a new case; false: an existing one upgraded). */
+  async confirmCase(body: CreateCaseBody): Promise<{ case: Case; created: boolean }> {
+    const { status, body: answer } = await this.requestWithStatus<Case>('POST', '/cases', { body });
+    return { case: answer, created: status === 201 };
+  }
+
+  /** GET /cases: the cases the caller manages. */
+  listCases(page: PageQuery = {}): Promise<Static<typeof CasePage>> {
+    return this.request('GET', '/cases', { query: { ...page } });
+  }
+
+  /** GET /cases/{id}/contacts. */
+  caseContacts(caseId: string): Promise<CaseContacts> {
+    return this.request('GET', `/cases/${encodeURIComponent(caseId)}/contacts`);
+  }
+
+  /** GET /exposure_risks/stream: new and changed risks of the caller's cases. */
+  streamExposureRisks<T = unknown>(options: StreamOptions<T>): RealtimeStream<T> {
+    return this.stream('/exposure_risks/stream', options);
+  }
+
+  /** GET /zones/exposure_sites. */
+  exposureSites(query: ExposureSitesQuery = {}): Promise<ExposureSitePage> {
+    return this.request('GET', '/zones/exposure_sites', { query: { ...query } });
+  }
+
+  // Authorities ------------------------------------------------------------------------------------------------
+
+  /** GET /analytics/summary. */
+  analyticsSummary(query: SummaryQuery = {}): Promise<Summary> {
+    return this.request('GET', '/analytics/summary', { query: { ...query } });
+  }
+
+  /** GET /analytics/rt. */
+  analyticsRt(query: RtQuery = {}): Promise<RtResult> {
+    return this.request('GET', '/analytics/rt', { query: { ...query } });
+  }
+
+  /** GET /analytics/public (anonymous). */
+  analyticsPublic(query: PublicQuery = {}): Promise<PublicAggregate> {
+    return this.request('GET', '/analytics/public', { query: { ...query } });
+  }
+
+  /** GET /zones: clusters of the latest space-time scan. */
+  zones(query: ZonesQuery = {}): Promise<ZonesResponse> {
+    return this.request('GET', '/zones', { query: { ...query } });
+  }
+
+  /** GET /alerts. */
+  listAlerts(query: ListAlertsQuery = {}): Promise<AlertPage> {
+    return this.request('GET', '/alerts', { query: { ...query } });
+  }
+
+  /** GET /alerts/stream. */
+  streamAlerts(options: StreamOptions<Alert>): RealtimeStream<Alert> {
+    return this.stream('/alerts/stream', options);
+  }
+
+  // Operations -------------------------------------------------------------------------------------------------
+
+  /** GET /healthz. */
+  health(): Promise<{ status: 'ok' }> {
+    return this.request('GET', '/healthz');
+  }
+
+  /** Every page of a paginated list, concatenated. */
+  async all<T>(fetchPage: (page: PageQuery) => Promise<{ next_cursor: string | null } & Record<string, unknown>>, key: string, limit = 500): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await fetchPage({ limit, cursor });
+      items.push(...((page[key] as T[] | undefined) ?? []));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+    return items;
+  }
+
+  private stream<T>(path: string, options: StreamOptions<T>): RealtimeStream<T> {
+    return new RealtimeStream<T>({ ...options, url: this.url(path), token: this.token, fetch: this.options.fetch });
+  }
+}
