@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './config/index.js';
 import { Problem } from './contracts/common.js';
 import type { EventBus } from './platform/bus/event-bus.js';
@@ -78,6 +79,7 @@ import { UsersService } from './modules/users/service.js';
 import { VenuesRepository } from './modules/venues/repository.js';
 import { venuesRoutes } from './modules/venues/routes.js';
 import { VenuesService } from './modules/venues/service.js';
+import { webRoutes } from './modules/web/routes.js';
 
 export const VERSION = '0.1.0';
 const MAX_ONSET_AGE_DAYS = 60;
@@ -281,6 +283,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(zonesRoutes, { zones });
   await app.register(alertsRoutes, { alerts, bus });
   await app.register(venuesRoutes, { venues: new VenuesService(new VenuesRepository(db)) });
+  // The residents' app (/app/) and the staff dashboard (/dashboard/).
+  await app.register(webRoutes, { webDir: fileURLToPath(new URL('../web/', import.meta.url)), minify: true });
 
   return app;
 }

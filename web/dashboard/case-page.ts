@@ -1,0 +1,60 @@
+import type { CaseContacts } from '../sdk/index.js';
+import { h, replace } from '../shared/dom.js';
+import { formatDate, formatDateTime, shortId } from '../shared/format.js';
+import { chainGraph, type ChainLink } from './chain-graph.js';
+import type { View } from './context.js';
+import type { ExposureRiskEvent } from './professional.js';
+
+const MAX_CASES_IN_CHAIN = 25;
+
+/** One case: its contacts with their tiers and notification state, and the transmission chain it is part of. */
+export const casePage: View = (main, context, route) => {
+  const caseId = route[1] ?? '';
+  const status = h('p', { role: 'status', id: 'case-status' }, 'Loading…');
+  const contactsBody = h('tbody', { id: 'contacts-body' });
+  const chain = h('div', { id: 'chain' });
+
+  const load = async () => {
+    try {
+      const [contacts, cases] = await Promise.all([context.client.caseContacts(caseId), context.client.listCases({ limit: MAX_CASES_IN_CHAIN })]);
+      status.textContent = contacts.traced_at ? `Traced ${formatDateTime(contacts.traced_at)} · ${contacts.contacts.length} contact(s)` : 'Tracing has not finished yet; this page updates when it has.';
+      replace(contactsBody, ...(contacts.contacts.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No contacts found (yet).'))] : contacts.contacts.map(contactRow)));
+      // The chain: every managed case's contacts, linked from the case's person to each contact.
+      const personOfCase = new Map(cases.cases.map((c) => [c.id, c.user_id]));
+      const root = personOfCase.get(caseId) ?? caseId;
+      const others = await Promise.all(cases.cases.filter((c) => c.id !== caseId).map((c) => context.client.caseContacts(c.id).catch(() => null)));
+      const links: ChainLink[] = [contacts, ...others]
+        .filter((c): c is CaseContacts => c !== null)
+        .flatMap((c) => c.contacts.map((contact) => ({ from: personOfCase.get(c.case_id) ?? c.case_id, to: contact.user_id, tier: contact.highest_tier })));
+      const casePeople = new Set(personOfCase.values());
+      replace(chain, chainGraph(root, links, (person) => casePeople.has(person), (person) => person));
+    } catch (e) {
+      status.textContent = context.failed(e);
+    }
+  };
+  const contactRow = (contact: CaseContacts['contacts'][number]) =>
+    h('tr', { 'data-contact': contact.user_id },
+      h('td', {}, shortId(contact.user_id)),
+      h('td', {}, h('span', { class: `tier-text-${contact.highest_tier}` }, contact.highest_tier)),
+      h('td', {}, contact.notified ? 'Notified' : 'Not notified'),
+      h('td', {}, contact.days.map((d) => `${formatDate(d.date)}: ${d.tier}${d.notified_tier ? ` (told: ${d.notified_tier})` : ''}`).join('; ')),
+      h('td', {}, contact.risks.map((r) => `${r.contact_kind ?? 'contact'} ${r.place ? `at ${r.place} ` : ''}${Math.round(r.minutes)} min, risk ${r.risk_level.toFixed(2)}`).join('; ')));
+
+  // New risks of this case arrive on the live stream: reload the page's data then.
+  const stream = context.client.streamExposureRisks<ExposureRiskEvent>({
+    onEvent: ({ data }) => {
+      if (data.case_id === caseId) void load();
+    },
+  });
+
+  replace(main,
+    h('p', {}, h('a', { href: '#' }, '← All cases')),
+    h('section', { class: 'card', 'aria-labelledby': 'case-heading' }, h('h2', { id: 'case-heading' }, `Case ${shortId(caseId)}`), status,
+      h('h3', {}, 'Contacts'),
+      h('table', {}, h('thead', {}, h('tr', {}, ...['Person', 'Highest tier', 'Notification', 'Days', 'Exposures'].map((t) => h('th', { scope: 'col' }, t)))), contactsBody)),
+    h('section', { class: 'card', 'aria-labelledby': 'chain-heading' }, h('h2', { id: 'chain-heading' }, 'Transmission chain'),
+      h('p', { class: 'muted' }, 'Arrows go from a case to the people it exposed, coloured by risk tier (red high, brown medium, green low). Cases you manage are outlined in red.'), chain),
+  );
+  void load();
+  return () => void stream.close();
+};

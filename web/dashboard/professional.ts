@@ -1,0 +1,108 @@
+import type { Case } from '../sdk/index.js';
+import { formValues, h, replace } from '../shared/dom.js';
+import { formatDate, formatDateTime, localToday, shortId } from '../shared/format.js';
+import { venueRegistration } from '../shared/venue-form.js';
+import { describeStreamState, type View } from './context.js';
+import { hexMap } from './hex-map.js';
+
+/** What the case managers' live stream sends for each new or raised exposure risk. */
+export interface ExposureRiskEvent {
+  readonly case_id: string;
+  readonly contact_user_id: string;
+  readonly risk_level: number;
+  readonly exposure_date: string;
+  readonly contact_kind: string;
+  readonly tier: string;
+  readonly updated_at: string;
+}
+
+/** Health professionals: confirm a case, the cases they manage, the live feed of exposure risks, exposure sites. */
+export const professionalView: View = (main, context) => {
+  const casesBody = h('tbody', { id: 'cases-body' });
+  const feed = h('ol', { class: 'feed', id: 'risk-feed', 'aria-live': 'polite', 'aria-label': 'New exposure risks' });
+  const feedState = h('p', { class: 'muted', id: 'risk-feed-state' }, 'Connecting…');
+  const sites = h('div', { id: 'sites-map' });
+  const confirmMessage = h('p', { role: 'status', id: 'confirm-message' });
+
+  const loadCases = async () => {
+    try {
+      const page = await context.client.listCases({ limit: 200 });
+      replace(casesBody, ...(page.cases.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No cases yet.'))] : page.cases.map(caseRow)));
+    } catch (e) {
+      replace(casesBody, h('tr', {}, h('td', { colspan: 5 }, context.failed(e))));
+    }
+  };
+  const caseRow = (c: Case) =>
+    h('tr', { 'data-case-id': c.id },
+      h('td', {}, h('a', { href: `#case/${c.id}` }, `Case ${shortId(c.id)}`)),
+      h('td', {}, shortId(c.user_id)),
+      h('td', {}, c.report_type.replaceAll('_', ' ')),
+      h('td', {}, c.onset_date ? formatDate(c.onset_date) : '—'),
+      h('td', {}, formatDateTime(c.created_at)));
+
+  const loadSites = async () => {
+    try {
+      const page = await context.client.exposureSites({ kind: 'cell', limit: 500 });
+      replace(sites, hexMap(page.exposure_sites.map((s) => ({ cell: s.place, className: 'site', label: `${s.cases} infectious case(s) present, last ${formatDateTime(s.windows.at(-1)?.end ?? '')}` })), 'Exposure sites of the last 14 days'));
+    } catch (e) {
+      replace(sites, h('p', {}, context.failed(e)));
+    }
+  };
+
+  const form = h('form', { class: 'stack', 'aria-labelledby': 'confirm-heading' },
+    h('label', { for: 'confirm-user' }, "Person's account id (shown in their app under My data)"),
+    h('input', { id: 'confirm-user', name: 'user_id', required: true, pattern: '[0-9A-Fa-f-]{36}', autocomplete: 'off', spellcheck: false }),
+    h('label', { for: 'confirm-type' }, 'Diagnosis'),
+    h('select', { id: 'confirm-type', name: 'report_type' }, h('option', { value: 'confirmed_test' }, 'Positive test'), h('option', { value: 'clinical_diagnosis' }, 'Clinical diagnosis')),
+    h('label', { for: 'confirm-onset' }, 'Symptom onset (if known)'),
+    h('input', { id: 'confirm-onset', name: 'onset_date', type: 'date', max: localToday() }),
+    h('label', { for: 'confirm-test' }, 'Test date (if tested)'),
+    h('input', { id: 'confirm-test', name: 'test_date', type: 'date', max: localToday() }),
+    h('button', { type: 'submit' }, 'Confirm case and trace contacts'),
+    confirmMessage);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const v = formValues(form);
+    confirmMessage.textContent = 'Confirming…';
+    context.client
+      .confirmCase({
+        user_id: (v.user_id ?? '').trim(),
+        report_type: v.report_type === 'clinical_diagnosis' ? 'clinical_diagnosis' : 'confirmed_test',
+        ...(v.onset_date ? { onset_date: v.onset_date } : {}),
+        ...(v.test_date ? { test_date: v.test_date } : {}),
+      })
+      .then(({ case: confirmed, created }) => {
+        confirmMessage.textContent = `${created ? 'Case confirmed' : 'Existing case upgraded'}: tracing its contacts.`;
+        form.reset();
+        location.hash = `#case/${confirmed.id}`;
+      })
+      .catch((e: unknown) => (confirmMessage.textContent = context.failed(e)));
+  });
+
+  const stream = context.client.streamExposureRisks<ExposureRiskEvent>({
+    onEvent: ({ data }) => {
+      feed.prepend(h('li', { 'data-case-id': data.case_id },
+        h('span', { class: `tier-text-${data.tier}` }, `${data.tier} risk`), ' · ',
+        h('a', { href: `#case/${data.case_id}` }, `case ${shortId(data.case_id)}`), ` exposed ${shortId(data.contact_user_id)} (${data.contact_kind}) on ${formatDate(data.exposure_date)}`));
+      if (feed.children.length > 200) feed.lastElementChild?.remove();
+    },
+    onStateChange: (state) => (feedState.textContent = describeStreamState(state)),
+    onError: (error, info) => {
+      if (!info.willRetry) feedState.textContent = context.failed(error);
+    },
+  });
+
+  replace(main,
+    h('div', { class: 'grid' },
+      h('section', { class: 'card', 'aria-labelledby': 'confirm-heading' }, h('h2', { id: 'confirm-heading' }, 'Confirm a case'), form),
+      h('section', { class: 'card', 'aria-labelledby': 'feed-heading' }, h('h2', { id: 'feed-heading' }, 'New exposure risks'), feedState, feed),
+      h('section', { class: 'card', 'aria-labelledby': 'cases-heading' }, h('h2', { id: 'cases-heading' }, 'My cases'),
+        h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Case'), h('th', { scope: 'col' }, 'Person'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Onset'), h('th', { scope: 'col' }, 'Confirmed'))), casesBody)),
+      h('section', { class: 'card', 'aria-labelledby': 'sites-heading' }, h('h2', { id: 'sites-heading' }, 'Exposure sites'),
+        h('p', { class: 'legend' }, h('span', { class: 'l-site' }, 'Place where an infectious case stayed')), sites),
+      venueRegistration(() => context.client),
+    ));
+  void loadCases();
+  void loadSites();
+  return () => void stream.close();
+};
