@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { PROJECT_ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
+
+/** Debian's Chromium (`.ci/run` installs it when missing); never a browser downloaded by Playwright. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/**
+ * Whether the browser tests can run. In CI a missing Chromium is an error (the tests fail, they are not skipped);
+ * on a laptop without it they are skipped.
+ */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI === 'true') throw new Error(`CI=true but Chromium is not installed at ${CHROMIUM}: the browser tests cannot run`);
+  return false;
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS, headless: true });
+}
+
+/** A phone: the 390×844 viewport of a current mid-size phone, touch, and location permission for the app. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-GB', timezoneId: 'UTC' };
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 960 }, locale: 'en-GB', timezoneId: 'UTC' };
+
+export interface WebServer {
+  readonly server: ServerProcess;
+  readonly baseUrl: string;
+  /** Creates a staff account with the epitrace CLI, as an operator would. */
+  createStaff(role: 'health_professional' | 'authority' | 'admin'): { username: string; password: string };
+  close(): Promise<void>;
+}
+
+/** A real server process (as `npm start` runs it) on a fresh embedded database. */
+export async function startWebServer(env: Record<string, string> = {}): Promise<WebServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-browser-'));
+  const settings = { DATA_DIR: dataDir, RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000', ...env };
+  const server = await startServer(settings);
+  let staffCount = 0;
+  return {
+    server,
+    baseUrl: server.baseUrl,
+    createStaff(role) {
+      const username = `${role.replaceAll('_', '.')}.${++staffCount}`;
+      const password = `a long passphrase for ${username}`;
+      const result = spawnSync(process.execPath, ['bin/epitrace.js', 'admin', 'create-staff', '--role', role, '--username', username, '--password', password], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', ...settings },
+        encoding: 'utf8',
+      });
+      if (result.status !== 0) throw new Error(`create-staff failed: ${result.stderr}`);
+      return { username, password };
+    },
+    async close() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown }>;
+}
+
+/**
+ * Runs axe-core in the page (evaluated, so the page's Content-Security-Policy, which allows only its own scripts,
+ * stays on) and fails on any serious or critical violation, listing them.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+  });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
+}
+
+/** Saves a screenshot under docs/screenshots (the README shows them). */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const dir = join(PROJECT_ROOT, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: options.fullPage ?? false, animations: 'disabled' });
+}
+
+/** Everything the page printed to its console or threw, to show when a test fails. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  return errors;
+}
+
+/** The page is the same document as before (no reload or navigation happened): a marker set earlier is still there. */
+export async function markDocument(page: Page): Promise<() => Promise<boolean>> {
+  const marker = `m${Math.random().toString(36).slice(2)}`;
+  await page.evaluate((m) => ((window as unknown as Record<string, unknown>).__epitraceMarker = m), marker);
+  return async () => (await page.evaluate(() => (window as unknown as Record<string, unknown>).__epitraceMarker)) === marker;
+}
+
+/** A JSON call to the API from the test (not from the browser). */
+export async function api<T>(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
