@@ -1,0 +1,75 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, chromiumAvailable, expectAccessible, launchChromium, PHONE, screenshot, startWebServer, type WebServer } from './support.js';
+
+/**
+ * Acceptance (issue #6): locations recorded while the phone is offline wait in the app's IndexedDB queue, survive a
+ * reload of the app, and are uploaded once the connection is back.
+ */
+describe.skipIf(!chromiumAvailable())('offline recording', () => {
+  let web: WebServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    web = await startWebServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
+
+  const pending = (page: Page) => page.locator('#upload-status').getAttribute('data-pending');
+
+  it('queues what is recorded offline, keeps it across a reload, and uploads it when the connection returns', async () => {
+    const context = await browser.newContext({ ...PHONE, permissions: ['geolocation'] });
+    const page = await context.newPage();
+    await page.goto(`${web.baseUrl}/app/`);
+    await page.getByLabel('I have read the above and agree to it.').check();
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByRole('heading', { name: 'Location recording' }).waitFor();
+    const { userId, token } = await page.evaluate(() => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string });
+    const stored = async () => (await api<{ interactions: Array<{ id: string; lat: number; lng: number }> }>(web.baseUrl, 'GET', `/interactions?user_id=${userId}`, token)).body.interactions;
+
+    // The connection drops; the person walks between three places.
+    await context.setOffline(true);
+    const places = [{ latitude: 51.5007, longitude: -0.1246 }, { latitude: 51.5081, longitude: -0.0759 }, { latitude: 51.5194, longitude: -0.127 }];
+    await context.setGeolocation({ ...places[0]!, accuracy: 10 });
+    await page.getByRole('button', { name: 'Start recording' }).click();
+    await expect.poll(() => page.locator('#recorder-status').textContent()).toContain('Recording.');
+    for (const place of places.slice(1)) {
+      await context.setGeolocation({ ...place, accuracy: 10 });
+      await expect.poll(() => pending(page)).toBe(String(places.indexOf(place)));
+    }
+    await page.getByRole('button', { name: 'Stop recording' }).click();
+    await expect.poll(() => pending(page)).toBe('3');
+    await expect.poll(() => page.locator('#upload-status').textContent()).toContain('3 records are waiting to upload');
+    await expectAccessible(page, 'home, offline');
+    await screenshot(page, 'app-offline-queue');
+    expect(await stored()).toEqual([]);
+    const queuedIds = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('epitrace-outbox');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      return new Promise<string[]>((resolve) => {
+        const request = db.transaction('pending').objectStore('pending').getAllKeys();
+        request.onsuccess = () => resolve((request.result as string[]).sort());
+      });
+    });
+    expect(queuedIds).toHaveLength(3);
+
+    // Still offline, the app is reloaded (the service worker serves it): the queue is still there.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await expect.poll(() => pending(page)).toBe('3');
+
+    // The connection comes back: the queue empties, and the server has exactly those observations.
+    await context.setOffline(false);
+    await expect.poll(() => pending(page), { timeout: 30_000 }).toBe('0');
+    const uploaded = await stored();
+    expect(uploaded.map((i) => i.id).sort()).toEqual(queuedIds);
+    expect(uploaded.map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());
+    await context.close();
+  }, 120_000);
+});
