@@ -7,6 +7,7 @@ import { HttpProblem } from '../platform/http/problem.js';
 import { UsageError, createStaff } from './admin.js';
 import { ClusterConfigError, serveWorkers } from './cluster.js';
 import { serve } from './serve.js';
+import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
 
 const USAGE = `Usage: epitrace <command>
 
@@ -15,6 +16,7 @@ Commands:
   migrate                    apply pending database migrations and exit
   admin create-staff --role <health_professional|authority|admin> --username <name> --password <password>
                              create a staff account
+${SIMULATE_USAGE}
 
 Configuration comes from environment variables and .env (see README).`;
 
@@ -49,6 +51,8 @@ async function run(argv: string[]): Promise<number> {
       log.info({ staff_id: member.id, username: member.username, role: member.role }, 'staff account created');
       return 0;
     }
+    case 'simulate':
+      return simulateCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { AlertPage, ListAlertsQuery, Alert } from '../../src/contracts/alerts.js';
-import type { PublicAggregate, PublicQuery, RtQuery, RtResult, Summary, SummaryQuery } from '../../src/contracts/analytics.js';
+import type { ImportJsonBody, ImportResult, PublicAggregate, PublicQuery, RtQuery, RtResult, Summary, SummaryQuery } from '../../src/contracts/analytics.js';
 import type { Case, CasePage, CreateCaseBody } from '../../src/contracts/cases.js';
 import type { ExposureRiskPage } from '../../src/contracts/exposure-risks.js';
 import type { InteractionPage, Observation, UploadInteractionsResponse } from '../../src/contracts/interactions.js';
@@ -10,6 +10,7 @@ import type { LoginResponse, StaffMember, CreateStaffBody } from '../../src/cont
 import type { ReportSymptomBody, Symptom } from '../../src/contracts/symptoms.js';
 import type { CaseContacts } from '../../src/contracts/tracing.js';
 import type { CreatedUser, CreateUserBody, User } from '../../src/contracts/users.js';
+import type { CreateVenueBody, Venue } from '../../src/contracts/venues.js';
 import type { ExposureSitePage, ExposureSitesQuery, ZonesResponse, ZonesQuery } from '../../src/contracts/zones.js';
 import { apiErrorOf } from './errors.js';
 import { RealtimeStream, type RealtimeStreamOptions } from './realtime.js';
@@ -20,6 +21,7 @@ export const MAX_UPLOAD_BATCH = 1000;
 export type Login = Static<typeof LoginResponse>;
 export type StaffAccount = StaffMember;
 export type UploadResult = Static<typeof UploadInteractionsResponse>;
+export type { Venue };
 export type { Alert, AlertPage, Case, CaseContacts, CreatedUser, Notification, NotificationPage, Observation, Summary, RtResult, Symptom, User, ZonesResponse };
 
 export interface PageQuery {
@@ -182,6 +184,16 @@ export class EpitraceClient {
     return this.stream('/notifications/stream', options);
   }
 
+  /** POST /venues: registers a venue (its owner, from the app; or staff); the answer's `id` is the code people check in with. */
+  registerVenue(body: CreateVenueBody): Promise<Venue> {
+    return this.request('POST', '/venues', { body });
+  }
+
+  /** GET /venues/{code}. */
+  getVenue(code: string): Promise<Venue> {
+    return this.request('GET', `/venues/${encodeURIComponent(code)}`);
+  }
+
   // Health professionals ---------------------------------------------------------------------------------------
 
   /** POST /cases: confirms a case (created: a new case; false: an existing one upgraded). */
@@ -225,6 +237,11 @@ export class EpitraceClient {
   /** GET /analytics/public (anonymous). */
   analyticsPublic(query: PublicQuery = {}): Promise<PublicAggregate> {
     return this.request('GET', '/analytics/public', { query: { ...query } });
+  }
+
+  /** POST /cases/import (authority): a line list of cases; importing an external_id again updates it. */
+  importLineList(cases: Static<typeof ImportJsonBody>['cases']): Promise<ImportResult> {
+    return this.request('POST', '/cases/import', { body: { cases } });
   }
 
   /** GET /zones: clusters of the latest space-time scan. */

@@ -22,6 +22,7 @@ export type {
   Symptom,
   UploadResult,
   User,
+  Venue,
   ZonesResponse,
 } from './client.js';
 export { EpitraceApiError, type ProblemBody } from './errors.js';

@@ -1,0 +1,36 @@
+import { createRng, type Seed, type Xoshiro128 } from '../modules/zones/prng.js';
+import { generateCity, type Agent, type City } from './city.js';
+import type { CourseDrawer, TransmissionDecision } from './epidemic.js';
+import { dailyStays, type DayContext, type Stay } from './schedule.js';
+import { DAY } from './time.js';
+
+/** What a run simulates: the city, everyone's days, the first infections and, for scripted runs, fixed rules. */
+export interface Scenario {
+  readonly city: City;
+  /** One person's stays on a simulation day (covering the day; cut at the end of the run by the runner). */
+  stays(agent: Agent, context: DayContext, rng: Xoshiro128, runEnd: number): Stay[];
+  /** Infections from outside at the start (simulation ms, may be negative: infected before day 0). */
+  readonly seeds: ReadonlyArray<{ agent: number; at: number }>;
+  readonly decide?: TransmissionDecision;
+  readonly course?: CourseDrawer;
+}
+
+export interface GeneratedScenarioOptions {
+  readonly population: number;
+  readonly seed: Seed;
+  /** People infected from outside at the start (default: one per 1,500 people, at least 3). */
+  readonly initialInfections?: number;
+  readonly appAdoption?: number;
+}
+
+/** The agent-based city with random schedules and seeded infections. */
+export function generatedScenario(options: GeneratedScenarioOptions): Scenario {
+  const city = generateCity({ population: options.population, seed: options.seed, appAdoption: options.appAdoption });
+  const rng = createRng(options.seed, 3);
+  const count = Math.min(options.population, options.initialInfections ?? Math.max(3, Math.round(options.population / 1500)));
+  const chosen = new Set<number>();
+  while (chosen.size < count) chosen.add(rng.nextInt(options.population));
+  // Infected 0-3 days before the start, so the first cases fall ill in the first days.
+  const seeds = [...chosen].map((agent) => ({ agent, at: -Math.floor(rng.nextFloat() * 3 * DAY) }));
+  return { city, seeds, stays: (agent, context, r) => dailyStays(city, agent, context, r) };
+}

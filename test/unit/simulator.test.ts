@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../../src/modules/zones/prng.js';
+import { generateCity } from '../../src/simulator/city.js';
+import { contactsOf } from '../../src/simulator/contacts.js';
+import { DEFAULT_DISEASE, drawCourse } from '../../src/simulator/disease.js';
+import { Epidemic } from '../../src/simulator/epidemic.js';
+import { distanceMetres, SPOT_PITCH_METRES, spotPosition } from '../../src/simulator/geometry.js';
+import { distributionOf, scoreTracing } from '../../src/simulator/ground-truth.js';
+import { proximityObservations } from '../../src/simulator/observations.js';
+import { generatedScenario } from '../../src/simulator/scenario.js';
+import { dailyStays, type Stay } from '../../src/simulator/schedule.js';
+import { DAY, HOUR, MINUTE } from '../../src/simulator/time.js';
+import { dateOf, planTimeline, releaseAt, stampOf } from '../../src/simulator/timeline.js';
+
+const stay = (agent: number, place: number, spot: number, startMin: number, endMin: number): Stay => ({ agent, place, spot, start: startMin * MINUTE, end: endMin * MINUTE });
+
+describe('precision and recall against the ground truth', () => {
+  it('counts, per tier, notified contacts truly infected by their source and infected people notified', () => {
+    const scores = scoreTracing([
+      // Source 10 infected 1, 2, 3; the server notified 1 (high), 2 (medium), 4 (high), 5 (medium).
+      { source: 10, infected: [1, 2, 3], notified: new Map([[1, 'high'], [2, 'medium'], [4, 'high'], [5, 'medium']] as const) },
+      // Source 20 infected 6; the server notified 6 (high) and 7 (high).
+      { source: 20, infected: [6], notified: new Map([[6, 'high'], [7, 'high']] as const) },
+      // Source 30 infected nobody and nobody was notified.
+      { source: 30, infected: [], notified: new Map() },
+    ]);
+    expect(scores).toEqual([
+      { tier: 'high', notified: 4, truePositives: 2, infected: 4, precision: 0.5, recall: 0.5 },
+      { tier: 'medium', notified: 2, truePositives: 1, infected: 4, precision: 0.5, recall: 0.25 },
+      { tier: 'any', notified: 6, truePositives: 3, infected: 4, precision: 0.5, recall: 0.75 },
+    ]);
+  });
+
+  it('has no precision without notifications and no recall without infections', () => {
+    expect(scoreTracing([{ source: 1, infected: [], notified: new Map() }])).toEqual([
+      { tier: 'high', notified: 0, truePositives: 0, infected: 0, precision: null, recall: null },
+      { tier: 'medium', notified: 0, truePositives: 0, infected: 0, precision: null, recall: null },
+      { tier: 'any', notified: 0, truePositives: 0, infected: 0, precision: null, recall: null },
+    ]);
+  });
+
+  it('gives nearest-rank percentiles', () => {
+    expect(distributionOf([5, 1, 4, 2, 3, 6, 7, 8, 9, 10])).toEqual({ count: 10, p50: 5, p90: 9, p99: 10, max: 10 });
+    expect(distributionOf([])).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
+  });
+});
+
+describe('simulated time', () => {
+  it('starts at a UTC midnight and never stamps a time later than the clock when it is released', () => {
+    const wallStart = Date.UTC(2026, 10, 30, 9, 30);
+    const timeline = planTimeline(wallStart, 14, 5000);
+    expect(new Date(timeline.origin).toISOString()).toBe('2026-11-17T00:00:00.000Z');
+    expect(dateOf(timeline, 0)).toBe('2026-11-17');
+    for (const tau of [0, DAY, 7.3 * DAY, timeline.end / 2, timeline.end]) expect(stampOf(timeline, tau)).toBeLessThanOrEqual(releaseAt(timeline, tau) + 1);
+    // At the end, simulated time has caught up with the clock.
+    expect(Math.abs(stampOf(timeline, timeline.end) - releaseAt(timeline, timeline.end))).toBeLessThan(2);
+    expect(() => planTimeline(wallStart, 14, 1)).toThrow(RangeError);
+  });
+});
+
+describe('contacts', () => {
+  it('pairs overlapping stays at the same spot (close), and at other spots of the same place only when asked', () => {
+    const stays = [stay(1, 9, 0, 0, 60), stay(2, 9, 0, 30, 90), stay(3, 9, 1, 0, 120), stay(4, 8, 0, 0, 120), stay(5, 9, 0, 60, 70)];
+    const pairs = (far: boolean) => contactsOf(stays, () => far).map((c) => [c.a.agent, c.b.agent, c.close, c.start / MINUTE, c.end / MINUTE]);
+    expect(pairs(false)).toEqual([
+      [1, 2, true, 30, 60],
+      [2, 5, true, 60, 70],
+    ]);
+    expect(pairs(true)).toEqual([
+      [1, 2, true, 30, 60],
+      [1, 3, false, 0, 60],
+      [2, 3, false, 30, 90],
+      [2, 5, true, 60, 70],
+      [3, 5, false, 60, 70],
+    ]);
+  });
+
+  it('places spots of a place further apart than the 10 m GPS contact radius', () => {
+    const place = { lat: 45.75, lng: 4.85 };
+    expect(distanceMetres(spotPosition(place, 0), spotPosition(place, 1))).toBeCloseTo(SPOT_PITCH_METRES, 1);
+    expect(distanceMetres(spotPosition(place, 0), spotPosition(place, 8))).toBeCloseTo(SPOT_PITCH_METRES, 1);
+  });
+});
+
+describe('city, schedules and epidemic', () => {
+  it('generates the same city from the same seed, with everyone housed', () => {
+    const a = generateCity({ population: 2000, seed: 42 });
+    const b = generateCity({ population: 2000, seed: 42 });
+    expect(a).toEqual(b);
+    expect(a.agents).toHaveLength(2000);
+    for (const kind of ['home', 'work', 'school', 'venue'] as const) expect(a.places.some((p) => p.kind === kind)).toBe(true);
+    for (const agent of a.agents) expect(a.places[agent.home]!.kind).toBe('home');
+    expect(a.agents.filter((x) => x.child).every((x) => x.daytime !== null && a.places[x.daytime]!.kind === 'school')).toBe(true);
+  });
+
+  it('gives everyone contiguous stays covering the whole day, at home when isolating', () => {
+    const city = generateCity({ population: 300, seed: 3 });
+    const rng = createRng(3, 9);
+    for (const agent of city.agents) {
+      for (const staysHome of [false, true]) {
+        const stays = dailyStays(city, agent, { day: 2, weekday: 3, staysHome }, rng);
+        expect(stays[0]!.start).toBe(2 * DAY);
+        expect(stays.at(-1)!.end).toBe(3 * DAY);
+        for (let i = 1; i < stays.length; i++) expect(stays[i]!.start).toBe(stays[i - 1]!.end);
+        if (staysHome) expect(stays).toEqual([{ agent: agent.id, place: agent.home, spot: 0, start: 2 * DAY, end: 3 * DAY }]);
+      }
+    }
+  });
+
+  it('infects only people in contact with an infectious person, and the same seed gives the same epidemic', () => {
+    const run = () => {
+      const scenario = generatedScenario({ population: 1500, seed: 11, initialInfections: 10 });
+      const epidemic = new Epidemic(scenario.city, { seed: 11 });
+      epidemic.seed(scenario.seeds);
+      const rng = createRng(11, 4);
+      for (let day = 0; day < 10; day++) {
+        const stays = scenario.city.agents.flatMap((agent) => {
+          rng.reseed(11, 10_000_000 + day * 1500 + agent.id);
+          return scenario.stays(agent, { day, weekday: day % 7, staysHome: false }, rng, 10 * DAY);
+        });
+        const before = new Map(epidemic.courses);
+        for (const t of epidemic.advance(stays, day * DAY, (day + 1) * DAY)) {
+          const infector = before.get(t.infector)!;
+          expect(t.at).toBeGreaterThanOrEqual(infector.infectiousFrom);
+          expect(t.at).toBeLessThan(infector.infectiousUntil);
+          const together = stays.filter((s) => (s.agent === t.infector || s.agent === t.infectee) && s.place === t.place && s.start <= t.at && s.end > t.at);
+          expect(new Set(together.map((s) => s.agent))).toEqual(new Set([t.infector, t.infectee]));
+        }
+      }
+      return epidemic.transmissions;
+    };
+    const first = run();
+    expect(first.length).toBeGreaterThan(0);
+    expect(run()).toEqual(first);
+  });
+
+  it('draws courses whose reports follow onset and whose isolation starts by the first report', () => {
+    const rng = createRng(5);
+    for (let i = 0; i < 500; i++) {
+      const course = drawCourse(rng, 0, null, true, DEFAULT_DISEASE);
+      expect(course.infectiousFrom).toBeGreaterThanOrEqual(2 * DAY);
+      expect(course.infectiousFrom).toBeLessThanOrEqual(4 * DAY);
+      if (course.onsetAt === null) {
+        expect(course.selfReportAt).toBeNull();
+        expect(course.confirmedAt).toBeNull();
+        continue;
+      }
+      if (course.selfReportAt !== null) expect(course.selfReportAt).toBeGreaterThan(course.onsetAt);
+      if (course.confirmedAt !== null) expect(course.confirmedAt).toBeGreaterThan(course.onsetAt);
+      const firstReport = Math.min(course.selfReportAt ?? Infinity, course.confirmedAt ?? Infinity);
+      if (Number.isFinite(firstReport)) expect(course.isolatesFrom).toBeLessThanOrEqual(firstReport);
+    }
+  });
+});
+
+describe('Bluetooth encounters', () => {
+  it('are recorded only while the peer held a token, one observation per token heard', () => {
+    const timeline = planTimeline(Date.UTC(2026, 10, 30, 12, 0), 2, 1000);
+    const base = timeline.origin + DAY + 11 * HOUR;
+    const tokens = [
+      { token: 'AAAAAAAAAAAAAAAAAAAAAA', validFrom: base, validTo: base + 15 * MINUTE },
+      { token: 'BBBBBBBBBBBBBBBBBBBBBB', validFrom: base + 15 * MINUTE, validTo: base + 30 * MINUTE },
+    ];
+    const start = DAY + 10 * HOUR + 50 * MINUTE; // 10 minutes before the first token
+    const contact = { a: stay(1, 0, 0, 0, 0), b: stay(2, 0, 0, 0, 0), close: true, start, end: start + 30 * MINUTE };
+    let n = 0;
+    const observations = proximityObservations(timeline, contact, tokens, createRng(1), () => `id-${n++}`);
+    expect(observations.map((o) => [o.peer_token, o.started_at, o.ended_at])).toEqual([
+      ['AAAAAAAAAAAAAAAAAAAAAA', new Date(base).toISOString(), new Date(base + 15 * MINUTE).toISOString()],
+      ['BBBBBBBBBBBBBBBBBBBBBB', new Date(base + 15 * MINUTE).toISOString(), new Date(base + 20 * MINUTE).toISOString()],
+    ]);
+    expect(observations.every((o) => o.attenuation_db >= 45 && o.attenuation_db <= 65)).toBe(true);
+    expect(proximityObservations(timeline, contact, [], createRng(1), () => 'x')).toEqual([]);
+  });
+});
