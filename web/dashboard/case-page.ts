@@ -23,9 +23,16 @@ export const casePage: View = (main, context, route) => {
       const personOfCase = new Map(cases.cases.map((c) => [c.id, c.user_id]));
       const root = personOfCase.get(caseId) ?? caseId;
       const others = await Promise.all(cases.cases.filter((c) => c.id !== caseId).map((c) => context.client.caseContacts(c.id).catch(() => null)));
+      // Two cases that exposed each other: the one confirmed first is taken as the source, as contact tracers do.
+      const caseSince = new Map(cases.cases.map((c) => [c.user_id, Date.parse(c.created_at)]));
       const links: ChainLink[] = [contacts, ...others]
         .filter((c): c is CaseContacts => c !== null)
-        .flatMap((c) => c.contacts.map((contact) => ({ from: personOfCase.get(c.case_id) ?? c.case_id, to: contact.user_id, tier: contact.highest_tier })));
+        .flatMap((c) => {
+          const from = personOfCase.get(c.case_id) ?? c.case_id;
+          return c.contacts
+            .filter((contact) => (caseSince.get(contact.user_id) ?? Infinity) > (caseSince.get(from) ?? -Infinity))
+            .map((contact) => ({ from, to: contact.user_id, tier: contact.highest_tier }));
+        });
       const casePeople = new Set(personOfCase.values());
       replace(chain, chainGraph(root, links, (person) => casePeople.has(person), (person) => person));
     } catch (e) {

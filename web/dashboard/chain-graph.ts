@@ -39,11 +39,11 @@ export function chainGraph(root: string, links: readonly ChainLink[], isCase: (p
   for (const [person, g] of generation) columns.set(g - minG, [...(columns.get(g - minG) ?? []), person]);
   const tallest = Math.max(...[...columns.values()].map((c) => c.length));
   const width = Math.max(columns.size * COLUMN, COLUMN) + 40;
-  const height = Math.max(tallest * ROW, ROW) + 40;
+  const height = Math.max(tallest * ROW, ROW) + 40 + ROW;
   const position = new Map<string, { x: number; y: number }>();
   for (const [column, people] of columns) {
     people.sort();
-    people.forEach((person, i) => position.set(person, { x: 90 + column * COLUMN, y: 20 + ROW / 2 + i * ROW + ((tallest - people.length) * ROW) / 2 }));
+    people.forEach((person, i) => position.set(person, { x: 90 + column * COLUMN, y: 20 + ROW + ROW / 2 + i * ROW + ((tallest - people.length) * ROW) / 2 }));
   }
   const graph = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'graph', role: 'img', 'aria-label': `Transmission chain: ${generation.size} people, ${links.length} exposures` });
   graph.append(svg('title', {}, 'Transmission chain'));
@@ -53,7 +53,11 @@ export function chainGraph(root: string, links: readonly ChainLink[], isCase: (p
     const a = position.get(link.from);
     const b = position.get(link.to);
     if (!a || !b) continue;
-    graph.append(svg('line', { x1: a.x + 62, y1: a.y, x2: b.x - 64, y2: b.y, stroke: TIER_COLOUR[link.tier], 'stroke-width': link.tier === 'high' ? 3 : 2, 'marker-end': `url(#arrow-${link.tier})` },
+    // A link to the next column is straight; one skipping columns bows above the people in between.
+    const [x1, x2] = [a.x + 62, b.x - 64];
+    const skips = Math.abs(b.x - a.x) > COLUMN * 1.5;
+    const d = skips ? `M${x1},${a.y - 10} Q${(x1 + x2) / 2},${Math.min(a.y, b.y) - ROW} ${x2},${b.y - 10}` : `M${x1},${a.y} L${x2},${b.y}`;
+    graph.append(svg('path', { d, fill: 'none', stroke: TIER_COLOUR[link.tier], 'stroke-width': link.tier === 'high' ? 3 : 2, 'marker-end': `url(#arrow-${link.tier})` },
       svg('title', {}, `${label(link.from)} exposed ${label(link.to)} (${link.tier} risk)`)));
   }
   for (const [person, { x, y }] of position) {

@@ -51,7 +51,7 @@ export const professionalView: View = (main, context) => {
 
   const form = h('form', { class: 'stack', 'aria-labelledby': 'confirm-heading' },
     h('label', { for: 'confirm-user' }, "Person's account id (shown in their app under My data)"),
-    h('input', { id: 'confirm-user', name: 'user_id', required: true, pattern: '[0-9A-Fa-f-]{36}', autocomplete: 'off', spellcheck: false }),
+    h('input', { id: 'confirm-user', name: 'user_id', required: true, pattern: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', autocomplete: 'off', spellcheck: false }),
     h('label', { for: 'confirm-type' }, 'Diagnosis'),
     h('select', { id: 'confirm-type', name: 'report_type' }, h('option', { value: 'confirmed_test' }, 'Positive test'), h('option', { value: 'clinical_diagnosis' }, 'Clinical diagnosis')),
     h('label', { for: 'confirm-onset' }, 'Symptom onset (if known)'),
