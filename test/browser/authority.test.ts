@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { cellToCenterChild, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, type WebServer } from './support.js';
+
+const AREA = latLngToCell(48.8566, 2.3522, 8); // the scan's resolution (SCAN_RESOLUTION)
+const dayOffset = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+/**
+ * Acceptance (issue #6): an authority watching the dashboard sees a cluster appear on the map of infection zones and
+ * in the alert feed, without a reload, when cases arrive in one area (as in test/e2e/cluster-alert.test.ts: an even
+ * background of imported cases over the neighbourhood for two weeks, then ten residents of one cell report symptoms).
+ */
+describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
+  let web: WebServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    web = await startWebServer({ SCAN_DEBOUNCE_MS: '300' });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
+
+  it('shows the case curve and Rt, then a new cluster on the map and in the alert feed as it is detected', async () => {
+    const authority = web.createStaff('authority');
+    const login = await api<{ token: string }>(web.baseUrl, 'POST', '/auth/login', undefined, authority);
+    // The imported line list: one case a day in each of the 19 cells around AREA for two weeks.
+    const background = gridDisk(AREA, 2).flatMap((cell) => {
+      const [lat, lng] = cellToLatLng(cellToCenterChild(cell, 10));
+      return Array.from({ length: 14 }, (_, d) => ({ external_id: `LL-${randomUUID()}`, report_date: dayOffset(-d), lat, lng }));
+    });
+    const imported = await api(web.baseUrl, 'POST', '/cases/import', login.body.token, { cases: background });
+    expect(imported.status).toBeLessThan(300);
+    // The scan has run over the background (the analytics and zones answer with it), and found no significant cluster.
+    await expect.poll(async () => (await api<{ scan: { total_cases: number } | null }>(web.baseUrl, 'GET', '/zones', login.body.token)).body.scan?.total_cases, { timeout: 60_000 }).toBe(266);
+    expect((await api<{ alerts: unknown[] }>(web.baseUrl, 'GET', '/alerts', login.body.token)).body.alerts).toEqual([]);
+
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${web.baseUrl}/dashboard/`);
+    await page.getByLabel('Username').fill(authority.username);
+    await page.getByLabel('Password').fill(authority.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Infection zones' }).waitFor();
+    await expect.poll(() => page.locator('#alert-feed-state').textContent()).toBe('Live');
+    await expect.poll(() => page.locator('#case-curve rect').count()).toBe(28); // the last 28 days, one bar each
+    await expect.poll(() => page.locator('#rt-latest').textContent()).toMatch(/Latest window: Rt \d+\.\d\d \(95% credible interval \d+\.\d\d to \d+\.\d\d\)/);
+    await expect.poll(() => page.locator('#scan-info').textContent()).toContain('266 cases');
+    expect(await page.locator('#zones-map polygon.cluster:not(.not-significant)').count()).toBe(0);
+    expect(await page.locator('#alert-feed li').count()).toBe(0);
+    await expectAccessible(page, 'authority dashboard');
+    const sameDocument = await markDocument(page);
+
+    // Ten residents who were in the same area report symptoms today.
+    const [lat, lng] = cellToLatLng(AREA);
+    for (let i = 0; i < 10; i++) {
+      const resident = (await api<{ token: string }>(web.baseUrl, 'POST', '/users', undefined, {})).body;
+      const where = { lat: lat + (i - 5) * 0.0002, lng: lng + (i % 3) * 0.0002 };
+      const upload = await api(web.baseUrl, 'POST', '/interactions', resident.token, { interactions: [{ id: randomUUID(), kind: 'location', ...where, accuracy_m: 10, started_at: minutesAgo(180 + i), ended_at: minutesAgo(60) }] });
+      expect(upload.status).toBe(200);
+      expect((await api(web.baseUrl, 'POST', '/symptoms', resident.token, { symptom: 'fever', date: dayOffset(0) })).status).toBe(201);
+    }
+
+    // The alert arrives in the feed and the cluster appears on the map, on the same page.
+    const alert = page.locator('#alert-feed li').first();
+    await alert.waitFor({ timeout: 60_000 });
+    expect(await alert.getAttribute('data-alert-seq')).toBe('1');
+    await expect.poll(() => page.locator(`#zones-map polygon.cluster:not(.not-significant)[data-cell="${AREA}"]`).count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.locator(`#clusters-body tr[data-cluster-centre="${AREA}"]`).getAttribute('data-significant')).toBe('true');
+    expect(await sameDocument()).toBe(true);
+    await expect.poll(() => page.locator('#case-totals').textContent()).toContain('276 cases');
+    await expectAccessible(page, 'authority dashboard with an alert');
+    await screenshot(page, 'dashboard-authority', { fullPage: true });
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    await context.close();
+  }, 180_000);
+});
