@@ -1,3 +1,4 @@
+import { gridDisk } from 'h3-js';
 import type { Alert, RtResult, ZonesResponse } from '../sdk/index.js';
 import { formValues, h, replace } from '../shared/dom.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
@@ -31,15 +32,18 @@ export const authorityView: View = (main, context) => {
     scanInfo.textContent = zones.scan
       ? `Latest scan ${formatDateTime(zones.scan.ran_at)}: ${zones.scan.total_cases} cases in ${zones.scan.days} days, ${zones.scan.located_cases} with a place.`
       : 'No scan has run yet.';
-    replace(map, hexMap(zones.clusters.flatMap((c) => c.cells.map((cell) => ({
+    // The neighbourhood of each cluster, drawn faintly, shows where it lies and how large it is.
+    const inCluster = new Set(zones.clusters.flatMap((c) => c.cells));
+    const context = [...new Set(zones.clusters.flatMap((c) => gridDisk(c.centre_cell, c.radius_rings + 2)))].filter((cell) => !inCluster.has(cell));
+    replace(map, hexMap([...context.map((cell) => ({ cell, className: 'context', label: 'No cluster' })), ...zones.clusters.flatMap((c) => c.cells.map((cell) => ({
       cell,
       className: c.significant ? 'cluster' : 'cluster not-significant',
       label: `Cluster ${c.rank}: ${c.observed} cases (${c.expected.toFixed(1)} expected) ${formatDate(c.start_date)}–${formatDate(c.end_date)}`,
-    }))), 'Clusters of the latest space-time scan'));
+    })))], 'Clusters of the latest space-time scan'));
     replace(clusterTable, ...(zones.clusters.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No cluster.'))] : zones.clusters.map((c) =>
       h('tr', { 'data-cluster-centre': c.centre_cell, 'data-significant': String(c.significant) },
         h('td', {}, String(c.rank)),
-        h('td', {}, `${formatDate(c.start_date)} – ${formatDate(c.end_date)}`),
+        h('td', {}, c.start_date === c.end_date ? c.start_date : `${c.start_date} to ${c.end_date}`),
         h('td', {}, `${c.observed} / ${c.expected.toFixed(1)}`),
         h('td', {}, `${Math.round(c.recurrence_interval_days)} days`),
         h('td', {}, c.significant ? 'Yes' : 'No')))));
@@ -112,9 +116,9 @@ export const authorityView: View = (main, context) => {
 
   replace(main,
     h('div', { class: 'grid' },
-      h('section', { class: 'card', 'aria-labelledby': 'zones-heading' }, h('h2', { id: 'zones-heading' }, 'Infection zones'), scanInfo,
+      h('section', { class: 'card wide', 'aria-labelledby': 'zones-heading' }, h('h2', { id: 'zones-heading' }, 'Infection zones'), scanInfo,
         h('p', { class: 'legend' }, h('span', { class: 'l-cluster' }, 'Significant cluster'), h('span', { class: 'l-weak' }, 'Not significant')), map,
-        h('table', {}, h('caption', { class: 'visually-hidden' }, 'Clusters'), h('thead', {}, h('tr', {}, ...['Rank', 'Days', 'Cases / expected', 'Recurrence', 'Significant'].map((t) => h('th', { scope: 'col' }, t)))), clusterTable)),
+        h('div', { class: 'table-scroll' }, h('table', {}, h('caption', { class: 'visually-hidden' }, 'Clusters'), h('thead', {}, h('tr', {}, ...['Rank', 'Days', 'Cases / expected', 'Recurrence', 'Significant'].map((t) => h('th', { scope: 'col' }, t)))), clusterTable))),
       h('section', { class: 'card', 'aria-labelledby': 'alerts-heading' }, h('h2', { id: 'alerts-heading' }, 'Cluster alerts'), alertState, alerts),
       h('section', { class: 'card', 'aria-labelledby': 'curve-heading' }, h('h2', { id: 'curve-heading' }, 'Case curve'),
         h('p', { class: 'legend' }, h('span', { class: 'l-cases' }, 'Cases per day (report date)'), h('span', { class: 'l-avg' }, '7-day average')), curve, totals),
