@@ -663,7 +663,10 @@ interface StoredMeta {
   readonly spec: CitySpec;
   readonly result: GenerationResult;
   readonly complete: boolean;
-  /** The app's migrations the schema was created with: a database made by other migrations is regenerated. */
+  /**
+   * The app's migrations the schema was created with. Later migrations are applied when the app opens the database,
+   * as in a deployment; a database made by migrations that are not a prefix of today's is regenerated.
+   */
   readonly migrations?: readonly string[];
 }
 
@@ -704,7 +707,8 @@ export async function readPostgresMeta(databaseUrl: string, size: string): Promi
 /** Whether a stored city can be reused for `wanted` today: same spec, complete, anchor recent enough. */
 export function reusable(stored: StoredMeta | undefined, wanted: CitySpec, migrations: readonly string[], today = todayUtc()): stored is StoredMeta {
   if (stored === undefined || !stored.complete || !sameCity(stored.spec, wanted)) return false;
-  if (JSON.stringify(stored.migrations ?? []) !== JSON.stringify(migrations)) return false;
+  const made = stored.migrations ?? [];
+  if (made.length === 0 || made.length > migrations.length || made.some((name, i) => migrations[i] !== name)) return false;
   const age = (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${stored.spec.anchorDay}T00:00:00Z`)) / DAY;
   return age >= 0 && age <= MAX_ANCHOR_AGE_DAYS;
 }

@@ -83,7 +83,7 @@ import {
 /** The app's longest accepted observation (MAX_OBSERVATION_MS in src/app.ts). */
 const MAX_OBSERVATION_MS = 86_400_000;
 import { machineInfo } from './lib/machine.js';
-import { filtered, keysAsArrays, type LookupMeasure } from './lib/what-if.js';
+import { bucketKeyLookup, type LookupMeasure } from './lib/what-if.js';
 import { summarize, median, type Summary } from './lib/stats.js';
 
 export interface TracingBenchOptions {
@@ -119,8 +119,8 @@ export interface SourceSample {
   readonly buddy: string;
   readonly interactions_total: number;
   readonly interactions_in_window: number;
-  readonly matching_keys: number;
-  /** Other people's location stays and check-ins found under the source's (place, bucket) keys. */
+  readonly probes: number;
+  /** Other people's location stays and check-ins overlapping the source's (place, time) probes. */
   readonly candidates: number;
   /** Proximity records of other phones that saw the source. */
   readonly encounters: number;
@@ -175,7 +175,7 @@ export interface TracingBenchResult {
   readonly trace_breakdown_ms: Record<string, number>;
   readonly notify_trace_breakdown_ms: Record<string, number>;
   readonly plans: Record<string, string>;
-  /** The co-location lookup done three ways on the same keys, after the trace (warm): see bench/lib/what-if.ts. */
+  /** The co-location lookup done two ways, after the trace (warm): see bench/lib/what-if.ts. */
   readonly lookup_what_if: Record<string, { ms: Summary; candidates_median: number; queries_median: number }>;
   readonly per_source: readonly SourceSample[];
 }
@@ -192,7 +192,7 @@ const PART_OF: Record<string, string> = {
   setCaseWindow: 'read case',
   setCaseCell: 'read case',
   interactionsOf: "source's observations",
-  presentAt: 'presence lookups',
+  presentDuring: 'presence lookups',
   interactionsByIds: 'candidate rows by id',
   encountersWith: 'encounters',
   insertMirrored: 'write risks',
@@ -203,8 +203,8 @@ const PART_OF: Record<string, string> = {
   markTraced: 'write risks',
   dayTotals: 'person-day tiers',
   exposureDays: 'person-day tiers',
-  upsertExposureDay: 'person-day tiers',
-  mainRiskOfDay: 'notifications',
+  upsertExposureDays: 'person-day tiers',
+  mainRisksOfDays: 'notifications',
   create: 'notifications',
   publishCreated: 'publish notifications',
   managersOf: 'staff events',
@@ -220,16 +220,16 @@ const NOT_WRAPPED = new Set(['constructor', 'overlapping']);
  */
 class CallTimer {
   calls: Calls = {};
-  /** Arguments of the last presentAt call (the keys of a real trace, for EXPLAIN). */
+  /** Arguments of the last presentDuring call (the probes of a real trace, for EXPLAIN). */
   lastPresentAtArgs: unknown[] = [];
-  counts = { keys: 0, candidates: 0, inWindow: 0, encounters: 0 };
+  counts = { probes: 0, candidates: 0, inWindow: 0, encounters: 0 };
   /** The wrapped method running now (innermost), for the query capture. */
   current: string | undefined;
   private readonly stack: Array<{ childMs: number }> = [];
 
   reset(): void {
     this.calls = {};
-    this.counts = { keys: 0, candidates: 0, inWindow: 0, encounters: 0 };
+    this.counts = { probes: 0, candidates: 0, inWindow: 0, encounters: 0 };
   }
 
   private wrap(target: object, name: string, after?: (args: unknown[], result: unknown) => void): void {
@@ -259,15 +259,15 @@ class CallTimer {
     };
   }
 
-  /** Wraps every method of the instance's class (and the hooks that count keys and candidates). */
+  /** Wraps every method of the instance's class (and the hooks that count probes and candidates). */
   wrapAll(target: object, only?: readonly string[]): string[] {
     const names = only ?? Object.getOwnPropertyNames(Object.getPrototypeOf(target)).filter((n) => !NOT_WRAPPED.has(n));
     const length = (r: unknown) => (Array.isArray(r) ? r.length : 0);
     const hooks: Record<string, (args: unknown[], result: unknown) => void> = {
       interactionsOf: (_a, r) => (this.counts.inWindow += length(r)),
-      presentAt: (a, r) => {
+      presentDuring: (a, r) => {
         this.lastPresentAtArgs = a;
-        this.counts.keys += length(a[0]);
+        this.counts.probes += length(a[0]);
         this.counts.candidates += length(r);
       },
       encountersWith: (_a, r) => (this.counts.encounters += length(r)),
@@ -321,12 +321,12 @@ function instrument(app: FastifyInstance, timer: CallTimer): string[] {
   return [...timer.wrapAll(repository), ...timer.wrapAll(notifications, ['create', 'publishCreated'])];
 }
 
-/** "other" is what no wrapper covers: building keys, scoring, transactions, bus events, JSON. */
+/** "other" is what no wrapper covers: building probes, scoring, transactions, bus events, JSON. */
 function withOther(calls: Calls, totalMs: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [label, { ms }] of Object.entries(calls)) out[label] = ms;
   const covered = Object.values(out).reduce((sum, x) => sum + x, 0);
-  out['other (keys, scoring, transactions, events)'] = Math.max(0, totalMs - covered);
+  out['other (probes, scoring, transactions, events)'] = Math.max(0, totalMs - covered);
   return out;
 }
 
@@ -424,26 +424,24 @@ async function explain(engine: DialectName, options: { size: string; databaseUrl
   return plans;
 }
 
-/** The co-location lookup of one trace: the app's own presentAt call again (warm), and the filtered alternative. */
+/** The co-location lookup of one trace: the app's own presentDuring call again (warm), and the bucket-key lookup. */
 async function lookupWhatIfs(
   app: FastifyInstance,
   database: DatabaseHandle,
-  engine: DialectName,
   source: string,
-  presentAtArgs: unknown[],
+  presentArgs: unknown[],
   window: { start: number; end: number },
 ): Promise<Record<string, LookupMeasure>> {
   const repository = (app.tracing as unknown as { tracing: TracingRepository }).tracing;
   const started = performance.now();
-  const found = await (repository.presentAt as (...a: unknown[]) => Promise<unknown[]>)(...presentAtArgs);
-  const engineLookup: LookupMeasure = { ms: performance.now() - started, candidates: found.length, queries: Math.ceil((presentAtArgs[0] as unknown[]).length / 400) };
+  const found = await (repository.presentDuring as (...a: unknown[]) => Promise<unknown[]>)(...presentArgs);
+  const engineLookup: LookupMeasure = { ms: performance.now() - started, candidates: found.length, queries: Math.ceil((presentArgs[0] as unknown[]).length / 400) };
   const records = await repository.interactionsOf(source, window.start, window.end, MAX_OBSERVATION_MS);
   const rings = ringsForRadius(INGEST_RULES.h3Resolution, DEFAULT_RISK_MODEL.gps.radiusMeters);
-  const [keys, presentOptions] = presentAtArgs as [ReadonlyArray<readonly [string, number]>, { excludeUserId?: string; startedFrom?: number; startedBefore?: number } | undefined];
+  const bounds = presentArgs[1] as { startedFrom: number; startedBefore: number };
   return {
     engine: engineLookup,
-    arrays: await keysAsArrays(database.db, engine, keys, presentOptions ?? {}),
-    filtered: await filtered(database.db, engine, records, { bucketMinutes: INGEST_RULES.timeBucketMinutes, rings, radiusMeters: DEFAULT_RISK_MODEL.gps.radiusMeters, maxDurationMs: MAX_OBSERVATION_MS, excludeUserId: source }),
+    keys: await bucketKeyLookup(database.db, records, { bucketMinutes: INGEST_RULES.timeBucketMinutes, rings, excludeUserId: source, startedFrom: bounds.startedFrom, startedBefore: bounds.startedBefore }),
   };
 }
 
@@ -507,7 +505,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
   const tokens = await issueAppTokens(database.db, [...new Set(used.flatMap((p) => [p.source, p.buddy]))]);
 
   const timer = new CallTimer();
-  const capture = new QueryCapture(options.engine, timer, ['interactionsOf', 'presentAt', 'encountersWith']);
+  const capture = new QueryCapture(options.engine, timer, ['interactionsOf', 'presentDuring', 'encountersWith']);
   const app = await buildApp(config, { database: { ...database, db: database.db.withPlugin(capture) }, logger: false });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const bare = Fastify({ logger: false });
@@ -551,7 +549,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         traced.push({ pair, ms, calls: structuredClone(timer.calls), counts, outcome, total });
         const presentAtArgs = timer.lastPresentAtArgs;
         await quiesce(app);
-        whatIfs.push(await lookupWhatIfs(app, database, options.engine, pair.source, presentAtArgs, window));
+        whatIfs.push(await lookupWhatIfs(app, database, pair.source, presentAtArgs, window));
       }
     }
     await quiesce(app);
@@ -634,7 +632,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       buddy: t.pair.buddy,
       interactions_total: t.total,
       interactions_in_window: t.counts.inWindow,
-      matching_keys: t.counts.keys,
+      probes: t.counts.probes,
       candidates: t.counts.candidates,
       encounters: t.counts.encounters,
       risks: t.outcome.risks,
@@ -680,7 +678,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       per_trace_medians: {
         interactions_total: field('interactions_total'),
         interactions_in_window: field('interactions_in_window'),
-        matching_keys: field('matching_keys'),
+        probes: field('probes'),
         candidates: field('candidates'),
         encounters: field('encounters'),
         risks: field('risks'),

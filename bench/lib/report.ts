@@ -140,22 +140,22 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   out.push('');
   out.push(
     table(
-      ['Engine', 'Data', "source's interactions (14 days)", 'in the infectious window', '(place, bucket) keys', 'candidates²', 'encounters seen by others', 'exposure risks', 'people at risk', 'notifications'],
+      ['Engine', 'Data', "source's interactions (14 days)", 'in the infectious window', '(place, time) probes', 'candidates²', 'encounters seen by others', 'exposure risks', 'people at risk', 'notifications'],
       runs.map(({ engine, size, run }) => {
         const m = run.per_trace_medians;
-        return [ENGINE_NAMES[engine] ?? engine, sizeLabel(size), fmtInt(m.interactions_total!), fmtInt(m.interactions_in_window!), fmtInt(m.matching_keys!), fmtInt(m.candidates!), fmtInt(m.encounters!), fmtInt(m.risks!), fmtInt(m.contacts!), fmtInt(m.notifications!)];
+        return [ENGINE_NAMES[engine] ?? engine, sizeLabel(size), fmtInt(m.interactions_total!), fmtInt(m.interactions_in_window!), fmtInt(m.probes!), fmtInt(m.candidates!), fmtInt(m.encounters!), fmtInt(m.risks!), fmtInt(m.contacts!), fmtInt(m.notifications!)];
       }),
       ['l', 'l'],
     ),
   );
   out.push('');
-  out.push("² Other people's location stays and check-ins indexed under the source's keys (the H3 cell and its 6 neighbours × each hour the observation covers), fetched and scored one by one.");
+  out.push("² Other people's location stays and check-ins overlapping a probe (a place the source could share — the H3 cell of a stay and its 6 neighbours, or the venue — over the source's merged time there), fetched, paired with the source's stays in that place and scored.");
   out.push('');
 
   out.push('### Where the time of a trace goes');
   out.push('');
   out.push("Median exclusive milliseconds per part of `traceCase` in (a) and, after the slash, in (b), timed by wrapping every method of the app's own " +
-    '`TracingRepository` and `NotificationsService` instances (src/ unchanged); "other" is what no wrapper covers: building the keys, ' +
+    '`TracingRepository` and `NotificationsService` instances (src/ unchanged); "other" is what no wrapper covers: building the probes, ' +
     'scoring, transactions, bus events. In (b) the analytics engine recomputes its day rows on the same report, in the same process, ' +
     'while the trace runs, and its work lands inside the trace\'s parts (on SQLite every query blocks the thread); (b′) repeats (b) ' +
     'with the analytics engine stopped. (b) also shows how its latency splits: until `POST /symptoms` is answered, until the trace job starts, the trace.');
@@ -193,15 +193,14 @@ function tracingSection(files: readonly TracingResultFile[]): string {
       `${second ? `, then ${second[0]} ${ms(second[1])} (${share(second[1])})` : ''}.`);
   }
   out.push('');
-  out.push('### The co-location lookup, three ways');
+  out.push('### The co-location lookup, two ways');
   out.push('');
-  out.push("For each source, after its trace and with the app quiet: the app's own `presentAt` call replayed with the trace's arguments, " +
-    'and two alternatives from `bench/lib/what-if.ts`. Median ms (median distinct interactions returned).');
+  out.push("For each source, after its trace and with the app quiet: the app's own `presentDuring` call replayed with the trace's arguments, " +
+    'and the lookup the app made before it (`bench/lib/what-if.ts`). Median ms (median distinct interactions returned).');
   out.push('');
   const ways: Array<[string, string]> = [
-    ['engine', "the app's `presentAt`: `(place, bucket) IN (…)` lists of 400 keys"],
-    ['arrays', 'the same rows, keys sent as arrays: `join unnest($1::text[], $2::int[])` (SQLite: a VALUES table)'],
-    ['filtered', 'one probe per (observation, key), time overlap and GPS-radius box in SQL: only who can be a contact'],
+    ['engine', "the app's `presentDuring`: one range scan per (place, merged stay) probe, time overlap in SQL, 400 probes per statement"],
+    ['keys', 'before: `(place, bucket) IN (…)` lists of 400 keys, everyone in those place-hours'],
   ];
   out.push(
     table(

@@ -1,6 +1,6 @@
 import { latLngToCell, gridDisk } from 'h3-js';
 import { describe, expect, it } from 'vitest';
-import { bucketsOf, combineIntoRisks, encounterEpisode, episodeBetween, matchingKeys, ringsForRadius, scoreContact, type PresenceRecord } from '../../src/modules/tracing/matching.js';
+import { boxAround, bucketsOf, combineIntoRisks, encounterEpisode, episodeBetween, presenceProbes, ringsForRadius, scoreContact, timeBucket, type PresenceRecord } from '../../src/modules/tracing/matching.js';
 import { DEFAULT_RISK_MODEL, type SourceCase } from '../../src/modules/tracing/risk-model.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0); // 2026-11-20 12:00 UTC
@@ -21,13 +21,81 @@ describe('matching keys', () => {
     expect(ringsForRadius(15, 10)).toBeGreaterThan(1);
   });
 
-  it('covers every bucket of a stay and the neighbouring cells', () => {
+  it('buckets: an interval touches every hour it covers, an instant one', () => {
     expect(bucketsOf(T0, T0 + 60 * min, 60)).toHaveLength(1); // [12:00, 13:00) is one hour bucket
     expect(bucketsOf(T0 - 5 * min, T0 + 5 * min, 60)).toHaveLength(2);
-    const keys = matchingKeys(located('a', 'u', 48.8566, 2.3522, 0, 90), 60, 1);
-    expect(keys).toHaveLength(7 * 2);
-    expect(new Set(keys.map((k) => k[0]))).toEqual(new Set(gridDisk(latLngToCell(48.8566, 2.3522, 10), 1)));
-    expect(matchingKeys(venue('v', 'u', 'cafe', 0, 30), 60, 1)).toEqual([['venue:cafe', bucketsOf(T0, T0, 60)[0]]]);
+    expect(bucketsOf(T0, T0, 60)).toEqual([timeBucket(T0, 60)]);
+  });
+
+  it('probes every cell of the disk around a stay over the stay, and a venue only itself', () => {
+    const stay = located('a', 'u', 48.8566, 2.3522, 0, 90);
+    const { probes, byPlace } = presenceProbes([stay, venue('v', 'u', 'cafe', 100, 130)], 60, 1, 10);
+    const disk = gridDisk(stay.place!, 1);
+    expect(probes).toHaveLength(7 + 1);
+    expect(new Set(probes.filter((p) => !p.place.startsWith('venue:')).map((p) => p.place))).toEqual(new Set(disk));
+    for (const p of probes.filter((p) => !p.place.startsWith('venue:'))) {
+      expect(p).toEqual({ place: p.place, firstBucket: timeBucket(T0, 60), lastBucket: timeBucket(T0 + 90 * min - 1, 60), fromMs: T0, toMs: T0 + 90 * min, box: boxAround([stay as { lat: number; lng: number }], 10) });
+    }
+    expect(probes.find((p) => p.place === 'venue:cafe')).toEqual({ place: 'venue:cafe', firstBucket: timeBucket(T0 + 100 * min, 60), lastBucket: timeBucket(T0 + 130 * min - 1, 60), fromMs: T0 + 100 * min, toMs: T0 + 130 * min, box: null });
+    expect(byPlace.get(disk[3]!)).toEqual([stay]);
+  });
+
+  it('merges stays in a place that overlap or touch into one probe, keeps a gap as two, ignores Bluetooth', () => {
+    const a = located('a', 'u', 48.8566, 2.3522, 0, 5);
+    const b = located('b', 'u', 48.8566, 2.3522, 5, 10); // touches a
+    const c = located('c', 'u', 48.8566, 2.3522, 8, 12); // overlaps b
+    const d = located('d', 'u', 48.8566, 2.3522, 200, 205); // hours later
+    const bluetooth: PresenceRecord = { ...a, interactionId: 'p', kind: 'proximity', place: null, attenuationDb: 60 };
+    const { probes, byPlace } = presenceProbes([d, c, bluetooth, b, a], 60, 0, 10);
+    const box = boxAround([{ lat: 48.8566, lng: 2.3522 }], 10);
+    expect(probes).toEqual([
+      { place: a.place, firstBucket: timeBucket(T0, 60), lastBucket: timeBucket(T0, 60), fromMs: T0, toMs: T0 + 12 * min, box },
+      { place: a.place, firstBucket: timeBucket(T0 + 200 * min, 60), lastBucket: timeBucket(T0 + 200 * min, 60), fromMs: T0 + 200 * min, toMs: T0 + 205 * min, box },
+    ]);
+    expect(byPlace.get(a.place!)).toHaveLength(4);
+  });
+});
+
+describe('the GPS box of a probe', () => {
+  const R = 6_371_008.8;
+  const deg = 180 / Math.PI;
+
+  it('is the points ± r/R radians of latitude (+1%) and ± that / cos(most polar latitude) of longitude', () => {
+    const box = boxAround([{ lat: 48.8566, lng: 2.3522 }, { lat: 48.857, lng: 2.353 }], 10)!;
+    const dLat = (10 / R) * deg * 1.01;
+    expect(box.minLat).toBeCloseTo(48.8566 - dLat, 12);
+    expect(box.maxLat).toBeCloseTo(48.857 + dLat, 12);
+    expect(box.minLng).toBeCloseTo(2.3522 - dLat / Math.cos((48.857 + dLat) / deg), 12);
+    expect(box.maxLng).toBeCloseTo(2.353 + dLat / Math.cos((48.857 + dLat) / deg), 12);
+    expect(dLat * 111_195).toBeCloseTo(10.1, 2); // ~10.1 m of latitude
+  });
+
+  it('holds every point within the radius (haversine), in every direction, at several latitudes', () => {
+    for (const lat of [0, 48.8566, -33.9, 70, 88]) {
+      const centre = { lat, lng: 10 };
+      const box = boxAround([centre], 10)!;
+      for (let bearing = 0; bearing < 360; bearing += 7.5) {
+        // The point 10 m away on this bearing (spherical destination formula).
+        const b = bearing / deg;
+        const d = 10 / R;
+        const phi1 = lat / deg;
+        const phi2 = Math.asin(Math.sin(phi1) * Math.cos(d) + Math.cos(phi1) * Math.sin(d) * Math.cos(b));
+        const lambda2 = 10 / deg + Math.atan2(Math.sin(b) * Math.sin(d) * Math.cos(phi1), Math.cos(d) - Math.sin(phi1) * Math.sin(phi2));
+        const p = { lat: phi2 * deg, lng: lambda2 * deg };
+        expect(p.lat >= box.minLat && p.lat <= box.maxLat && p.lng >= box.minLng && p.lng <= box.maxLng, `lat ${lat} bearing ${bearing}`).toBe(true);
+      }
+    }
+  });
+
+  it('is left out near a pole or across the antimeridian, and for no points', () => {
+    expect(boxAround([{ lat: 89.5, lng: 0 }], 10)).toBeNull();
+    expect(boxAround([{ lat: 0, lng: 179.99999 }], 10)).toBeNull();
+    expect(boxAround([], 10)).toBeNull();
+  });
+
+  it('a probe of venues or of stays without coordinates has no box', () => {
+    const noFix: PresenceRecord = { ...located('n', 'u', 48.8566, 2.3522, 0, 10), lat: null, lng: null };
+    expect(presenceProbes([noFix], 60, 0, 10).probes.map((p) => p.box)).toEqual([null]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { getHexagonEdgeLengthAvg, gridDisk, UNITS } from 'h3-js';
 import {
   DEFAULT_RISK_MODEL,
+  EARTH_RADIUS_METERS,
   riskLevel,
   scoreEpisode,
   type ContactEpisode,
@@ -56,18 +57,104 @@ export function ringsForRadius(resolution: number, radiusMeters: number): number
   return Math.max(1, Math.ceil(radiusMeters / ((edge * Math.sqrt(3)) / 2 / 2)));
 }
 
-/** The (place, bucket) keys under which another person's presence could overlap this one. */
-export function matchingKeys(record: PresenceRecord, bucketMinutes: number, rings: number): Array<[string, number]> {
-  if (record.place === null || record.kind === 'proximity') return [];
-  const places = record.kind === 'location' ? gridDisk(record.place, rings) : [record.place];
-  const keys: Array<[string, number]> = [];
-  for (const bucket of bucketsOf(record.startMs, record.endMs, bucketMinutes)) {
-    for (const place of places) keys.push([place, bucket]);
-  }
-  return keys;
+/** A latitude/longitude box, degrees; a point outside it is farther than the radius from every point it was made from. */
+export interface GeoBox {
+  readonly minLat: number;
+  readonly maxLat: number;
+  readonly minLng: number;
+  readonly maxLng: number;
 }
 
-const overlaps = (a: PresenceRecord, b: PresenceRecord) => a.startMs < b.endMs && b.startMs < a.endMs;
+/**
+ * One index probe: other people's presence in `place` overlapping [fromMs, toMs) and, for GPS stays, reported
+ * inside `box`. Its rows sit under the buckets firstBucket..lastBucket of the place, so a probe is one range scan
+ * of the presence index's primary key.
+ */
+export interface PresenceProbe {
+  readonly place: string;
+  readonly firstBucket: number;
+  readonly lastBucket: number;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** null: no position filter (venues, or a box that would cross a pole or the antimeridian). */
+  readonly box: GeoBox | null;
+}
+
+const DEGREES = 180 / Math.PI;
+
+/**
+ * The box around points that holds every point within `radiusMeters` of one of them by great-circle distance
+ * (haversine on the mean Earth radius, as the risk model measures): a latitude difference of d/R radians is the
+ * shortest way to cover d, and a longitude difference shrinks by cos(latitude), taken at the box's most polar
+ * latitude. 1% is added against rounding. null when the box would reach a pole or cross the antimeridian.
+ */
+export function boxAround(points: ReadonlyArray<{ lat: number; lng: number }>, radiusMeters: number): GeoBox | null {
+  if (points.length === 0) return null;
+  let minLat = Infinity;
+  let maxLat = -Infinity;
+  let minLng = Infinity;
+  let maxLng = -Infinity;
+  for (const p of points) {
+    minLat = Math.min(minLat, p.lat);
+    maxLat = Math.max(maxLat, p.lat);
+    minLng = Math.min(minLng, p.lng);
+    maxLng = Math.max(maxLng, p.lng);
+  }
+  const dLat = (radiusMeters / EARTH_RADIUS_METERS) * DEGREES * 1.01;
+  const polar = Math.max(Math.abs(minLat), Math.abs(maxLat)) + dLat;
+  if (polar >= 89) return null;
+  const dLng = dLat / Math.cos(polar / DEGREES);
+  if (minLng - dLng < -180 || maxLng + dLng > 180) return null;
+  return { minLat: minLat - dLat, maxLat: maxLat + dLat, minLng: minLng - dLng, maxLng: maxLng + dLng };
+}
+
+/**
+ * The probes that find everyone whose presence could overlap these records, and the records each place can pair
+ * with. A record is probed in every place it could share (its cell and the `rings` around it, or its venue);
+ * intervals of one place that overlap or touch are merged, so a long stay split into many observations, or
+ * several stays in neighbouring cells, costs one range scan per place instead of one lookup per bucket. A GPS
+ * probe only asks for stays reported within `radiusMeters` of one of its stays' points (a box around them).
+ */
+export function presenceProbes(
+  records: readonly PresenceRecord[],
+  bucketMinutes: number,
+  rings: number,
+  radiusMeters: number,
+): { probes: PresenceProbe[]; byPlace: Map<string, PresenceRecord[]> } {
+  const byPlace = new Map<string, PresenceRecord[]>();
+  for (const record of records) {
+    if (record.place === null || record.kind === 'proximity') continue;
+    for (const place of record.kind === 'location' ? gridDisk(record.place, rings) : [record.place]) {
+      const list = byPlace.get(place);
+      if (list) list.push(record);
+      else byPlace.set(place, [record]);
+    }
+  }
+  const probes: PresenceProbe[] = [];
+  for (const [place, list] of byPlace) {
+    const sorted = [...list].sort((a, b) => a.startMs - b.startMs);
+    let group: PresenceRecord[] = [];
+    let to = Number.NEGATIVE_INFINITY;
+    const flush = () => {
+      const from = group[0]!.startMs;
+      const located = group.every((r) => r.kind === 'location' && r.lat !== null && r.lng !== null);
+      const box = located ? boxAround(group as Array<PresenceRecord & { lat: number; lng: number }>, radiusMeters) : null;
+      probes.push({ place, firstBucket: timeBucket(from, bucketMinutes), lastBucket: timeBucket(Math.max(from, to - 1), bucketMinutes), fromMs: from, toMs: to, box });
+    };
+    for (const record of sorted) {
+      if (group.length > 0 && record.startMs > to) {
+        flush();
+        group = [];
+      }
+      group.push(record);
+      to = group.length === 1 ? record.endMs : Math.max(to, record.endMs);
+    }
+    flush();
+  }
+  return { probes, byPlace };
+}
+
+export const overlaps = (a: PresenceRecord, b: PresenceRecord) => a.startMs < b.endMs && b.startMs < a.endMs;
 
 /** The contact episode between an exposed person's observation and the source's, or null when there is none. */
 export function episodeBetween(exposed: PresenceRecord, source: PresenceRecord, sourceCase: SourceCase): { episode: ContactEpisode; kind: ContactKind; place: string | null } | null {

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, NewRow, RiskTier, Row } from '../../platform/db/tables.js';
-import type { ExposureRiskDraft, PresenceRecord } from './matching.js';
+import type { ExposureRiskDraft, PresenceProbe, PresenceRecord } from './matching.js';
 
 // Row-value IN lists are chunked to stay well under the engines' bound-parameter limits.
 const KEY_CHUNK = 400;
+const PROBE_CHUNK = 400;
 const ID_CHUNK = 500;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -89,27 +90,46 @@ export class TracingRepository {
   }
 
   /**
-   * Other people's location stays and check-ins indexed under any of the (place, bucket) keys: index lookups on
-   * presence_index's primary key, which holds everything matching needs (no second look-up of the interactions).
-   * `startedFrom`/`startedBefore` bound the observations' start times, so PostgreSQL reads only the partitions of
-   * those days. `onlyUsers` restricts the result to some people (the sources of active cases).
+   * Other people's location stays and check-ins overlapping any probe: for each probe, one range scan of
+   * presence_index's primary key (place, bucket), which holds everything matching needs (no second look-up of the
+   * interactions). The probes are a constant table joined to the index, 400 per statement; the joined table comes
+   * first so that each probe is an index range scan. `startedFrom`/`startedBefore` bound the observations' start
+   * times, so PostgreSQL reads only the partitions of those days. `onlyUsers` restricts the result to some people
+   * (the sources of active cases).
    */
-  async presentAt(
-    keys: ReadonlyArray<readonly [string, number]>,
+  async presentDuring(
+    probes: readonly PresenceProbe[],
     options: { excludeUserId?: string; onlyUsers?: readonly string[]; startedFrom?: number; startedBefore?: number },
   ): Promise<PresenceRecord[]> {
-    const unique = [...new Map(keys.map((k) => [`${k[0]}|${k[1]}`, k])).values()];
     const found = new Map<string, PresenceRecord>();
-    for (const part of chunks(unique, KEY_CHUNK)) {
-      let query = this.db
-        .selectFrom('presence_index')
-        .select(['interaction_id', 'user_id', 'place', 'started_at', 'ended_at', 'lat', 'lng'])
-        .where((eb) => eb(eb.refTuple('place', 'bucket'), 'in', part.map(([place, bucket]) => eb.tuple(place, bucket))));
-      if (options.startedFrom !== undefined) query = query.where('started_at', '>=', options.startedFrom);
-      if (options.startedBefore !== undefined) query = query.where('started_at', '<', options.startedBefore);
-      if (options.excludeUserId !== undefined) query = query.where('user_id', '!=', options.excludeUserId);
-      if (options.onlyUsers !== undefined) query = query.where('user_id', 'in', options.onlyUsers as string[]);
-      for (const row of await query.execute()) {
+    if (options.onlyUsers?.length === 0) return [];
+    for (const part of chunks(probes, PROBE_CHUNK)) {
+      const rows = sql.join(
+        part.map(
+          (p) =>
+            sql`(cast(${p.place} as text), cast(${p.firstBucket} as integer), cast(${p.lastBucket} as integer), cast(${p.fromMs} as bigint), cast(${p.toMs} as bigint), ${sql.join(
+              [p.box?.minLat ?? null, p.box?.maxLat ?? null, p.box?.minLng ?? null, p.box?.maxLng ?? null].map((x) => sql`cast(${x} as double precision)`),
+            )})`,
+        ),
+      );
+      const filters = [
+        sql`p.place = k.place`,
+        sql`p.bucket >= k.lo`,
+        sql`p.bucket <= k.hi`,
+        sql`p.started_at < k.t`,
+        sql`p.ended_at > k.f`,
+        sql`(k.lat0 is null or (p.lat between k.lat0 and k.lat1 and p.lng between k.lng0 and k.lng1))`,
+      ];
+      if (options.startedFrom !== undefined) filters.push(sql`p.started_at >= ${options.startedFrom}`);
+      if (options.startedBefore !== undefined) filters.push(sql`p.started_at < ${options.startedBefore}`);
+      if (options.excludeUserId !== undefined) filters.push(sql`p.user_id <> ${options.excludeUserId}`);
+      if (options.onlyUsers !== undefined) filters.push(sql`p.user_id in (${sql.join(options.onlyUsers)})`);
+      const result = await sql<{ interaction_id: string; user_id: string; place: string; started_at: number; ended_at: number; lat: number | null; lng: number | null }>`
+        with k (place, lo, hi, f, t, lat0, lat1, lng0, lng1) as (values ${rows})
+        select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
+        from k cross join presence_index p
+        where ${sql.join(filters, sql` and `)}`.execute(this.db);
+      for (const row of result.rows) {
         if (found.has(row.interaction_id)) continue;
         const venue = row.place.startsWith('venue:');
         found.set(row.interaction_id, {
@@ -117,8 +137,8 @@ export class TracingRepository {
           userId: row.user_id,
           kind: venue ? 'checkin' : 'location',
           place: row.place,
-          startMs: row.started_at,
-          endMs: row.ended_at,
+          startMs: Number(row.started_at),
+          endMs: Number(row.ended_at),
           lat: row.lat,
           lng: row.lng,
           attenuationDb: null,
@@ -191,27 +211,47 @@ export class TracingRepository {
     return out;
   }
 
-  async upsertExposureDay(trx: Kysely<Database>, row: { user_id: string; date: string; weighted_minutes: number; tier: RiskTier; notified_tier: RiskTier | null; updated_at: number }): Promise<void> {
-    await trx
-      .insertInto('exposure_days')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'date']).doUpdateSet({ weighted_minutes: row.weighted_minutes, tier: row.tier, notified_tier: row.notified_tier, updated_at: row.updated_at }),
-      )
-      .execute();
+  /** Writes person-days' totals and tiers, inserting or updating each. */
+  async upsertExposureDays(trx: Kysely<Database>, rows: ReadonlyArray<{ user_id: string; date: string; weighted_minutes: number; tier: RiskTier; notified_tier: RiskTier | null; updated_at: number }>): Promise<void> {
+    for (const part of chunks(rows, 200)) {
+      await trx
+        .insertInto('exposure_days')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'date']).doUpdateSet((eb) => ({
+            weighted_minutes: eb.ref('excluded.weighted_minutes'),
+            tier: eb.ref('excluded.tier'),
+            notified_tier: eb.ref('excluded.notified_tier'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    }
   }
 
-  /** The heaviest risk of a person on a day (what the notification describes) and the count of risks. */
-  async mainRiskOfDay(trx: Kysely<Database>, userId: string, date: string): Promise<{ main: Row<'exposure_risks'>; count: number } | undefined> {
-    const rows = await trx
-      .selectFrom('exposure_risks')
-      .selectAll()
-      .where('exposed_user_id', '=', userId)
-      .where('exposure_date', '=', date)
-      .orderBy('weighted_minutes', 'desc')
-      .orderBy('id')
-      .execute();
-    return rows[0] === undefined ? undefined : { main: rows[0], count: rows.length };
+  /**
+   * For each person-day, the heaviest risk (what the notification describes; ties go to the smallest id) and the
+   * number of risks, keyed `user|date`.
+   */
+  async mainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, { main: Row<'exposure_risks'>; count: number }>> {
+    const out = new Map<string, { main: Row<'exposure_risks'>; count: number }>();
+    for (const part of chunks(personDays, KEY_CHUNK)) {
+      const rows = await trx
+        .selectFrom('exposure_risks')
+        .selectAll()
+        .where((eb) => eb(eb.refTuple('exposed_user_id', 'exposure_date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
+        .execute();
+      for (const row of rows) {
+        const key = `${row.exposed_user_id}|${row.exposure_date}`;
+        const day = out.get(key);
+        if (day === undefined) out.set(key, { main: row, count: 1 });
+        else {
+          day.count += 1;
+          if (row.weighted_minutes > day.main.weighted_minutes || (row.weighted_minutes === day.main.weighted_minutes && row.id < day.main.id)) day.main = row;
+        }
+      }
+    }
+    return out;
   }
 
   /**

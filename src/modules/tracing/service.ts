@@ -8,18 +8,18 @@ import type { NotificationsService } from '../notifications/service.js';
 import type { ExposureFacts } from '../notifications/model.js';
 import { addDays, calendarDay, startOfDay } from './calendar.js';
 import {
-  bucketsOf,
   combineIntoRisks,
   encounterEpisode,
   episodeBetween,
-  matchingKeys,
+  overlaps,
+  presenceProbes,
   scoreContact,
   timeBucket,
   type ExposureRiskDraft,
   type PresenceRecord,
   type ScoredContact,
 } from './matching.js';
-import { infectiousWindow, tierFor, tierRose, type RiskModelConfig, type SourceCase } from './risk-model.js';
+import { infectiousWindow, tierFor, tierRose, withinGpsRadius, type RiskModelConfig, type SourceCase } from './risk-model.js';
 import type { TracingRepository } from './repository.js';
 
 export interface TracingSettings {
@@ -111,25 +111,13 @@ export class TracingService {
       if (found !== null) contacts.push(scoreContact(exposed, found, this.settings.riskModel, this.settings.timeZone));
     };
 
-    // Co-location and venues: which source observations generated each (place, bucket) key.
-    const byKey = new Map<string, PresenceRecord[]>();
-    for (const s of sources) {
-      for (const [place, bucket] of matchingKeys(s, this.settings.bucketMinutes, this.settings.rings)) {
-        const key = `${place}|${bucket}`;
-        const list = byKey.get(key);
-        if (list) list.push(s);
-        else byKey.set(key, [s]);
-      }
-    }
-    const candidates = await this.tracing.presentAt([...byKey.keys()].map((k) => splitKey(k)), { excludeUserId: row.user_id, ...this.startedBounds(sources) });
+    // Co-location and venues: every place a source observation could share, probed over the source's time there.
+    const { probes, byPlace } = presenceProbes(sources, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
+    const candidates = await this.tracing.presentDuring(probes, { excludeUserId: row.user_id, ...this.startedBounds(sources) });
     for (const exposed of candidates) {
-      const paired = new Set<string>();
-      for (const bucket of bucketsOf(exposed.startMs, exposed.endMs, this.settings.bucketMinutes)) {
-        for (const s of byKey.get(`${exposed.place}|${bucket}`) ?? []) {
-          if (paired.has(s.interactionId)) continue;
-          paired.add(s.interactionId);
-          score(exposed, episodeBetween(exposed, s, source));
-        }
+      for (const s of byPlace.get(exposed.place!) ?? []) {
+        if (!overlaps(exposed, s) || !this.withinRadius(exposed, s)) continue;
+        score(exposed, episodeBetween(exposed, s, source));
       }
     }
 
@@ -194,12 +182,12 @@ export class TracingService {
     const inWindow = (caseRow: Row<'cases'>, r: PresenceRecord) => (caseRow.window_start ?? 0) < r.endMs && r.startMs < (caseRow.window_end ?? 0);
 
     const located = records.filter((r) => r.kind !== 'proximity');
-    const keys = located.flatMap((r) => matchingKeys(r, this.settings.bucketMinutes, this.settings.rings));
-    const sourceRecords = keys.length === 0 ? [] : await this.tracing.presentAt(keys, { onlyUsers: [...others.keys()], ...this.startedBounds(located) });
+    const { probes } = presenceProbes(located, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
+    const sourceRecords = probes.length === 0 ? [] : await this.tracing.presentDuring(probes, { onlyUsers: [...others.keys()], ...this.startedBounds(located) });
     for (const exposed of located) {
       for (const s of sourceRecords) {
         const caseRow = others.get(s.userId);
-        if (caseRow === undefined || !inWindow(caseRow, s)) continue;
+        if (caseRow === undefined || !inWindow(caseRow, s) || !overlaps(exposed, s) || !this.withinRadius(exposed, s)) continue;
         push(caseRow, exposed, episodeBetween(exposed, s, sourceCaseOf(caseRow, this.settings.timeZone)));
       }
     }
@@ -213,6 +201,15 @@ export class TracingService {
     const drafts = [...contacts].flatMap(([caseId, list]) => combineIntoRisks(caseId, list, this.settings.riskModel));
     const replace = replacedMirrors.length === 0 ? undefined : { userId, peers: replacedMirrors, from, to };
     return add(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf: replace }));
+  }
+
+  /**
+   * Two GPS stays farther apart than the radius never count (the risk model drops them): skipping them before
+   * scoring saves most of a trace's scoring work, since a probe returns everyone in the neighbouring cells.
+   */
+  private withinRadius(a: PresenceRecord, b: PresenceRecord): boolean {
+    if (a.kind !== 'location' || b.kind !== 'location' || a.lat === null || a.lng === null || b.lat === null || b.lng === null) return true;
+    return withinGpsRadius({ lat: a.lat, lng: a.lng }, { lat: b.lat, lng: b.lng }, this.settings.riskModel);
   }
 
   /** Start times an observation overlapping any of these can have (it lasts at most maxDurationMs). */
@@ -253,22 +250,26 @@ export class TracingService {
       const totals = await this.tracing.dayTotals(trx, keys);
       const days = await this.tracing.exposureDays(trx, keys);
       const tiers = new Map<string, string>();
+      const dayRows: Parameters<TracingRepository['upsertExposureDays']>[1][number][] = [];
+      const rising: Array<[string, string]> = [];
       for (const [userId, date] of keys) {
         const key = `${userId}|${date}`;
         const total = totals.get(key) ?? 0;
         const tier = tierFor(total, this.settings.riskModel);
         tiers.set(key, tier);
-        const previous = days.get(key);
-        let notifiedTier = previous?.notified_tier ?? null;
-        if (tier !== 'low' && tierRose(notifiedTier, tier)) {
-          const main = await this.tracing.mainRiskOfDay(trx, userId, date);
-          if (main !== undefined) {
-            created.push(await this.notifications.create(trx, userId, factsOf(tier, date, total, main)));
-            notifiedTier = tier;
-          }
-        }
-        await this.tracing.upsertExposureDay(trx, { user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
+        const notifiedTier = days.get(key)?.notified_tier ?? null;
+        if (tier !== 'low' && tierRose(notifiedTier, tier)) rising.push([userId, date]);
+        dayRows.push({ user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
       }
+      const mains = rising.length === 0 ? new Map<string, { main: Row<'exposure_risks'>; count: number }>() : await this.tracing.mainRisksOfDays(trx, rising);
+      for (const day of dayRows) {
+        const main = mains.get(`${day.user_id}|${day.date}`);
+        if (main === undefined) continue;
+        const tier = day.tier as 'medium' | 'high';
+        created.push(await this.notifications.create(trx, day.user_id, factsOf(tier, day.date, day.weighted_minutes, main), now));
+        day.notified_tier = tier;
+      }
+      await this.tracing.upsertExposureDays(trx, dayRows);
       const staffEvents = await this.staffEventsFor(trx, changed, managers, tiers, now);
       if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.id, now);
       return { tiers, staffEvents, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
@@ -361,11 +362,6 @@ export function mostVisitedCell(records: readonly PresenceRecord[]): string | nu
     }
   }
   return best;
-}
-
-function splitKey(key: string): [string, number] {
-  const i = key.lastIndexOf('|');
-  return [key.slice(0, i), Number(key.slice(i + 1))];
 }
 
 function add(a: TraceOutcome, b: TraceOutcome): TraceOutcome {
