@@ -1,0 +1,83 @@
+/**
+ * The load test's section of BENCHMARKS.md, rendered from bench/results/load-*.json and kept between the markers
+ * below (a regeneration of the other sections by bench/run.ts should keep or re-render it: `loadSection`).
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const START = '<!-- load:start -->';
+const END = '<!-- load:end -->';
+
+interface LoadResult {
+  config: { name: string; workers: number; engine: string };
+  command: string;
+  date: string;
+  machine: { node: string; cpu_count: number; total_memory_gib: number; load_average_start: number[]; load_average_end: number[] };
+  settings: { phones: number; streams_attempted: number; seconds: number; upload_interval_s: number; reports_per_s: number; confirmations_per_s: number; concurrency: number };
+  connections: { attempted: number; held_after_ramp: { client: number; server: number }; held_at_end: { client: number; server: number }; ramp_seconds: number; refused: number; failed: number; dropped: number; errors: Record<string, number> };
+  uploads: { offered: number; offered_per_s: number; sent: number; achieved_per_s: number; never_sent_backlog: number; max_backlog: number };
+  endpoints: { endpoint: string; requests: number; failed: number; latency_ms: { p50: number | null; p99: number | null; max: number | null } }[];
+  errors: { failed_requests: number; samples: string[] };
+  notifications: { received: number; reports: number; contacts_of_reports: number; contacts_notified_after_report: number; push_ms: { count: number; p50: number | null; p99: number | null; max: number | null }; report_to_delivery_ms: { count: number; p50: number | null; p99: number | null; max: number | null } };
+  server_memory_mib: { max_total: number | null };
+}
+
+const ms = (x: number | null) => (x === null ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
+const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
+
+export function loadSection(resultsDir: string): string {
+  const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => /^load-.*\.json$/.test(f)).sort() : [];
+  const results = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as LoadResult);
+  const out: string[] = ['## Load test: simulated phones (issue 7)', ''];
+  if (results.length === 0) return [...out, 'No results yet: run `npm run bench:load`.', ''].join('\n');
+  out.push(
+    'Each phone holds one notification stream (SSE) open and uploads a batch (a 5-minute location stay; its first upload also an earlier',
+    'one-hour stay shared with the 4 other phones of its group) every `upload_interval_s`, open loop, at most `concurrency` requests in',
+    'flight; symptom reports (the phone) and test confirmations (a health professional) arrive at the given rates, each from a group',
+    'whose 4 other members hold streams, so the report → notification time is measured end to end on the phones\' streams. Accounts',
+    'are written to the database before the test (registration is not measured); every measured request goes over HTTP. Latencies are',
+    'client-side. Streams are held by helper processes (`bench/load-streams.ts`) from 127.0.0.2, .3, ...',
+    '',
+    'Limits of this machine: the hard limit on open files is 20,000 per process and cannot be raised here (`ulimit -n 200000` fails with',
+    '"Operation not permitted"), so one server process can hold fewer than 20,000 connections and two workers fewer than 40,000;',
+    'other agents ran tests on the same 2 cores during these runs (load averages below).',
+    '',
+  );
+  for (const r of results) {
+    const p99 = (endpoint: string) => r.endpoints.find((e) => e.endpoint === endpoint)?.latency_ms.p99 ?? null;
+    const worstP99 = Math.max(...r.endpoints.map((e) => e.latency_ms.p99 ?? 0));
+    out.push(`### ${r.config.name}: ${r.config.workers === 1 ? 'one process' : `\`--workers ${r.config.workers}\``}, ${r.config.engine === 'postgres' ? 'PostgreSQL + Redis' : r.config.workers > 1 ? 'SQLite + Redis' : 'SQLite'}`);
+    out.push('');
+    out.push(`Command: \`${r.command}\` (${r.date.slice(0, 16).replace('T', ' ')} UTC, Node ${r.machine.node}, ${r.machine.cpu_count} cores, load average ${r.machine.load_average_start.join(' / ')} before the measured phase, ${r.machine.load_average_end.join(' / ')} after).`);
+    out.push('');
+    out.push(`- Phones: ${r.settings.phones.toLocaleString('en')}; streams attempted ${r.connections.attempted.toLocaleString('en')}; held after the ramp (${r.connections.ramp_seconds} s): ${r.connections.held_after_ramp.client.toLocaleString('en')} (kernel: ${r.connections.held_after_ramp.server.toLocaleString('en')} established on the port); at the end: ${r.connections.held_at_end.client.toLocaleString('en')} (kernel ${r.connections.held_at_end.server.toLocaleString('en')}); refused ${r.connections.refused}, failed ${r.connections.failed}, dropped ${r.connections.dropped}${Object.keys(r.connections.errors).length ? ` (${Object.entries(r.connections.errors).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}.`);
+    out.push(`- Uploads: one per phone every ${r.settings.upload_interval_s} s → ${r.uploads.offered_per_s}/s offered over ${r.settings.seconds} s; ${r.uploads.achieved_per_s}/s sent (${r.uploads.sent.toLocaleString('en')}); ${r.uploads.never_sent_backlog.toLocaleString('en')} scheduled uploads still waiting at the end (largest backlog ${r.uploads.max_backlog.toLocaleString('en')}).`);
+    out.push(`- Reports: ${r.notifications.reports} (${r.settings.reports_per_s}/s self-reports, ${r.settings.confirmations_per_s}/s confirmations planned); ${r.notifications.contacts_notified_after_report} of their ${r.notifications.contacts_of_reports} streaming contacts got a notification; ${r.notifications.received} notifications received in all.`);
+    out.push(`- Server memory (all processes, largest sample): ${r.server_memory_mib.max_total ?? '—'} MiB. Failed requests: ${r.errors.failed_requests}.`);
+    out.push('');
+    out.push('| Endpoint | Requests | Failed | p50 | p99 | max |');
+    out.push('|---|---:|---:|---:|---:|---:|');
+    for (const e of r.endpoints) out.push(`| ${e.endpoint} | ${e.requests.toLocaleString('en')} | ${e.failed} | ${ms(e.latency_ms.p50)} | ${ms(e.latency_ms.p99)} | ${ms(e.latency_ms.max)} |`);
+    const n = r.notifications;
+    out.push(`| notification: written → on the phone's stream | ${n.push_ms.count.toLocaleString('en')} | | ${ms(n.push_ms.p50)} | ${ms(n.push_ms.p99)} | ${ms(n.push_ms.max)} |`);
+    out.push(`| notification: report sent → on the contact's stream | ${n.report_to_delivery_ms.count.toLocaleString('en')} | | ${ms(n.report_to_delivery_ms.p50)} | ${ms(n.report_to_delivery_ms.p99)} | ${ms(n.report_to_delivery_ms.max)} |`);
+    out.push('');
+    out.push('Targets of issue 7 in this run:');
+    out.push(`- 100,000 open connections: ${yes(r.connections.held_at_end.client >= 100_000)} (${r.connections.held_at_end.client.toLocaleString('en')} held).`);
+    out.push(`- every endpoint's p99 under 500 ms: ${yes(worstP99 < 500)} (worst ${ms(worstP99)}); ingest p99 under 50 ms: ${yes((p99('POST /interactions') ?? Infinity) < 50)} (${ms(p99('POST /interactions'))}).`);
+    out.push(`- zero failed requests: ${yes(r.errors.failed_requests === 0 && r.connections.failed + r.connections.refused === 0)}; uploads kept up with the schedule: ${yes(r.uploads.never_sent_backlog === 0)}.`);
+    out.push(`- notification delivery p99 under 1 s (written → stream): ${yes((n.push_ms.p99 ?? Infinity) < 1000)} (${ms(n.push_ms.p99)}); report → contact's stream p99: ${ms(n.report_to_delivery_ms.p99)}.`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** Replaces the section between the markers in BENCHMARKS.md, or appends it. */
+export function writeLoadSection(resultsDir: string, benchmarksFile: string): void {
+  const section = `${START}\n${loadSection(resultsDir)}\n${END}`;
+  const current = existsSync(benchmarksFile) ? readFileSync(benchmarksFile, 'utf8') : '# Benchmarks\n';
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next = start !== -1 && end > start ? `${current.slice(0, start)}${section}${current.slice(end + END.length)}` : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(benchmarksFile, next);
+}
