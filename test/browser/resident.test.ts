@@ -132,6 +132,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     const text = (await notification.textContent())!;
     expect(text).toContain('High risk');
     expect(text).toContain(venueCode); // where
+    await expect.poll(() => notification.locator('.venue-name').textContent()).toBe(`Venue ${venueCode}: Café Lumière, 12 rue des Lilas`);
     expect(text).toMatch(/What to do/); // what to do
     expect(text).toMatch(/30 minutes|1 hour/); // how long
     await expectAccessible(resident, 'notifications');

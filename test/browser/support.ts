@@ -92,7 +92,16 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   const dir = join(PROJECT_ROOT, 'docs', 'screenshots');
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: options.fullPage ?? false, animations: 'disabled' });
+  const viewport = page.viewportSize();
+  if (!options.fullPage || viewport === null) {
+    await page.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
+    return;
+  }
+  // The whole page: a window as tall as the page (so the bottom tab bar is drawn at the bottom, not over content).
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewportSize({ width: viewport.width, height: Math.max(height, viewport.height) });
+  await page.screenshot({ path: join(dir, `${name}.png`), animations: 'disabled' });
+  await page.setViewportSize(viewport);
 }
 
 /** Everything the page printed to its console or threw, to show when a test fails. */

@@ -1,12 +1,23 @@
 import type { Notification } from '../../sdk/index.js';
 import { h, replace } from '../../shared/dom.js';
 import { describeError, formatDate, formatDateTime } from '../../shared/format.js';
+import { getVenue, type Venue } from '../../shared/venues.js';
 import type { Screen } from '../context.js';
 
 const TIER_LABEL: Record<Notification['tier'], string> = { high: 'High risk', medium: 'Medium risk', low: 'Low risk' };
 
 /** The person's exposure notifications, newest first, arriving live; each one acknowledged once read. */
 export const alertsScreen: Screen = (main, context) => {
+  // A venue exposure names the venue's code; the venue's name and address say more to the person.
+  const venues = new Map<string, Promise<Venue | null>>();
+  const venueLine = (code: string) => {
+    const line = h('p', { class: 'venue-name' });
+    if (!venues.has(code)) venues.set(code, getVenue(context.client, code).catch(() => null));
+    void venues.get(code)!.then((venue) => {
+      if (venue !== null) line.textContent = `Venue ${code}: ${venue.name}${venue.address ? `, ${venue.address}` : ''}`;
+    });
+    return line;
+  };
   const list = h('ol', { class: 'notifications', id: 'notification-list', 'aria-live': 'polite' });
   const connection = h('p', { class: 'muted', id: 'stream-state' });
   const render = () => {
@@ -30,6 +41,7 @@ export const alertsScreen: Screen = (main, context) => {
         h('p', { class: `badge tier-${n.tier}` }, TIER_LABEL[n.tier]),
         h('h3', { id: `n-${n.id}` }, n.title),
         h('p', { class: 'when' }, `Exposure on ${formatDate(n.exposure_date)} · told ${formatDateTime(n.created_at)}`),
+        n.details.contact_kind === 'venue' && n.details.place !== null ? venueLine(n.details.place) : null,
         h('p', { class: 'body' }, n.body),
         ack, error));
   };
