@@ -1158,6 +1158,8 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
       { method: 'GET', url: '/zones/exposure_sites?limit=0' },
       { method: 'GET', url: '/alerts?limit=0' },
       { method: 'GET', url: '/alerts/stream', headers: { 'last-event-id': 'abc' } },
+      { method: 'POST', url: '/venues', payload: {} },
+      { method: 'GET', url: '/venues/not-a-code' },
     ];
     const before = await tableCounts(w.t);
     for (const request of invalid) {
@@ -1182,6 +1184,7 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/zones/exposure_sites?limit=0', headers: w.authority.auth }), 403);
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/alerts?limit=0', headers: w.hpManager.auth }), 403);
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/alerts/stream', headers: { ...w.admin.auth, 'last-event-id': 'abc' } }), 403);
+    expectProblem(await w.t.app.inject({ method: 'POST', url: '/venues', headers: w.authority.auth, payload: {} }), 403);
     expect(await tableCounts(w.t)).toEqual(before);
   });
 

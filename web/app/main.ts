@@ -1,5 +1,5 @@
 import { EpitraceClient } from '../sdk/index.js';
-import { replace } from '../shared/dom.js';
+import { replace, wireSkipLink } from '../shared/dom.js';
 import { checkinObservation, loadActiveCheckin, saveActiveCheckin } from './checkins.js';
 import type { AppContext, Screen } from './context.js';
 import { NotificationCenter } from './notifications.js';
@@ -27,6 +27,7 @@ const anonymous = new EpitraceClient({ baseUrl: location.origin });
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const live = document.getElementById('live')!;
+wireSkipLink(main);
 
 function announce(message: string): void {
   live.textContent = '';

@@ -1,5 +1,5 @@
 import { EpitraceApiError, EpitraceClient } from '../sdk/index.js';
-import { h, replace } from '../shared/dom.js';
+import { h, replace, wireSkipLink } from '../shared/dom.js';
 import { describeError } from '../shared/format.js';
 import { adminView } from './admin.js';
 import { authorityView } from './authority.js';
@@ -14,6 +14,7 @@ const ROLE_NAMES: Record<StaffSession['role'], string> = { health_professional: 
 const anonymous = new EpitraceClient({ baseUrl: location.origin });
 const main = document.getElementById('main')!;
 const who = document.getElementById('who')!;
+wireSkipLink(main);
 
 function loadSession(): StaffSession | null {
   const raw = sessionStorage.getItem(KEY);

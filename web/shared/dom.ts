@@ -55,3 +55,14 @@ export function parseSvg(markup: string): SVGSVGElement {
   const parsed = new DOMParser().parseFromString(markup, 'image/svg+xml').documentElement;
   return document.importNode(parsed, true) as unknown as SVGSVGElement;
 }
+
+/**
+ * The "Skip to content" link moves focus to the main region without touching the URL's fragment, which the app
+ * and the dashboard use for their screens.
+ */
+export function wireSkipLink(main: HTMLElement): void {
+  document.querySelector<HTMLAnchorElement>('a.skip-link')?.addEventListener('click', (event) => {
+    event.preventDefault();
+    main.focus();
+  });
+}
