@@ -50,7 +50,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     app.get(url, hidden, async (_request, reply) => sendText(reply, await readFile(path, 'utf8'), 'text/html; charset=utf-8'));
   }
   app.get('/app/manifest.webmanifest', hidden, async (_request, reply) =>
-    sendText(reply, await readFile(join(options.webDir, 'app/manifest.webmanifest'), 'utf8'), 'application/manifest+json'),
+    sendText(reply, await readFile(join(options.webDir, 'app/manifest.webmanifest'), 'utf8'), 'application/manifest+json; charset=utf-8'),
   );
   for (const url of Object.keys(SCRIPTS)) {
     app.get(url, hidden, async (request, reply) => {
