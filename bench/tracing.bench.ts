@@ -438,10 +438,9 @@ async function lookupWhatIfs(
   const engineLookup: LookupMeasure = { ms: performance.now() - started, candidates: found.length, queries: Math.ceil((presentArgs[0] as unknown[]).length / 400) };
   const records = await repository.interactionsOf(source, window.start, window.end, MAX_OBSERVATION_MS);
   const rings = ringsForRadius(INGEST_RULES.h3Resolution, DEFAULT_RISK_MODEL.gps.radiusMeters);
-  const bounds = presentArgs[1] as { startedFrom: number; startedBefore: number };
   return {
     engine: engineLookup,
-    keys: await bucketKeyLookup(database.db, records, { bucketMinutes: INGEST_RULES.timeBucketMinutes, rings, excludeUserId: source, startedFrom: bounds.startedFrom, startedBefore: bounds.startedBefore }),
+    keys: await bucketKeyLookup(database.db, records, { bucketMinutes: INGEST_RULES.timeBucketMinutes, rings, excludeUserId: source, startedFrom: window.start - MAX_OBSERVATION_MS, startedBefore: window.end }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Database, NewRow, RiskTier, Row } from '../../platform/db/tables.js';
 import type { ExposureRiskDraft, PresenceProbe, PresenceRecord } from './matching.js';
 
@@ -14,6 +14,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 type InteractionRow = Row<'interactions'>;
+type PresenceRow = Pick<Row<'presence_index'>, 'interaction_id' | 'user_id' | 'place' | 'started_at' | 'ended_at' | 'lat' | 'lng'>;
 
 export function toPresence(row: Pick<InteractionRow, 'id' | 'user_id' | 'kind' | 'location' | 'venue_id' | 'timestamp' | 'ended_at' | 'lat' | 'lng' | 'attenuation_db' | 'peer_user_id'>): PresenceRecord {
   return {
@@ -91,51 +92,57 @@ export class TracingRepository {
 
   /**
    * Other people's location stays and check-ins overlapping any probe: for each probe, one range scan of
-   * presence_index's primary key (place, bucket), which holds everything matching needs (no second look-up of the
-   * interactions). The probes are a constant table joined to the index, 400 per statement; the joined table comes
-   * first so that each probe is an index range scan. `startedFrom`/`startedBefore` bound the observations' start
-   * times, so PostgreSQL reads only the partitions of those days. `onlyUsers` restricts the result to some people
-   * (the sources of active cases).
+   * presence_index's primary key (place, bucket), with the time overlap and the probe's GPS box checked on the index's
+   * rows. `maxDurationMs` (the longest observation) bounds each probe's start times too, so PostgreSQL reads only the
+   * daily partitions a probe can touch. `onlyUsers` restricts the result to some people (the sources of active cases).
+   *
+   * The probes are a table joined to the index, and each engine must be made to loop over them: SQLite (which has
+   * no LATERAL) runs a CROSS JOIN in the order written; PostgreSQL, given a plain join, hashes all the probes and
+   * scans every partition of the window (2–3 s at 1 M interactions), so it gets the probes as arrays and a LATERAL
+   * subquery, one index scan per probe.
    */
   async presentDuring(
     probes: readonly PresenceProbe[],
-    options: { excludeUserId?: string; onlyUsers?: readonly string[]; startedFrom?: number; startedBefore?: number },
+    options: { maxDurationMs: number; excludeUserId?: string; onlyUsers?: readonly string[] },
   ): Promise<PresenceRecord[]> {
     const found = new Map<string, PresenceRecord>();
-    if (options.onlyUsers?.length === 0) return [];
-    for (const part of chunks(probes, PROBE_CHUNK)) {
-      const rows = sql.join(
-        part.map(
-          (p) =>
-            sql`(cast(${p.place} as text), cast(${p.firstBucket} as integer), cast(${p.lastBucket} as integer), cast(${p.fromMs} as bigint), cast(${p.toMs} as bigint), ${sql.join(
-              [p.box?.minLat ?? null, p.box?.maxLat ?? null, p.box?.minLng ?? null, p.box?.maxLng ?? null].map((x) => sql`cast(${x} as double precision)`),
-            )})`,
-        ),
-      );
-      const filters = [
-        sql`p.place = k.place`,
-        sql`p.bucket >= k.lo`,
-        sql`p.bucket <= k.hi`,
-        sql`p.started_at < k.t`,
-        sql`p.ended_at > k.f`,
-        sql`(k.lat0 is null or (p.lat between k.lat0 and k.lat1 and p.lng between k.lng0 and k.lng1))`,
-      ];
-      if (options.startedFrom !== undefined) filters.push(sql`p.started_at >= ${options.startedFrom}`);
-      if (options.startedBefore !== undefined) filters.push(sql`p.started_at < ${options.startedBefore}`);
-      if (options.excludeUserId !== undefined) filters.push(sql`p.user_id <> ${options.excludeUserId}`);
-      if (options.onlyUsers !== undefined) filters.push(sql`p.user_id in (${sql.join(options.onlyUsers)})`);
-      const result = await sql<{ interaction_id: string; user_id: string; place: string; started_at: number; ended_at: number; lat: number | null; lng: number | null }>`
-        with k (place, lo, hi, f, t, lat0, lat1, lng0, lng1) as (values ${rows})
-        select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
-        from k cross join presence_index p
-        where ${sql.join(filters, sql` and `)}`.execute(this.db);
-      for (const row of result.rows) {
+    if (options.onlyUsers?.length === 0 || probes.length === 0) return [];
+    const filters = [
+      sql`p.place = k.place`,
+      sql`p.bucket >= k.lo`,
+      sql`p.bucket <= k.hi`,
+      sql`p.started_at < k.t`,
+      sql`p.started_at >= k.f - ${options.maxDurationMs}`,
+      sql`p.ended_at > k.f`,
+      sql`(k.lat0 is null or (p.lat between k.lat0 and k.lat1 and p.lng between k.lng0 and k.lng1))`,
+    ];
+    if (options.excludeUserId !== undefined) filters.push(sql`p.user_id <> ${options.excludeUserId}`);
+    if (options.onlyUsers !== undefined) filters.push(sql`p.user_id in (${sql.join(options.onlyUsers)})`);
+    const where = sql.join(filters, sql` and `);
+    const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
+    for (const part of postgres ? [probes] : chunks(probes, PROBE_CHUNK)) {
+      const box = (pick: (b: NonNullable<PresenceProbe['box']>) => number) => part.map((p) => (p.box === null ? null : pick(p.box)));
+      const query = postgres
+        ? sql<PresenceRow>`
+          select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
+          from unnest(${part.map((p) => p.place)}::text[], ${part.map((p) => p.firstBucket)}::int[], ${part.map((p) => p.lastBucket)}::int[],
+                      ${part.map((p) => p.fromMs)}::int8[], ${part.map((p) => p.toMs)}::int8[],
+                      ${box((b) => b.minLat)}::float8[], ${box((b) => b.maxLat)}::float8[], ${box((b) => b.minLng)}::float8[], ${box((b) => b.maxLng)}::float8[])
+            as k (place, lo, hi, f, t, lat0, lat1, lng0, lng1)
+          cross join lateral (select * from presence_index p where ${where}) p`
+        : sql<PresenceRow>`
+          with k (place, lo, hi, f, t, lat0, lat1, lng0, lng1) as (values ${sql.join(
+            part.map((p) => sql`(${p.place}, ${p.firstBucket}, ${p.lastBucket}, ${p.fromMs}, ${p.toMs}, ${p.box?.minLat ?? null}, ${p.box?.maxLat ?? null}, ${p.box?.minLng ?? null}, ${p.box?.maxLng ?? null})`),
+          )})
+          select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
+          from k cross join presence_index p
+          where ${where}`;
+      for (const row of (await query.execute(this.db)).rows) {
         if (found.has(row.interaction_id)) continue;
-        const venue = row.place.startsWith('venue:');
         found.set(row.interaction_id, {
           interactionId: row.interaction_id,
           userId: row.user_id,
-          kind: venue ? 'checkin' : 'location',
+          kind: row.place.startsWith('venue:') ? 'checkin' : 'location',
           place: row.place,
           startMs: Number(row.started_at),
           endMs: Number(row.ended_at),

@@ -113,7 +113,7 @@ export class TracingService {
 
     // Co-location and venues: every place a source observation could share, probed over the source's time there.
     const { probes, byPlace } = presenceProbes(sources, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
-    const candidates = await this.tracing.presentDuring(probes, { excludeUserId: row.user_id, ...this.startedBounds(sources) });
+    const candidates = await this.tracing.presentDuring(probes, { excludeUserId: row.user_id, maxDurationMs: this.settings.maxDurationMs });
     for (const exposed of candidates) {
       for (const s of byPlace.get(exposed.place!) ?? []) {
         if (!overlaps(exposed, s) || !this.withinRadius(exposed, s)) continue;
@@ -183,7 +183,7 @@ export class TracingService {
 
     const located = records.filter((r) => r.kind !== 'proximity');
     const { probes } = presenceProbes(located, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
-    const sourceRecords = probes.length === 0 ? [] : await this.tracing.presentDuring(probes, { onlyUsers: [...others.keys()], ...this.startedBounds(located) });
+    const sourceRecords = probes.length === 0 ? [] : await this.tracing.presentDuring(probes, { onlyUsers: [...others.keys()], maxDurationMs: this.settings.maxDurationMs });
     for (const exposed of located) {
       for (const s of sourceRecords) {
         const caseRow = others.get(s.userId);
@@ -210,18 +210,6 @@ export class TracingService {
   private withinRadius(a: PresenceRecord, b: PresenceRecord): boolean {
     if (a.kind !== 'location' || b.kind !== 'location' || a.lat === null || a.lng === null || b.lat === null || b.lng === null) return true;
     return withinGpsRadius({ lat: a.lat, lng: a.lng }, { lat: b.lat, lng: b.lng }, this.settings.riskModel);
-  }
-
-  /** Start times an observation overlapping any of these can have (it lasts at most maxDurationMs). */
-  private startedBounds(records: readonly PresenceRecord[]): { startedFrom: number; startedBefore: number } {
-    let from = Number.POSITIVE_INFINITY;
-    let to = Number.NEGATIVE_INFINITY;
-    for (const r of records) {
-      from = Math.min(from, r.startMs);
-      to = Math.max(to, r.endMs);
-    }
-    if (records.length === 0) return { startedFrom: 0, startedBefore: 0 };
-    return { startedFrom: from - this.settings.maxDurationMs, startedBefore: to };
   }
 
   private async persist(
