@@ -87,6 +87,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     await expect.poll(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(0); // listed on the next load
     await overview.reload();
     await expect.poll(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(1);
+    // The bakery, where the source was while infectious, is an exposure site (never who was there).
+    await expect.poll(() => overview.locator(`#venue-sites li[data-venue="${bakery}"]`).textContent()).toContain('1 infectious case');
     await expectAccessible(overview, 'overview');
     await screenshot(overview, 'dashboard-professional', { fullPage: true });
 

@@ -37,13 +37,19 @@ export const professionalView: View = (main, context) => {
       h('td', {}, h('a', { href: `#case/${c.id}` }, `Case ${shortId(c.id)}`)),
       h('td', {}, shortId(c.user_id)),
       h('td', {}, c.report_type.replaceAll('_', ' ')),
-      h('td', {}, c.onset_date ? formatDate(c.onset_date) : '—'),
+      h('td', {}, c.onset_date ?? '—'),
       h('td', {}, formatDateTime(c.created_at)));
 
   const loadSites = async () => {
     try {
-      const page = await context.client.exposureSites({ kind: 'cell', limit: 500 });
-      replace(sites, hexMap(page.exposure_sites.map((s) => ({ cell: s.place, className: 'site', label: `${s.cases} infectious case(s) present, last ${formatDateTime(s.windows.at(-1)?.end ?? '')}` })), 'Exposure sites of the last 14 days'));
+      const page = await context.client.exposureSites({ limit: 500 });
+      const lastPresence = (s: (typeof page.exposure_sites)[number]) => formatDateTime(s.windows.at(-1)?.end ?? '');
+      const cells = page.exposure_sites.filter((s) => s.kind === 'cell');
+      const venues = page.exposure_sites.filter((s) => s.kind === 'venue');
+      replace(sites,
+        hexMap(cells.map((s) => ({ cell: s.place, className: 'site', label: `${s.cases} infectious case(s) present, last ${lastPresence(s)}` })), 'Places where infectious cases stayed in the last 14 days'),
+        h('h3', {}, 'Venues'),
+        h('ul', { class: 'plain', id: 'venue-sites' }, ...(venues.length === 0 ? [h('li', {}, 'None.')] : venues.map((s) => h('li', { 'data-venue': s.place }, `Venue ${s.place}: ${s.cases} infectious case(s), last ${lastPresence(s)}`)))));
     } catch (e) {
       replace(sites, h('p', {}, context.failed(e)));
     }
@@ -96,8 +102,8 @@ export const professionalView: View = (main, context) => {
     h('div', { class: 'grid' },
       h('section', { class: 'card', 'aria-labelledby': 'confirm-heading' }, h('h2', { id: 'confirm-heading' }, 'Confirm a case'), form),
       h('section', { class: 'card', 'aria-labelledby': 'feed-heading' }, h('h2', { id: 'feed-heading' }, 'New exposure risks'), feedState, feed),
-      h('section', { class: 'card', 'aria-labelledby': 'cases-heading' }, h('h2', { id: 'cases-heading' }, 'My cases'),
-        h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Case'), h('th', { scope: 'col' }, 'Person'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Onset'), h('th', { scope: 'col' }, 'Confirmed'))), casesBody)),
+      h('section', { class: 'card wide', 'aria-labelledby': 'cases-heading' }, h('h2', { id: 'cases-heading' }, 'My cases'),
+        h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Case'), h('th', { scope: 'col' }, 'Person'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Onset'), h('th', { scope: 'col' }, 'Confirmed'))), casesBody))),
       h('section', { class: 'card', 'aria-labelledby': 'sites-heading' }, h('h2', { id: 'sites-heading' }, 'Exposure sites'),
         h('p', { class: 'legend' }, h('span', { class: 'l-site' }, 'Place where an infectious case stayed')), sites),
       venueRegistration(() => context.client),
