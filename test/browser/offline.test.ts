@@ -61,6 +61,11 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
 
     // Still offline, the app is reloaded (the service worker serves it): the queue is still there.
     await page.evaluate(() => navigator.serviceWorker.ready);
+    // Installable as an app: Chromium finds nothing missing (manifest, icons, service worker, secure origin). The
+    // one reason it gives is the test's own browser context, which is private ("incognito") like every Playwright one.
+    const devtools = await context.newCDPSession(page);
+    const { installabilityErrors } = (await devtools.send('Page.getInstallabilityErrors')) as { installabilityErrors: Array<{ errorId: string }> };
+    expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
     await page.reload();
     await expect.poll(() => pending(page)).toBe('3');
 
