@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalServer, type LocalServer } from '../simulator/local-server.js';
@@ -80,7 +80,10 @@ export async function simulateCommand(args: string[]): Promise<number> {
       onProgress: progressPrinter(),
     });
     process.stdout.write(`\n\n${formatReport(result.report)}\n`);
-    if (values['report-json'] !== undefined) writeFileSync(values['report-json'], `${JSON.stringify(result.report, null, 2)}\n`);
+    if (values['report-json'] !== undefined) {
+      const record = { benchmark: 'simulation (issue 7)', command: `npx epitrace simulate ${args.join(' ')}`, date: new Date().toISOString(), load_average: loadavg().map((x) => Math.round(x * 100) / 100), report: result.report, text: formatReport(result.report) };
+      writeFileSync(values['report-json'], `${JSON.stringify(record, null, 2)}\n`);
+    }
     return result.report.errors.total === 0 ? 0 : 1;
   } finally {
     await server?.stop();

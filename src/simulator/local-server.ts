@@ -90,7 +90,10 @@ export async function startLocalServer(options: { dataDir: string; port?: number
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (child.exitCode === null) child.kill('SIGTERM');
+      // The server finishes its requests within 10 s of SIGTERM; after that it is stopped for good.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 12_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

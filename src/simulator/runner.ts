@@ -10,6 +10,7 @@ import { call, listAllNotifications, receive, uploadReady, type Phone } from './
 import { buildReport, type SimulationReport } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { Stay } from './schedule.js';
+import { StaffSession } from './staff-session.js';
 import { DAY, HOUR, MINUTE } from './time.js';
 import { dateOf, planTimeline, releaseAt, stampOf, weekdayOf, type Timeline } from './timeline.js';
 
@@ -102,10 +103,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   try {
     // Staff sign in.
-    const professional = anonymous.withToken((await call(log, 'POST /auth/login', () => anonymous.login(options.professional.username, options.professional.password))).token);
-    const authority = options.authority
-      ? anonymous.withToken((await call(log, 'POST /auth/login', () => anonymous.login(options.authority!.username, options.authority!.password))).token)
-      : undefined;
+    const professional = new StaffSession(anonymous, options.professional, log);
+    await professional.get();
+    const authority = options.authority ? new StaffSession(anonymous, options.authority, log) : undefined;
+    await authority?.get();
 
     // Phones register.
     phase = 'registering phones';
@@ -243,8 +244,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
               at: course.confirmedAt,
               run: async () => {
                 if (!firstReportWall.has(agent)) firstReportWall.set(agent, Date.now());
+                const staff = await professional.get();
                 const confirmed = await call(log, 'POST /cases', () =>
-                  professional.confirmCase({ user_id: phone.userId, report_type: 'confirmed_test', test_date: testDate, ...(onsetDate ? { onset_date: onsetDate } : {}) }),
+                  staff.confirmCase({ user_id: phone.userId, report_type: 'confirmed_test', test_date: testDate, ...(onsetDate ? { onset_date: onsetDate } : {}) }),
                 );
                 caseIds.set(agent, confirmed.case.id);
                 counters.confirmations += 1;
@@ -267,7 +269,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       await pool.drain();
       if (authority !== undefined && lineList.length > 0) {
         const batch = lineList.splice(0, lineList.length);
-        await call(log, 'POST /cases/import', () => authority.importLineList(batch));
+        const staff = await authority.get();
+        await call(log, 'POST /cases/import', () => staff.importLineList(batch));
         counters.lineList += batch.length;
       }
       simulatedAt = stampOf(timeline, dayEnd);
@@ -326,7 +329,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     phase = 'reading zones';
     let zones: SimulationReport['zones'] = null;
     if (authority !== undefined) {
-      const [current, alerts] = await Promise.all([call(log, 'GET /zones', () => authority.zones()), call(log, 'GET /alerts', () => authority.listAlerts())]);
+      const staff = await authority.get();
+      const [current, alerts] = await Promise.all([call(log, 'GET /zones', () => staff.zones()), call(log, 'GET /alerts', () => staff.listAlerts())]);
       zones = {
         clusters: current.clusters.length,
         significant: current.clusters.filter((c) => c.significant).length,
@@ -361,12 +365,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 }
 
 /** The contacts of every confirmed case once every case is traced and the lists stopped changing. */
-async function settledContacts(professional: EpitraceClient, caseIds: ReadonlyMap<number, string>, log: RequestLog): Promise<Map<number, CaseContacts>> {
+async function settledContacts(professional: StaffSession, caseIds: ReadonlyMap<number, string>, log: RequestLog): Promise<Map<number, CaseContacts>> {
   let previous = '';
   const deadline = Date.now() + 120_000;
   for (;;) {
     const current = new Map<number, CaseContacts>();
-    for (const [agent, caseId] of caseIds) current.set(agent, await call(log, 'GET /cases/{id}/contacts', () => professional.caseContacts(caseId)));
+    for (const [agent, caseId] of caseIds) current.set(agent, await call(log, 'GET /cases/{id}/contacts', async () => (await professional.get()).caseContacts(caseId)));
     const traced = [...current.values()].every((c) => c.traced_at !== null);
     const fingerprint = JSON.stringify([...current.values()].map((c) => c.contacts.map((x) => [x.user_id, x.notified, x.days.map((d) => d.notified_tier)])));
     if ((traced && fingerprint === previous) || Date.now() > deadline) return current;
