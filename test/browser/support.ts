@@ -88,9 +88,12 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
   expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
 }
 
-/** Saves a screenshot under docs/screenshots (the README shows them). */
+/**
+ * Saves a screenshot under test-results/screenshots; with UPDATE_SCREENSHOTS=1, under docs/screenshots instead (the
+ * README's pictures), so a test run leaves the committed ones alone unless asked.
+ */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  const dir = join(PROJECT_ROOT, 'docs', 'screenshots');
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : join(PROJECT_ROOT, 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const viewport = page.viewportSize();
   if (!options.fullPage || viewport === null) {
