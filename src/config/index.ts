@@ -32,6 +32,8 @@ export interface Config {
   readonly maxClockSkewSeconds: number;
   /** k of the public aggregate: counts from 1 to k-1 are suppressed. */
   readonly publicMinCases: number;
+  /** Delay between an event and the analytics recomputation it asks for. */
+  readonly analyticsSettleMs: number;
   readonly jobLeaseSeconds: number;
   readonly partitionDaysAhead: number;
   readonly zones: ZonesConfig;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     retentionDays: r.int('RETENTION_DAYS', 1, 3650),
     maxClockSkewSeconds: r.int('MAX_CLOCK_SKEW_SECONDS', 0, 3600),
     publicMinCases: r.int('PUBLIC_MIN_CASES', 2, 1000),
+    analyticsSettleMs: r.int('ANALYTICS_SETTLE_MS', 0, 60_000),
     jobLeaseSeconds: r.int('JOB_LEASE_SECONDS', 1, 3600),
     partitionDaysAhead: r.int('PARTITION_DAYS_AHEAD', 1, 365),
     zones: readZones(r),

@@ -32,6 +32,7 @@ export const VARIABLES = [
   { name: 'PARTITION_DAYS_AHEAD', default: '7', description: 'PostgreSQL: daily partitions of interactions are created this many days ahead.' },
   { name: 'JOB_LEASE_SECONDS', default: '60', description: 'A trace job or periodic task held by a process that stopped passes to another after this long.' },
   { name: 'MAX_CLOCK_SKEW_SECONDS', default: '300', description: 'How far in the future a reported time may be.' },
+  { name: 'ANALYTICS_SETTLE_MS', default: '500', description: 'The analytics engine starts recomputing this long after the event that needs it (0-60000), so a report\'s trace gets the database first; events meanwhile are coalesced.' },
   { name: 'PUBLIC_MIN_CASES', default: '5', description: 'k of the public aggregate (GET /analytics/public): a day or area with 1 to k-1 cases is suppressed (2-1000).' },
   // Infection zones (cluster scan) and alerts.
   { name: 'SCAN_RESOLUTION', default: '8', description: 'H3 resolution cases are counted at for the cluster scan (0-15, at most H3_RESOLUTION); a case\'s cell is mapped to its parent at this resolution.' },

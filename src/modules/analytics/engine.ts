@@ -30,6 +30,11 @@ export interface AnalyticsSettings {
   readonly publicCellResolution: number;
   /** Days recomputed at start and after a lost bus connection, to catch up on events that were missed. */
   readonly catchUpDays: number;
+  /**
+   * Delay between an event and the recomputation it asks for. A report also starts a trace at once, and both work
+   * on the same database (on SQLite, on the same thread): the trace, whose notifications people wait for, goes first.
+   */
+  readonly settleMs?: number;
 }
 
 const TIERS: readonly NotifiedTier[] = ['medium', 'high'];
@@ -56,6 +61,8 @@ export class AnalyticsEngine {
   private readonly pendingOutcomeUsers = new Set<string>();
   private readonly pendingCaseIds = new Set<string>();
   private running: Promise<void> | null = null;
+  /** Resolves when the settle delay after the first event of a batch is over. */
+  private settling: Promise<void> | null = null;
   private unsubscribe: Unsubscribe | null = null;
   private stopped = false;
 
@@ -84,7 +91,7 @@ export class AnalyticsEngine {
 
   /** Resolves when every event received so far has been processed. */
   async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+    while (this.running !== null || this.settling !== null) await (this.running ?? this.settling);
   }
 
   /**
@@ -114,7 +121,20 @@ export class AnalyticsEngine {
       for (const id of event.case_ids) this.pendingCaseIds.add(id);
       for (const n of event.notifications) this.pendingOutcomeUsers.add(n.user_id);
     }
-    this.kick();
+    this.kickAfterSettling();
+  }
+
+  private kickAfterSettling(): void {
+    const settleMs = this.settings.settleMs ?? 0;
+    if (settleMs <= 0) return this.kick();
+    if (this.settling !== null) return;
+    this.settling = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        this.settling = null;
+        resolve();
+        this.kick();
+      }, settleMs),
+    );
   }
 
   private catchUp(): Promise<void> {

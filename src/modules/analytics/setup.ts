@@ -15,11 +15,11 @@ import { AnalyticsService } from './service.js';
 const CATCH_UP_DAYS = 28;
 
 /** The analytics engine, the analytics reads and the line-list import, wired to one database and bus. */
-export function createAnalytics(db: Kysely<Database>, bus: EventBus, config: Pick<Config, 'timeZone' | 'h3Resolution' | 'publicMinCases'>, log: FastifyBaseLogger) {
+export function createAnalytics(db: Kysely<Database>, bus: EventBus, config: Pick<Config, 'timeZone' | 'h3Resolution' | 'publicMinCases' | 'analyticsSettleMs'>, log: FastifyBaseLogger) {
   const repository = new AnalyticsRepository(db);
   const epidemic = new EpidemicCasesRepository(db);
   const publicCellResolution = Math.min(PUBLIC_CELL_RESOLUTION, config.h3Resolution);
-  const engine = new AnalyticsEngine(repository, epidemic, bus, { timeZone: config.timeZone, publicCellResolution, catchUpDays: CATCH_UP_DAYS }, log);
+  const engine = new AnalyticsEngine(repository, epidemic, bus, { timeZone: config.timeZone, publicCellResolution, catchUpDays: CATCH_UP_DAYS, settleMs: config.analyticsSettleMs }, log);
   const service = new AnalyticsService(repository, epidemic, { timeZone: config.timeZone, publicMinCases: config.publicMinCases, publicCellResolution });
   const lineList = new LineListService(new LineListRepository(db), engine, { timeZone: config.timeZone, h3Resolution: config.h3Resolution }, log, bus);
   return { engine, service, lineList };
