@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cellToCenterChild, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, type WebServer } from './support.js';
+import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, eventually, type WebServer } from './support.js';
 
 const AREA = latLngToCell(48.8566, 2.3522, 8); // the scan's resolution (SCAN_RESOLUTION)
 const dayOffset = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -36,7 +36,7 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     const imported = await api(web.baseUrl, 'POST', '/cases/import', login.body.token, { cases: background });
     expect(imported.status).toBeLessThan(300);
     // The scan has run over the background (the analytics and zones answer with it), and found no significant cluster.
-    await expect.poll(async () => (await api<{ scan: { total_cases: number } | null }>(web.baseUrl, 'GET', '/zones', login.body.token)).body.scan?.total_cases, { timeout: 60_000 }).toBe(266);
+    await eventually(async () => (await api<{ scan: { total_cases: number } | null }>(web.baseUrl, 'GET', '/zones', login.body.token)).body.scan?.total_cases, { timeout: 60_000 }).toBe(266);
     expect((await api<{ alerts: unknown[] }>(web.baseUrl, 'GET', '/alerts', login.body.token)).body.alerts).toEqual([]);
 
     const context = await browser.newContext(DESKTOP);
@@ -47,10 +47,10 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     await page.getByLabel('Password').fill(authority.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Infection zones' }).waitFor();
-    await expect.poll(() => page.locator('#alert-feed-state').textContent()).toBe('Live');
-    await expect.poll(() => page.locator('#case-curve rect').count()).toBe(28); // the last 28 days, one bar each
-    await expect.poll(() => page.locator('#rt-latest').textContent()).toMatch(/Latest window: Rt \d+\.\d\d \(95% credible interval \d+\.\d\d to \d+\.\d\d\)/);
-    await expect.poll(() => page.locator('#scan-info').textContent()).toContain('266 cases');
+    await eventually(() => page.locator('#alert-feed-state').textContent()).toBe('Live');
+    await eventually(() => page.locator('#case-curve rect').count()).toBe(28); // the last 28 days, one bar each
+    await eventually(() => page.locator('#rt-latest').textContent()).toMatch(/Latest window: Rt \d+\.\d\d \(95% credible interval \d+\.\d\d to \d+\.\d\d\)/);
+    await eventually(() => page.locator('#scan-info').textContent()).toContain('266 cases');
     expect(await page.locator('#zones-map polygon.cluster:not(.not-significant)').count()).toBe(0);
     expect(await page.locator('#alert-feed li').count()).toBe(0);
     await expectAccessible(page, 'authority dashboard');
@@ -70,10 +70,10 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     const alert = page.locator('#alert-feed li').first();
     await alert.waitFor({ timeout: 60_000 });
     expect(await alert.getAttribute('data-alert-seq')).toBe('1');
-    await expect.poll(() => page.locator(`#zones-map polygon.cluster:not(.not-significant)[data-cell="${AREA}"]`).count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(() => page.locator(`#clusters-body tr[data-cluster-centre="${AREA}"]`).getAttribute('data-significant')).toBe('true');
+    await eventually(() => page.locator(`#zones-map polygon.cluster:not(.not-significant)[data-cell="${AREA}"]`).count(), { timeout: 30_000 }).toBe(1);
+    await eventually(() => page.locator(`#clusters-body tr[data-cluster-centre="${AREA}"]`).getAttribute('data-significant')).toBe('true');
     expect(await sameDocument()).toBe(true);
-    await expect.poll(() => page.locator('#case-totals').textContent()).toContain('276 cases');
+    await eventually(() => page.locator('#case-totals').textContent()).toContain('276 cases');
     await expectAccessible(page, 'authority dashboard with an alert');
     await screenshot(page, 'dashboard-authority', { fullPage: true });
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, expectAccessible, launchChromium, PHONE, screenshot, startWebServer, type WebServer } from './support.js';
+import { api, chromiumAvailable, expectAccessible, launchChromium, PHONE, screenshot, startWebServer, eventually, type WebServer } from './support.js';
 
 /**
  * Acceptance (issue #6): locations recorded while the phone is offline wait in the app's IndexedDB queue, survive a
@@ -35,14 +35,14 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     const places = [{ latitude: 51.5007, longitude: -0.1246 }, { latitude: 51.5081, longitude: -0.0759 }, { latitude: 51.5194, longitude: -0.127 }];
     await context.setGeolocation({ ...places[0]!, accuracy: 10 });
     await page.getByRole('button', { name: 'Start recording' }).click();
-    await expect.poll(() => page.locator('#recorder-status').textContent()).toContain('Recording.');
+    await eventually(() => page.locator('#recorder-status').textContent()).toContain('Recording.');
     for (const place of places.slice(1)) {
       await context.setGeolocation({ ...place, accuracy: 10 });
-      await expect.poll(() => pending(page)).toBe(String(places.indexOf(place)));
+      await eventually(() => pending(page)).toBe(String(places.indexOf(place)));
     }
     await page.getByRole('button', { name: 'Stop recording' }).click();
-    await expect.poll(() => pending(page)).toBe('3');
-    await expect.poll(() => page.locator('#upload-status').textContent()).toContain('3 records are waiting to upload');
+    await eventually(() => pending(page)).toBe('3');
+    await eventually(() => page.locator('#upload-status').textContent()).toContain('3 records are waiting to upload');
     await expectAccessible(page, 'home, offline');
     await screenshot(page, 'app-offline-queue');
     expect(await stored()).toEqual([]);
@@ -67,11 +67,11 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     const { installabilityErrors } = (await devtools.send('Page.getInstallabilityErrors')) as { installabilityErrors: Array<{ errorId: string }> };
     expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
     await page.reload();
-    await expect.poll(() => pending(page)).toBe('3');
+    await eventually(() => pending(page)).toBe('3');
 
     // The connection comes back: the queue empties, and the server has exactly those observations.
     await context.setOffline(false);
-    await expect.poll(() => pending(page), { timeout: 30_000 }).toBe('0');
+    await eventually(() => pending(page), { timeout: 30_000 }).toBe('0');
     const uploaded = await stored();
     expect(uploaded.map((i) => i.id).sort()).toEqual(queuedIds);
     expect(uploaded.map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());

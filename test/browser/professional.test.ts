@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, type WebServer } from './support.js';
+import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, eventually, type WebServer } from './support.js';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
@@ -71,24 +71,24 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     // A second tab stays on the overview: its live feed fills as tracing finds risks.
     const overview = await browserContext.newPage();
     await signIn(overview, nurse);
-    await expect.poll(() => overview.locator('#risk-feed-state').textContent()).toBe('Live');
+    await eventually(() => overview.locator('#risk-feed-state').textContent()).toBe('Live');
     const sameDocument = await markDocument(overview);
 
     const caseId = await confirm(page, source.id);
-    await expect.poll(() => contactRow(page, close.id).textContent(), { timeout: 60_000 }).toContain('high');
-    await expect.poll(() => contactRow(page, brief.id).textContent()).toContain('medium');
+    await eventually(() => contactRow(page, close.id).textContent(), { timeout: 60_000 }).toContain('high');
+    await eventually(() => contactRow(page, brief.id).textContent()).toContain('medium');
     expect(await contactRow(page, close.id).textContent()).toContain('Notified');
     expect(await contactRow(page, brief.id).textContent()).toContain('Notified');
     expect(await page.locator('#contacts-body tr').count()).toBe(2);
-    await expect.poll(() => page.locator(`#chain [data-person="${close.id}"]`).count()).toBe(1);
+    await eventually(() => page.locator(`#chain [data-person="${close.id}"]`).count()).toBe(1);
 
-    await expect.poll(() => overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count(), { timeout: 60_000 }).toBe(2);
+    await eventually(() => overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count(), { timeout: 60_000 }).toBe(2);
     expect(await sameDocument()).toBe(true);
-    await expect.poll(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(0); // listed on the next load
+    await eventually(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(0); // listed on the next load
     await overview.reload();
-    await expect.poll(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(1);
+    await eventually(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(1);
     // The bakery, where the source was while infectious, is an exposure site (never who was there).
-    await expect.poll(() => overview.locator(`#venue-sites li[data-venue="${bakery}"]`).textContent()).toContain('1 infectious case');
+    await eventually(() => overview.locator(`#venue-sites li[data-venue="${bakery}"]`).textContent()).toContain('1 infectious case');
     await expectAccessible(overview, 'overview');
     await screenshot(overview, 'dashboard-professional', { fullPage: true });
 
@@ -97,9 +97,9 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     await page.getByRole('heading', { name: 'Confirm a case' }).waitFor();
     const secondCaseId = await confirm(page, close.id);
     expect(secondCaseId).not.toBe(caseId);
-    await expect.poll(() => contactRow(page, gymMate.id).textContent(), { timeout: 60_000 }).toContain('high');
+    await eventually(() => contactRow(page, gymMate.id).textContent(), { timeout: 60_000 }).toContain('high');
     for (const person of [source.id, close.id, gymMate.id]) {
-      await expect.poll(() => page.locator(`#chain [data-person="${person}"]`).count()).toBe(1);
+      await eventually(() => page.locator(`#chain [data-person="${person}"]`).count()).toBe(1);
     }
     const columnOf = async (person: string) => Number(await page.locator(`#chain [data-person="${person}"] rect`).getAttribute('x'));
     expect(await columnOf(source.id)).toBeLessThan(await columnOf(close.id));

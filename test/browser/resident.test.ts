@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, expectAccessible, launchChromium, markDocument, PHONE, screenshot, startWebServer, type WebServer } from './support.js';
+import { api, chromiumAvailable, collectPageErrors, expectAccessible, launchChromium, markDocument, PHONE, screenshot, startWebServer, eventually, type WebServer } from './support.js';
 
 /**
  * Acceptance (issue #6): a resident registers in the app, records locations (geolocation overridden), checks in at a
@@ -48,7 +48,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await page.getByLabel('When did you arrive?').selectOption(String(arrivedMinutesAgo));
     await page.getByLabel('How long do you stay?').selectOption(String(minutes));
     await page.getByRole('button', { name: 'Check in', exact: true }).click();
-    await expect.poll(() => page.locator('#checkin-message').textContent()).toContain(`Recorded your visit to ${venueName}`);
+    await eventually(() => page.locator('#checkin-message').textContent()).toContain(`Recorded your visit to ${venueName}`);
   }
 
   it('registers, records, checks in by QR code, gets a live exposure notification, acknowledges it, sees and erases their data', async () => {
@@ -86,15 +86,15 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     const places = [{ latitude: 48.8606, longitude: 2.3376 }, { latitude: 48.8584, longitude: 2.2945 }, { latitude: 48.853, longitude: 2.3499 }];
     await resident.context().setGeolocation({ ...places[0]!, accuracy: 8 });
     await resident.getByRole('button', { name: 'Start recording' }).click();
-    await expect.poll(() => resident.locator('#recorder-status').textContent()).toContain('Recording.');
+    await eventually(() => resident.locator('#recorder-status').textContent()).toContain('Recording.');
     await expectAccessible(resident, 'home');
     await screenshot(resident, 'app-home-recording');
     for (const place of places.slice(1)) {
       await resident.context().setGeolocation({ ...place, accuracy: 8 });
-      await expect.poll(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.length).toBe(places.indexOf(place));
+      await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.length).toBe(places.indexOf(place));
     }
     await resident.getByRole('button', { name: 'Stop recording' }).click();
-    await expect.poll(() => resident.locator('#upload-status').getAttribute('data-pending')).toBe('0');
+    await eventually(() => resident.locator('#upload-status').getAttribute('data-pending')).toBe('0');
     const stored = (await api<{ interactions: Array<{ kind: string; lat: number; lng: number }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions;
     expect(stored.filter((i) => i.kind === 'location').map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());
 
@@ -103,11 +103,11 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await resident.getByLabel('Scan from a photo').setInputFiles({ name: 'poster.png', mimeType: 'image/png', buffer: qrPhoto });
     await checkIn(resident, 'Café Lumière', 60, 60);
     await expectAccessible(resident, 'check-in');
-    await expect.poll(async () => (await api<{ interactions: Array<{ kind: string; venue_id: string }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.filter((i) => i.kind === 'checkin').map((i) => i.venue_id)).toEqual([venueCode]);
+    await eventually(async () => (await api<{ interactions: Array<{ kind: string; venue_id: string }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.filter((i) => i.kind === 'checkin').map((i) => i.venue_id)).toEqual([venueCode]);
 
     // A waits on the notifications screen.
     await tab(resident, /Alerts/);
-    await expect.poll(() => resident.locator('#stream-state').textContent()).toContain('Connected');
+    await eventually(() => resident.locator('#stream-state').textContent()).toContain('Connected');
     expect(await resident.locator('.notification').count()).toBe(0);
     const sameDocument = await markDocument(resident);
 
@@ -118,12 +118,12 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await other.getByRole('textbox', { name: 'Venue code' }).fill(`${venueCode.slice(0, 4)}-${venueCode.slice(4)}`.toLowerCase());
     await other.getByRole('button', { name: 'Find venue' }).click();
     await checkIn(other, 'Café Lumière', 60, 60);
-    await expect.poll(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${b.userId}`, b.token)).body.interactions.length).toBe(1);
+    await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${b.userId}`, b.token)).body.interactions.length).toBe(1);
     await tab(other, 'Symptoms');
     await other.getByLabel('Main symptom').selectOption('fever');
     await expectAccessible(other, 'symptoms');
     await other.getByRole('button', { name: 'Report' }).click();
-    await expect.poll(() => other.locator('#symptom-result').textContent()).toContain('Thank you');
+    await eventually(() => other.locator('#symptom-result').textContent()).toContain('Thank you');
 
     // A's notification arrives over the live stream, without a reload, in plain words.
     const notification = resident.locator('.notification').first();
@@ -132,21 +132,21 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     const text = (await notification.textContent())!;
     expect(text).toContain('High risk');
     expect(text).toContain(venueCode); // where
-    await expect.poll(() => notification.locator('.venue-name').textContent()).toBe(`Venue ${venueCode}: Café Lumière, 12 rue des Lilas`);
+    await eventually(() => notification.locator('.venue-name').textContent()).toBe(`Venue ${venueCode}: Café Lumière, 12 rue des Lilas`);
     expect(text).toMatch(/What to do/); // what to do
     expect(text).toMatch(/30 minutes|1 hour/); // how long
     await expectAccessible(resident, 'notifications');
     await screenshot(resident, 'app-exposure-notification', { fullPage: true });
     await notification.getByRole('button', { name: 'I have read this' }).click();
-    await expect.poll(() => notification.textContent()).toContain('Read ');
+    await eventually(() => notification.textContent()).toContain('Read ');
     const listed = (await api<{ notifications: Array<{ acked_at: string | null }> }>(web.baseUrl, 'GET', '/notifications', a.token)).body.notifications;
     expect(listed).toHaveLength(1);
     expect(listed[0]!.acked_at).not.toBeNull();
 
     // My data: what the server holds, then erase it.
     await tab(resident, 'My data');
-    await expect.poll(() => resident.locator('#my-account').textContent()).toContain(a.userId);
-    await expect.poll(() => resident.locator('#my-interactions li').count()).toBe(4);
+    await eventually(() => resident.locator('#my-account').textContent()).toContain(a.userId);
+    await eventually(() => resident.locator('#my-interactions li').count()).toBe(4);
     expect(await resident.locator('#my-account').textContent()).toContain('Ada');
     await expectAccessible(resident, 'my data');
     await screenshot(resident, 'app-my-data', { fullPage: true });

@@ -134,3 +134,11 @@ export async function api<T>(baseUrl: string, method: string, path: string, toke
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
+
+/**
+ * expect.poll with room for a loaded machine: the state a test waits for (an upload, a trace, a scan, a streamed
+ * event) takes a moment, more on a busy CI machine than expect.poll's one-second default allows.
+ */
+export function eventually<T>(value: () => T | Promise<T>, options: { timeout?: number } = {}) {
+  return expect.poll(value, { timeout: options.timeout ?? 20_000, interval: 100 });
+}

@@ -17,7 +17,8 @@ export const casePage: View = (main, context, route) => {
   const load = async () => {
     try {
       const [contacts, cases] = await Promise.all([context.client.caseContacts(caseId), context.client.listCases({ limit: MAX_CASES_IN_CHAIN })]);
-      status.textContent = contacts.traced_at ? `Traced ${formatDateTime(contacts.traced_at)} · ${contacts.contacts.length} contact(s)` : 'Tracing has not finished yet; this page updates when it has.';
+      const person = cases.cases.find((c) => c.id === caseId)?.user_id;
+      status.textContent = `${person ? `Person ${shortId(person)} · ` : ''}${contacts.traced_at ? `traced ${formatDateTime(contacts.traced_at)} · ${contacts.contacts.length} contact(s)` : 'tracing has not finished yet; this page updates when it has.'}`;
       replace(contactsBody, ...(contacts.contacts.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No contacts found (yet).'))] : contacts.contacts.map(contactRow)));
       // The chain: every managed case's contacts, linked from the case's person to each contact.
       const personOfCase = new Map(cases.cases.map((c) => [c.id, c.user_id]));
@@ -45,7 +46,7 @@ export const casePage: View = (main, context, route) => {
       h('td', {}, h('span', { class: `tier-text-${contact.highest_tier}` }, contact.highest_tier)),
       h('td', {}, contact.notified ? 'Notified' : 'Not notified'),
       h('td', {}, contact.days.map((d) => `${formatDate(d.date)}: ${d.tier}${d.notified_tier ? ` (told: ${d.notified_tier})` : ''}`).join('; ')),
-      h('td', {}, contact.risks.map((r) => `${r.contact_kind ?? 'contact'} ${r.place ? `at ${r.place} ` : ''}${Math.round(r.minutes)} min, risk ${r.risk_level.toFixed(2)}`).join('; ')));
+      h('td', {}, contact.risks.map((r) => `${r.contact_kind === 'venue' ? '' : `${r.contact_kind ?? 'contact'} `}${r.place ? `at ${r.place.replace(/^venue:/, 'venue ')} ` : ''}${Math.round(r.minutes)} min, risk ${r.risk_level.toFixed(2)}`).join('; ')));
 
   // New risks of this case arrive on the live stream: reload the page's data then.
   const stream = context.client.streamExposureRisks<ExposureRiskEvent>({
