@@ -17,7 +17,7 @@ export function registrationScreen(client: EpitraceClient, onRegistered: (sessio
         h('li', {}, 'If someone who was at the same place at the same time falls ill, you get a notification saying when, where and for how long, and what to do. It never says who it was.'),
         h('li', {}, 'If you report symptoms, people who were near you are told, without your name.'),
         h('li', {}, 'Health professionals working on a case you are part of can see your details; every such look is logged.'),
-        h('li', {}, 'Places and times are deleted automatically after 21 days. You can see everything the server holds about you and erase it at any time under "My data".'),
+        h('li', {}, 'Places and times are deleted automatically after a few weeks (21 days unless the health department chose otherwise). You can see everything the server holds about you and erase it at any time under "My data".'),
         h('li', {}, 'Your name and contact details are optional. They are only used if a health professional needs to call you, and are stored encrypted.'),
       ),
     ),
