@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, expectAccessible, launchChromium, PHONE, screenshot, startWebServer, eventually, type WebServer } from './support.js';
+import { api, chromiumAvailable, expectAccessible, launchChromium, PHONE, screenshot, startWebServer, eventually, expectFitsPhone, type WebServer } from './support.js';
 
 /**
  * Acceptance (issue #6): locations recorded while the phone is offline wait in the app's IndexedDB queue, survive a
@@ -44,6 +44,7 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     await eventually(() => pending(page)).toBe('3');
     await eventually(() => page.locator('#upload-status').textContent()).toContain('3 records are waiting to upload');
     await expectAccessible(page, 'home, offline');
+    await expectFitsPhone(page, 'home, offline');
     await screenshot(page, 'app-offline-queue');
     expect(await stored()).toEqual([]);
     const queuedIds = await page.evaluate(async () => {

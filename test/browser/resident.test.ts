@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, expectAccessible, launchChromium, markDocument, PHONE, screenshot, startWebServer, eventually, type WebServer } from './support.js';
+import { api, chromiumAvailable, collectPageErrors, expectAccessible, launchChromium, markDocument, PHONE, screenshot, startWebServer, eventually, expectFitsPhone, type WebServer } from './support.js';
 
 /**
  * Acceptance (issue #6): a resident registers in the app, records locations (geolocation overridden), checks in at a
@@ -64,6 +64,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     const venueCode = (await poster.getAttribute('data-venue-code'))!;
     expect(venueCode).toMatch(/^[0-9A-Z]{10}$/);
     await expectAccessible(owner, 'venue registration');
+    await expectFitsPhone(owner, 'venue registration');
     await screenshot(owner, 'app-venue-poster', { fullPage: true });
     // A photo of the printed poster: the page as printed shows the poster alone.
     await owner.emulateMedia({ media: 'print' });
@@ -75,6 +76,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await resident.goto(`${web.baseUrl}/app`);
     await resident.getByRole('heading', { name: 'What you agree to' }).waitFor();
     await expectAccessible(resident, 'registration');
+    await expectFitsPhone(resident, 'registration');
     await screenshot(resident, 'app-registration', { fullPage: true });
     const a = await register(resident, 'Ada');
     // Usable on the phone: nothing is wider than the screen, the tab bar is on it.
@@ -88,6 +90,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await resident.getByRole('button', { name: 'Start recording' }).click();
     await eventually(() => resident.locator('#recorder-status').textContent()).toContain('Recording.');
     await expectAccessible(resident, 'home');
+    await expectFitsPhone(resident, 'home');
     await screenshot(resident, 'app-home-recording');
     for (const place of places.slice(1)) {
       await resident.context().setGeolocation({ ...place, accuracy: 8 });
@@ -103,6 +106,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await resident.getByLabel('Scan from a photo').setInputFiles({ name: 'poster.png', mimeType: 'image/png', buffer: qrPhoto });
     await checkIn(resident, 'Café Lumière', 60, 60);
     await expectAccessible(resident, 'check-in');
+    await expectFitsPhone(resident, 'check-in');
     await eventually(async () => (await api<{ interactions: Array<{ kind: string; venue_id: string }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.filter((i) => i.kind === 'checkin').map((i) => i.venue_id)).toEqual([venueCode]);
 
     // A waits on the notifications screen.
@@ -122,6 +126,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await tab(other, 'Symptoms');
     await other.getByLabel('Main symptom').selectOption('fever');
     await expectAccessible(other, 'symptoms');
+    await expectFitsPhone(other, 'symptoms');
     await other.getByRole('button', { name: 'Report' }).click();
     await eventually(() => other.locator('#symptom-result').textContent()).toContain('Thank you');
 
@@ -136,6 +141,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     expect(text).toMatch(/What to do/); // what to do
     expect(text).toMatch(/30 minutes|1 hour/); // how long
     await expectAccessible(resident, 'notifications');
+    await expectFitsPhone(resident, 'notifications');
     await screenshot(resident, 'app-exposure-notification', { fullPage: true });
     await notification.getByRole('button', { name: 'I have read this' }).click();
     await eventually(() => notification.textContent()).toContain('Read ');
@@ -149,6 +155,7 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await eventually(() => resident.locator('#my-interactions li').count()).toBe(4);
     expect(await resident.locator('#my-account').textContent()).toContain('Ada');
     await expectAccessible(resident, 'my data');
+    await expectFitsPhone(resident, 'my data');
     await screenshot(resident, 'app-my-data', { fullPage: true });
     await resident.getByRole('button', { name: 'Erase my data' }).click();
     await resident.getByRole('button', { name: 'Yes, erase everything' }).click();

@@ -142,3 +142,17 @@ export async function api<T>(baseUrl: string, method: string, path: string, toke
 export function eventually<T>(value: () => T | Promise<T>, options: { timeout?: number } = {}) {
   return expect.poll(value, { timeout: options.timeout ?? 20_000, interval: 100 });
 }
+
+/** Usable on a phone: nothing wider than the screen (no sideways scrolling), and every button and link at least 24 px tall. */
+export async function expectFitsPhone(page: Page, what: string): Promise<void> {
+  const { scrollWidth, width, small } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+    small: [...document.querySelectorAll('button, a, input, select')]
+      .filter((e) => (e as HTMLElement).offsetParent !== null)
+      .filter((e) => e.getBoundingClientRect().height < 24)
+      .map((e) => e.outerHTML.slice(0, 80)),
+  }));
+  expect(scrollWidth, `${what} scrolls sideways`).toBeLessThanOrEqual(width);
+  expect(small, `${what}: controls too small to tap`).toEqual([]);
+}
