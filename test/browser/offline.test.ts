@@ -60,6 +60,25 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     });
     expect(queuedIds).toHaveLength(3);
 
+    // An observation the server will refuse also waits (a phone whose clock was weeks behind recorded it).
+    const refusedId = await page.evaluate(async () => {
+      const id = crypto.randomUUID();
+      const longAgo = Date.now() - 40 * 86_400_000;
+      const observation = { id, kind: 'location', lat: 51.5, lng: -0.12, accuracy_m: 10, started_at: new Date(longAgo).toISOString(), ended_at: new Date(longAgo + 600_000).toISOString() };
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open('epitrace-outbox');
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise<void>((resolve, reject) => {
+        const tx = db.transaction('pending', 'readwrite');
+        tx.objectStore('pending').put({ observation, queued_at: Date.now() }, id);
+        tx.oncomplete = () => resolve();
+        tx.onerror = () => reject(tx.error);
+      });
+      return id;
+    });
+
     // Still offline, the app is reloaded (the service worker serves it): the queue is still there.
     await page.evaluate(() => navigator.serviceWorker.ready);
     // Installable as an app: Chromium finds nothing missing (manifest, icons, service worker, secure origin). The
@@ -68,13 +87,16 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     const { installabilityErrors } = (await devtools.send('Page.getInstallabilityErrors')) as { installabilityErrors: Array<{ errorId: string }> };
     expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
     await page.reload();
-    await eventually(() => pending(page)).toBe('3');
+    await eventually(() => pending(page)).toBe('4');
 
-    // The connection comes back: the queue empties, and the server has exactly those observations.
+    // The connection comes back: the queue empties, and the server has exactly the recorded observations; the one
+    // it refuses does not hold the others back, and the person is told.
     await context.setOffline(false);
     await eventually(() => pending(page), { timeout: 30_000 }).toBe('0');
     const uploaded = await stored();
     expect(uploaded.map((i) => i.id).sort()).toEqual(queuedIds);
+    expect(uploaded.map((i) => i.id)).not.toContain(refusedId);
+    await eventually(() => page.locator('#upload-status').textContent()).toContain('1 could not be accepted by the server');
     expect(uploaded.map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());
     await context.close();
   }, 120_000);

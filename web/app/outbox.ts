@@ -92,14 +92,9 @@ export class Outbox {
         this.state = { ...this.state, lastUploadAt: Date.now(), lastError: null };
       } catch (error) {
         if (error instanceof EpitraceApiError && error.status === 400) {
-          // Nothing in this batch will ever be accepted as it is: set it aside rather than retry forever.
-          const tx = db.transaction(['pending', 'refused'], 'readwrite');
-          for (const observation of batch) {
-            await tx.objectStore('refused').put({ observation, detail: error.problem.detail }, observation.id);
-            await tx.objectStore('pending').delete(observation.id);
-          }
-          await tx.done;
-          this.state = { ...this.state, lastError: error.problem.detail };
+          // The server refuses the whole batch for one bad observation: send them one by one, and set aside only
+          // those refused (they would never be accepted as they are) rather than retry them forever.
+          if (!(await this.uploadOneByOne(client, db, batch))) break;
         } else {
           this.state = { ...this.state, lastError: error instanceof EpitraceApiError ? error.problem.detail : 'offline: will upload when the connection is back' };
           break;
@@ -107,6 +102,24 @@ export class Outbox {
       }
     }
     await this.refresh();
+  }
+
+  /** Uploads each observation alone; false when the connection failed on the way. */
+  private async uploadOneByOne(client: EpitraceClient, db: IDBPDatabase<OutboxSchema>, batch: Observation[]): Promise<boolean> {
+    for (const observation of batch) {
+      try {
+        await client.uploadInteractions([observation]);
+        await db.delete('pending', observation.id);
+      } catch (error) {
+        if (!(error instanceof EpitraceApiError && error.status === 400)) return false;
+        const tx = db.transaction(['pending', 'refused'], 'readwrite');
+        await tx.objectStore('refused').put({ observation, detail: error.problem.detail }, observation.id);
+        await tx.objectStore('pending').delete(observation.id);
+        await tx.done;
+        this.state = { ...this.state, lastError: error.problem.detail };
+      }
+    }
+    return true;
   }
 
   private async refresh(): Promise<void> {
