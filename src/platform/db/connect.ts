@@ -51,9 +51,10 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  // SQLite's default page cache is 2 MB: tracing lookups then go to the file system for every index page.
+  // SQLite's default page cache is 2 MB: tracing lookups then go to the file system for every index page. The
+  // first 2 GiB of the file (SQLite's build limit for memory mapping) are read through the mapping instead.
   connection.pragma('cache_size = -131072');
-  connection.pragma('mmap_size = 4294967296');
+  connection.pragma('mmap_size = 2147418112');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
   return {
     db,
