@@ -699,7 +699,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         : {}),
       plans,
       lookup_what_if: Object.fromEntries(
-        ['engine', 'arrays', 'filtered'].map((k) => [k, { ms: summarize(whatIfs.map((w) => w[k]!.ms)), candidates_median: median(whatIfs.map((w) => w[k]!.candidates)), queries_median: median(whatIfs.map((w) => w[k]!.queries)) }]),
+        ['engine', 'keys'].map((k) => [k, { ms: summarize(whatIfs.map((w) => w[k]!.ms)), candidates_median: median(whatIfs.map((w) => w[k]!.candidates)), queries_median: median(whatIfs.map((w) => w[k]!.queries)) }]),
       ),
       per_source: perSource,
     };
