@@ -55,7 +55,7 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   // first 2 GiB of the file (SQLite's build limit for memory mapping) are read through the mapping instead.
   connection.pragma('cache_size = -131072');
   connection.pragma('mmap_size = 2147418112');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE) }) });
   return {
     db,
     dialect: 'sqlite',
@@ -64,6 +64,29 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
       await sql`select 1`.execute(db);
     },
     close: () => db.destroy(),
+  };
+}
+
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely prepares every query it runs; SQLite compiles a statement anew each time (a trace's batched lookups and
+ * inserts, thousands of parameters each, spend milliseconds in it). The same SQL text gets the same compiled
+ * statement back here, the least recently used ones forgotten first. Statements run to completion one at a time
+ * (better-sqlite3 is synchronous and Kysely does not stream here), so sharing one is safe.
+ */
+export function withStatementCache(connection: SQLite.Database, size: number): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => connection.close(),
+    prepare: (text: string) => {
+      let statement = cache.get(text);
+      if (statement !== undefined) cache.delete(text);
+      else statement = connection.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+      return statement;
+    },
   };
 }
 
