@@ -87,6 +87,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let simulatedAt = timeline.origin;
   let lagMs = 0;
   const totalDays = Math.ceil(timeline.end / DAY);
+  let runEnd = timeline.end;
   const progress = () =>
     options.onProgress?.({
       phase,
@@ -165,7 +166,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       currentDay = day;
       phase = 'simulating';
       const dayStart = day * DAY;
-      const dayEnd = Math.min(dayStart + DAY, timeline.end);
+      // A run that fell behind its schedule lives its last day on until the present (never past it).
+      if (day === totalDays - 1) runEnd = Math.min(dayStart + DAY, Math.max(timeline.end, Date.now() - timeline.origin));
+      const dayEnd = Math.min(dayStart + DAY, runEnd);
 
       // Everyone's day, cut at the end of the run.
       const stays: Stay[] = [];
@@ -173,7 +176,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       for (const agent of city.agents) {
         const staysHome = isIsolating(epidemic.courses.get(agent.id), dayStart + 8 * HOUR);
         rng.reseed(options.seed, 10_000_000 + day * city.agents.length + agent.id);
-        for (const stay of scenario.stays(agent, { day, weekday, staysHome }, rng, timeline.end)) {
+        for (const stay of scenario.stays(agent, { day, weekday, staysHome }, rng, runEnd)) {
           if (stay.start >= dayEnd || stay.end <= dayStart) continue;
           stays.push(stay.start < dayStart || stay.end > dayEnd ? { ...stay, start: Math.max(stay.start, dayStart), end: Math.min(stay.end, dayEnd) } : stay);
         }
@@ -278,7 +281,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
     // The last uploads: everything recorded until now.
     phase = 'final uploads';
-    for (const phone of phones.values()) await pool.run(async () => void (await uploadReady(phone, timeline.end, log)));
+    for (const phone of phones.values()) await pool.run(async () => void (await uploadReady(phone, runEnd, log)));
     await pool.drain();
 
     phase = 'waiting for traces';
@@ -340,8 +343,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
 
     const streams = [...phones.values()].filter((p) => p.stream !== null);
+    const lived = { ...timeline, end: runEnd };
     const report = buildReport({
-      timeline,
+      timeline: lived,
       wallMs: Date.now() - wallStart,
       population: city.agents.length,
       appUsers: phones.size,
@@ -355,7 +359,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       latency: { report_to_notification_ms: distributionOf(toCreated), report_to_delivery_ms: distributionOf(toDelivered), push_ms: distributionOf(push) },
       zones,
     });
-    return { report, epidemic, timeline, phones, sources, caseContacts };
+    return { report, epidemic, timeline: lived, phones, sources, caseContacts };
   } finally {
     clearInterval(ticker);
     phase = 'closing streams';
