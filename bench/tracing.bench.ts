@@ -206,6 +206,7 @@ const PART_OF: Record<string, string> = {
   upsertExposureDays: 'person-day tiers',
   mainRisksOfDays: 'notifications',
   create: 'notifications',
+  createMany: 'notifications',
   publishCreated: 'publish notifications',
   managersOf: 'staff events',
   insertStaffEvents: 'staff events',
@@ -318,7 +319,7 @@ function instrument(app: FastifyInstance, timer: CallTimer): string[] {
   const repository = service.tracing;
   const notifications = service.notifications;
   if (repository === undefined || notifications === undefined) return [];
-  return [...timer.wrapAll(repository), ...timer.wrapAll(notifications, ['create', 'publishCreated'])];
+  return [...timer.wrapAll(repository), ...timer.wrapAll(notifications, ['create', 'createMany', 'publishCreated'])];
 }
 
 /** "other" is what no wrapper covers: building probes, scoring, transactions, bus events, JSON. */

@@ -158,6 +158,29 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     });
   });
 
+  it('a batch (as a trace writes them) numbers each person\'s notifications after their last, in the order given', async () => {
+    const [ann, bob] = [await registerUser(t.app), await registerUser(t.app)];
+    await notify(t, ann);
+    await notify(t, ann, 'medium');
+    const rows = await t.database.db.transaction().execute((trx) =>
+      t.service.createMany(trx, [
+        { userId: bob.id, facts: facts('medium') },
+        { userId: ann.id, facts: facts('high') },
+        { userId: bob.id, facts: facts('high') },
+      ]),
+    );
+    expect(rows.map((r) => [r.user_id, r.seq, r.tier])).toEqual([
+      [bob.id, 1, 'medium'],
+      [ann.id, 3, 'high'],
+      [bob.id, 2, 'high'],
+    ]);
+    const listed = await t.app.inject({ method: 'GET', url: '/notifications', headers: bob.auth });
+    expect(listed.json<{ notifications: Notification[] }>().notifications.map((n) => [n.id, n.tier])).toEqual([
+      [rows[2]!.id, 'high'],
+      [rows[0]!.id, 'medium'],
+    ]);
+  });
+
   it('a client reconnecting with Last-Event-ID gets exactly the notifications it missed, in order, once', async () => {
     const user = await registerUser(t.app);
     const first = await sse(user);

@@ -45,6 +45,32 @@ export class NotificationsRepository {
     return row;
   }
 
+  /**
+   * The batch form of insertExposureNotification, in one read of the people's last seqs and one insert: several
+   * notifications of one person are numbered in the order given. Same concurrency rule.
+   */
+  async insertExposureNotifications(trx: Kysely<Database>, inputs: readonly NewExposureNotification[]): Promise<Row<'notifications'>[]> {
+    if (inputs.length === 0) return [];
+    const next = new Map<string, number>();
+    const users = [...new Set(inputs.map((i) => i.user_id))];
+    for (let i = 0; i < users.length; i += 500) {
+      const rows = await trx
+        .selectFrom('notifications')
+        .select(['user_id', (eb) => eb.fn.max('seq').as('seq')])
+        .where('user_id', 'in', users.slice(i, i + 500))
+        .groupBy('user_id')
+        .execute();
+      for (const row of rows) next.set(row.user_id, Number(row.seq));
+    }
+    const rows: Row<'notifications'>[] = inputs.map((input) => {
+      const seq = (next.get(input.user_id) ?? 0) + 1;
+      next.set(input.user_id, seq);
+      return { ...input, kind: 'exposure', seq, acked_at: null };
+    });
+    for (let i = 0; i < rows.length; i += 200) await trx.insertInto('notifications').values(rows.slice(i, i + 200)).execute();
+    return rows;
+  }
+
   findById(id: string): Promise<Row<'notifications'> | undefined> {
     return this.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
   }

@@ -16,7 +16,7 @@ import { badRequest, forbidden, notFound } from '../../platform/http/problem.js'
 import type { OrderedEventSource, StreamEvent } from '../../platform/realtime/ordered-stream.js';
 import { mayAccessPerson } from '../access/policy.js';
 import { composeExposureNotification, storedFacts, type ExposureFacts } from './model.js';
-import type { NotificationsRepository } from './repository.js';
+import type { NewExposureNotification, NotificationsRepository } from './repository.js';
 
 export interface NotificationsSettings {
   /** Deployment time zone: the text's dates and times are local to it. */
@@ -96,8 +96,17 @@ export class NotificationsService {
    * what it is told about). Concurrent creation for one person on PostgreSQL: see insertExposureNotification.
    */
   async create(trx: Kysely<Database>, userId: string, facts: ExposureFacts, now = Date.now()): Promise<Row<'notifications'>> {
+    return this.notifications.insertExposureNotification(trx, this.compose(userId, facts, now));
+  }
+
+  /** `create` for many people at once (a trace's notifications), in the order given. */
+  createMany(trx: Kysely<Database>, items: ReadonlyArray<{ userId: string; facts: ExposureFacts }>, now = Date.now()): Promise<Row<'notifications'>[]> {
+    return this.notifications.insertExposureNotifications(trx, items.map(({ userId, facts }) => this.compose(userId, facts, now)));
+  }
+
+  private compose(userId: string, facts: ExposureFacts, now: number): NewExposureNotification {
     const { title, body } = composeExposureNotification(facts, this.settings.timeZone);
-    return this.notifications.insertExposureNotification(trx, {
+    return {
       id: randomUUID(),
       user_id: userId,
       tier: facts.tier,
@@ -106,7 +115,7 @@ export class NotificationsService {
       body,
       data: JSON.stringify(storedFacts(facts)),
       created_at: now,
-    });
+    };
   }
 
   /**

@@ -250,13 +250,15 @@ export class TracingService {
         dayRows.push({ user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
       }
       const mains = rising.length === 0 ? new Map<string, { main: Row<'exposure_risks'>; count: number }>() : await this.tracing.mainRisksOfDays(trx, rising);
+      const toNotify: Array<{ userId: string; facts: ExposureFacts }> = [];
       for (const day of dayRows) {
         const main = mains.get(`${day.user_id}|${day.date}`);
         if (main === undefined) continue;
         const tier = day.tier as 'medium' | 'high';
-        created.push(await this.notifications.create(trx, day.user_id, factsOf(tier, day.date, day.weighted_minutes, main), now));
+        toNotify.push({ userId: day.user_id, facts: factsOf(tier, day.date, day.weighted_minutes, main) });
         day.notified_tier = tier;
       }
+      created.push(...(await this.notifications.createMany(trx, toNotify, now)));
       await this.tracing.upsertExposureDays(trx, dayRows);
       const staffEvents = await this.staffEventsFor(trx, changed, managers, tiers, now);
       if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.id, now);

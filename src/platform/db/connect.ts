@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import type { Database } from './tables.js';
 
@@ -75,7 +75,7 @@ const STATEMENT_CACHE_SIZE = 200;
  * statement back here, the least recently used ones forgotten first. Statements run to completion one at a time
  * (better-sqlite3 is synchronous and Kysely does not stream here), so sharing one is safe.
  */
-export function withStatementCache(connection: SQLite.Database, size: number): SqliteDialectConfig['database'] {
+export function withStatementCache(connection: SQLite.Database, size: number): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => connection.close(),
