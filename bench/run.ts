@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { dropPostgresSchema } from '../src/platform/db/connect.js';
 import { DEFAULT_SEED, postgresSchema, SIZES } from './generate.js';
+import { writeLoadSection } from './load-report.js';
 import { growthOf, renderBenchmarks, type TracingResultFile } from './lib/report.js';
 import type { TracingBenchResult } from './tracing.bench.js';
 
@@ -60,6 +61,8 @@ function resultFile(engine: string): string {
 
 function writeReport(): void {
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderBenchmarks(RESULTS_DIR));
+  // The load test's section (npm run bench:load) is rendered from its own result files.
+  writeLoadSection(RESULTS_DIR, join(ROOT, 'BENCHMARKS.md'));
   process.stderr.write(`[bench] wrote BENCHMARKS.md\n`);
 }
 
