@@ -8,6 +8,7 @@ export const ExposureDetails = Type.Object(
       description: 'proximity: Bluetooth encounter; venue: same venue at the same time; gps: same place by location',
     }),
     place: Type.Union([Type.String(), Type.Null()], { description: 'Venue code (venue), H3 cell (gps), null (proximity)' }),
+    venue_name: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The name the venue was registered under (venue contacts at a registered venue)' })),
     started_at: IsoDateTime,
     ended_at: IsoDateTime,
     minutes: Type.Number({ description: 'Length of the main contact, in minutes' }),

@@ -119,6 +119,23 @@ describe.each(testDialects())('venues on %s', (dialect) => {
     expectProblem(await t.app.inject({ method: 'GET', url: `/venues/${code}`, headers: owner.auth }), 400);
   });
 
+  it('an exposure at a registered venue is notified with the venue\'s name', async () => {
+    const venue = (await register({ name: 'Bistrot du Canal' })).json<{ id: string }>();
+    const [source, visitor] = [await registerUser(t.app), await registerUser(t.app)];
+    const stay = (minutesAgo: number, minutes: number) => ({ started_at: new Date(Date.now() - minutesAgo * 60_000).toISOString(), ended_at: new Date(Date.now() - (minutesAgo - minutes) * 60_000).toISOString() });
+    for (const person of [source, visitor]) {
+      const upload = await t.app.inject({ method: 'POST', url: '/interactions', headers: person.auth, payload: { interactions: [{ id: crypto.randomUUID(), kind: 'checkin', venue_id: venue.id, ...stay(120, 60) }] } });
+      expect(upload.statusCode, upload.body).toBe(200);
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await t.app.inject({ method: 'POST', url: '/symptoms', headers: source.auth, payload: { user_id: source.id, symptom: 'fever', date: today } })).statusCode).toBe(201);
+    await t.app.traceWorker.idle();
+    const notifications = (await t.app.inject({ method: 'GET', url: '/notifications', headers: visitor.auth })).json<{ notifications: Array<{ body: string; details: { place: string; venue_name?: string | null } }> }>().notifications;
+    expect(notifications).toHaveLength(1);
+    expect(notifications[0]!.details).toMatchObject({ place: venue.id, venue_name: 'Bistrot du Canal' });
+    expect(notifications[0]!.body).toContain(`at "Bistrot du Canal" (venue ${venue.id}, where you checked in)`);
+  });
+
   it('an unknown code is 404', async () => {
     const problem = expectProblem(await t.app.inject({ method: 'GET', url: '/venues/0000000000', headers: owner.auth }), 404);
     expect(problem.detail).toContain('0000000000');

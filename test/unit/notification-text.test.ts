@@ -49,6 +49,14 @@ describe('composeExposureNotification', () => {
     });
   });
 
+  it('a registered venue is named, with its code', () => {
+    const text = composeExposureNotification(facts({}, { venue_name: 'Café de Flore', place: 'CAFEFLORE1' }), 'UTC');
+    expect(text.body.split('\n\n')[0]).toBe(
+      'On Tuesday 3 March 2026, between 13:05 and 13:50 (UTC), you spent 45 minutes at "Café de Flore" (venue CAFEFLORE1, where you checked in) ' +
+        'at the same time as a person who may have been infectious.',
+    );
+  });
+
   it('venue, medium tier, in UTC', () => {
     expect(composeExposureNotification(facts({ tier: 'medium' }), 'UTC')).toEqual({
       title: 'Medium risk: you may have been exposed on Tuesday 3 March 2026',

@@ -18,6 +18,8 @@ export interface ExposureFacts {
     readonly contact_kind: 'proximity' | 'venue' | 'gps';
     /** Venue code (venue), H3 cell (gps), null (proximity). */
     readonly place: string | null;
+    /** The name the venue was registered under, when it was (POST /venues). */
+    readonly venue_name?: string | null;
     /** Epoch milliseconds. */
     readonly started_at: number;
     readonly ended_at: number;
@@ -113,7 +115,9 @@ export function composeExposureNotification(facts: ExposureFacts, timeZone: stri
     case 'venue':
       what = main.place === null
         ? `you spent ${duration} at a venue at the same time as ${someone}.`
-        : `you spent ${duration} at the venue "${main.place}" (where you checked in) at the same time as ${someone}.`;
+        : main.venue_name
+          ? `you spent ${duration} at "${main.venue_name}" (venue ${main.place}, where you checked in) at the same time as ${someone}.`
+          : `you spent ${duration} at the venue "${main.place}" (where you checked in) at the same time as ${someone}.`;
       break;
     case 'gps': {
       const area = main.place === null ? null : describeCell(main.place);
@@ -164,6 +168,7 @@ export function storedFacts(facts: ExposureFacts): ExposureFacts {
     main: {
       contact_kind: facts.main.contact_kind,
       place: facts.main.place,
+      ...(facts.main.venue_name ? { venue_name: facts.main.venue_name } : {}),
       started_at: facts.main.started_at,
       ended_at: facts.main.ended_at,
       minutes: facts.main.minutes,

@@ -41,6 +41,7 @@ function detailsOf(row: Row<'notifications'>): ExposureDetails {
   return {
     contact_kind: main?.contact_kind ?? 'gps',
     place: main?.place ?? null,
+    ...(main?.venue_name ? { venue_name: main.venue_name } : {}),
     started_at: iso(main?.started_at ?? row.created_at),
     ended_at: iso(main?.ended_at ?? row.created_at),
     minutes: main?.minutes ?? 0,

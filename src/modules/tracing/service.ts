@@ -18,6 +18,7 @@ import {
   type ExposureRiskDraft,
   type PresenceRecord,
   type ScoredContact,
+  VENUE_PREFIX,
 } from './matching.js';
 import { infectiousWindow, tierFor, tierRose, withinGpsRadius, type RiskModelConfig, type SourceCase } from './risk-model.js';
 import type { TracingRepository } from './repository.js';
@@ -250,12 +251,14 @@ export class TracingService {
         dayRows.push({ user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
       }
       const mains = rising.length === 0 ? new Map<string, { main: Row<'exposure_risks'>; count: number }>() : await this.tracing.mainRisksOfDays(trx, rising);
+      const venueCodes = [...mains.values()].flatMap(({ main }) => (main.contact_kind === 'venue' && main.place?.startsWith(VENUE_PREFIX) ? [main.place.slice(VENUE_PREFIX.length)] : []));
+      const venueNames = venueCodes.length === 0 ? new Map<string, string>() : await this.tracing.venueNames(trx, venueCodes);
       const toNotify: Array<{ userId: string; facts: ExposureFacts }> = [];
       for (const day of dayRows) {
         const main = mains.get(`${day.user_id}|${day.date}`);
         if (main === undefined) continue;
         const tier = day.tier as 'medium' | 'high';
-        toNotify.push({ userId: day.user_id, facts: factsOf(tier, day.date, day.weighted_minutes, main) });
+        toNotify.push({ userId: day.user_id, facts: factsOf(tier, day.date, day.weighted_minutes, main, venueNames) });
         day.notified_tier = tier;
       }
       created.push(...(await this.notifications.createMany(trx, toNotify, now)));
@@ -321,9 +324,10 @@ export class TracingService {
   }
 }
 
-function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { main: Row<'exposure_risks'>; count: number }): ExposureFacts {
+function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { main: Row<'exposure_risks'>; count: number }, venueNames: Map<string, string>): ExposureFacts {
   const main = day.main;
   const kind = (main.contact_kind ?? 'gps') as ExposureFacts['main']['contact_kind'];
+  const venue = main.place?.startsWith(VENUE_PREFIX) ? main.place.slice(VENUE_PREFIX.length) : null;
   return {
     tier,
     exposure_date: date,
@@ -331,7 +335,8 @@ function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { ma
     episodes: day.count,
     main: {
       contact_kind: kind,
-      place: main.place === null ? null : main.place.startsWith('venue:') ? main.place.slice('venue:'.length) : main.place,
+      place: venue ?? main.place,
+      ...(venue !== null && venueNames.has(venue) ? { venue_name: venueNames.get(venue)! } : {}),
       started_at: main.episode_start ?? 0,
       ended_at: main.episode_end ?? 0,
       minutes: Math.round(main.minutes),
