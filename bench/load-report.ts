@@ -28,7 +28,7 @@ const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
 export function loadSection(resultsDir: string): string {
   const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => /^load-.*\.json$/.test(f)).sort() : [];
   const parsed = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as { benchmark: string });
-  const order = ['workers2-sqlite', 'single-sqlite', 'workers2-postgres'];
+  const order = ['workers2-sqlite', 'single-sqlite', 'workers2-postgres', 'workers6-sqlite'];
   const results = (parsed.filter((r) => r.benchmark === 'load (issue 7)') as unknown as LoadResult[]).sort(
     (a, b) => (order.indexOf(a.config.name) + 1 || 99) - (order.indexOf(b.config.name) + 1 || 99),
   );
@@ -68,9 +68,11 @@ export function loadSection(resultsDir: string): string {
     'In short: every stream the processes could hold stayed open without a failure, and a notification written reached the',
     'phone\'s stream quickly once its trace ran; but the server took in fewer uploads per second than 100,000 phones send every',
     '5 minutes (333/s), so uploads queued, latencies grew far past the 500 ms and 50 ms targets, and contacts whose uploads were',
-    'still queued were notified late or not within the run. Met in these runs: zero failed requests (all three) and a',
+    'still queued were notified late or not within the run. Met in these runs: zero failed requests (every run) and a',
     'notification push p99 under 1 s (one process, and PostgreSQL; not two workers on SQLite). Not met: 100,000 connections,',
-    'p99 under 500 ms, ingest p99 under 50 ms.',
+    'p99 under 500 ms, ingest p99 under 50 ms. With six workers (workers6-sqlite, not a configuration the issue asks for, only',
+    'to stay under the per-process open-file limit) the streams came closest to 100,000, all without a failure, but the',
+    '10-minute ramp (slowed by the machine\'s load) had not attempted them all when the measured phase began.',
     '',
   );
   for (const r of results) {
