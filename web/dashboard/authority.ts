@@ -6,6 +6,8 @@ import { caseCurve, rtChart } from './charts.js';
 import { describeStreamState, type View } from './context.js';
 import { hexMap } from './hex-map.js';
 
+const SUMMARY_REFRESH_MS = 10_000;
+
 /** Serial interval of COVID-19 (Nishiura et al. 2020: mean 4.7 days, sd 2.9), the default Rt is computed with. */
 const DEFAULT_SI = { mean: 4.7, sd: 2.9 };
 
@@ -129,8 +131,12 @@ export const authorityView: View = (main, context) => {
   void loadSummary();
   void loadRt();
   void startAlerts();
+  // Daily aggregates are recomputed shortly after the reports that change them (ANALYTICS_SETTLE_MS), which can be
+  // after the alert that made this page reload them: refresh the curve on a slow timer as well.
+  const refresh = setInterval(() => void loadSummary(), SUMMARY_REFRESH_MS);
   return () => {
     closed = true;
+    clearInterval(refresh);
     void stream?.close();
   };
 };
