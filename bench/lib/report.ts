@@ -195,7 +195,7 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   out.push('');
   out.push('### The co-location lookup, two ways');
   out.push('');
-  out.push("For each source, after its trace and with the app quiet: the app's own `presentDuring` call replayed with the trace's arguments, " +
+  out.push("For measured sources (n in each cell; the benchmark now replays 3, as the former lookup takes seconds on PostgreSQL), after the trace and with the app quiet: the app's own `presentDuring` call replayed with the trace's arguments, " +
     'and the lookup the app made before it (`bench/lib/what-if.ts`). Median ms (median distinct interactions returned).');
   out.push('');
   const ways: Array<[string, string]> = [
@@ -207,7 +207,7 @@ function tracingSection(files: readonly TracingResultFile[]): string {
       ['Lookup', ...runs.map((r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}`)],
       ways.map(([key, label]) => [label, ...runs.map((r) => {
         const w = r.run.lookup_what_if?.[key];
-        return w === undefined ? '—' : `${ms(w.ms.p50)} (${fmtInt(w.candidates_median)})`;
+        return w === undefined ? '—' : `${ms(w.ms.p50)} (${fmtInt(w.candidates_median)}), n = ${w.ms.n}`;
       })]),
       ['l'],
     ),
@@ -271,7 +271,7 @@ const METHOD = `## How the tracing benchmark works
   production builders (\`toRow\`, \`presenceRowsOf\`: H3 resolution 10, 60-minute buckets) and written straight into the
   database (SQLite file under \`bench/data/\`, PostgreSQL schema \`bench_tracing_<size>\`), then reused while the same
   seed, size and migrations apply and the data is recent enough to stay inside retention.
-- **The sources**: 45 users spread over the city (5 warm-up + 40 measured), each with a full 14-day history. Each has a
+- **The sources**: up to 45 users spread over the city (\`--warmup\` + \`--samples\` of them, 3 + 20 in the runs above), each with a full 14-day history. Each has a
   planted "buddy" (a friend living nearby) who visits on day −3 from 20:00 to 21:00 UTC, 3 m away: 60 min × 0.5 (GPS)
   × 1.0 (infectiousness) × 0.5 (self-report) = 15 weighted minutes, tier high — so every trace notifies at least the
   buddy. The symptom onset reported is day −5, so the infectious window (onset −4 … +5) covers the last 9 days of data.
@@ -281,7 +281,7 @@ const METHOD = `## How the tracing benchmark works
   whatever earlier sources did), connects the buddy's SSE stream, sends \`POST /symptoms\` as the source over HTTP
   (which creates the case and its trace job), and stops when the buddy's \`notification\` event is parsed.
   **(b′)** repeats (b) for 20 of the sources after stopping the app's analytics engine (\`app.analytics.stop()\`), which
-  otherwise recomputes its day rows on the same report while the trace runs.
+  otherwise recomputes its day rows on the same report (\`ANALYTICS_SETTLE_MS\`, 500 ms, after it).
 - Every sample starts with the app quiet: no trace job, analytics work or zone scan running, and the zone scanner's
   5-second debounce after the previous case event elapsed (the scan itself is not timed).
 - Everything runs in one Node process: the app (\`buildApp\`, listening on a port, default configuration, in-process
@@ -290,6 +290,9 @@ const METHOD = `## How the tracing benchmark works
   src/ is measured unchanged.
 - On PostgreSQL the city has one partition per day of data (\`interactions\`, \`presence_index\`), as a deployment that
   has run for two weeks has, and is VACUUM ANALYZEd after loading.
+- The database files were in the operating system's page cache, as a server's that has been running are (the 10M
+  runs were preceded by reading the SQLite file, or PostgreSQL's files of the database, once: \`cat … > /dev/null\`).
+  Read from disk, a 10M PostgreSQL trace took 3–4 s (measured and discarded in the same session).
 `;
 
 export function renderBenchmarks(resultsDir: string): string {
