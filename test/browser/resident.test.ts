@@ -97,6 +97,8 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
       await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.length).toBe(places.indexOf(place));
     }
     await resident.getByRole('button', { name: 'Stop recording' }).click();
+    // Stopping closes the last stay, which then goes through the queue to the server.
+    await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.length).toBe(places.length);
     await eventually(() => resident.locator('#upload-status').getAttribute('data-pending')).toBe('0');
     const stored = (await api<{ interactions: Array<{ kind: string; lat: number; lng: number }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions;
     expect(stored.filter((i) => i.kind === 'location').map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());

@@ -27,6 +27,7 @@ export interface OutboxState {
 export class Outbox {
   private db: Promise<IDBPDatabase<OutboxSchema>>;
   private uploading: Promise<void> | null = null;
+  private again = false;
   private timer: ReturnType<typeof setInterval> | undefined;
   private state: OutboxState = { pending: 0, refused: 0, lastUploadAt: null, lastError: null };
   private readonly listeners = new Set<(state: OutboxState) => void>();
@@ -64,9 +65,21 @@ export class Outbox {
     void this.upload();
   }
 
-  /** Uploads everything waiting; one upload at a time. */
+  /**
+   * Uploads everything waiting; one upload at a time. Asked again while uploading (an observation added after the
+   * running pass read the queue), it makes one more pass when this one ends.
+   */
   upload(): Promise<void> {
-    this.uploading ??= this.uploadAll().finally(() => (this.uploading = null));
+    if (this.uploading !== null) {
+      this.again = true;
+      return this.uploading;
+    }
+    this.uploading = (async () => {
+      do {
+        this.again = false;
+        await this.uploadAll();
+      } while (this.again);
+    })().finally(() => (this.uploading = null));
     return this.uploading;
   }
 

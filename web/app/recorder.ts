@@ -63,14 +63,19 @@ export class LocationRecorder {
   }
 
   private async observe(position: GeolocationPosition): Promise<void> {
+    if (this.watchId === null) return; // a position delivered after recording stopped
     const { latitude: lat, longitude: lng, accuracy } = position.coords;
     const now = Date.now();
+    // The new stay begins before the old one is written, so a stop meanwhile closes the new one too.
+    let left: Stay | null = null;
     if (this.stay !== null && distanceMetres(this.stay, { lat, lng }) > Math.max(SAME_PLACE_METRES, Math.min(accuracy, 100))) {
-      await this.closeStay(now);
+      left = this.stay;
+      this.stay = null;
     }
     if (this.stay === null) this.stay = { lat, lng, accuracy, startedAt: now, lastSeenAt: now };
     else this.stay.lastSeenAt = now;
     this.set({ state: 'recording', lat: this.stay.lat, lng: this.stay.lng, since: this.stay.startedAt });
+    if (left !== null) await this.recordStay(left, now);
   }
 
   private async cutSegment(): Promise<void> {
@@ -84,7 +89,10 @@ export class LocationRecorder {
   private async closeStay(endedAt: number): Promise<void> {
     const stay = this.stay;
     this.stay = null;
-    if (stay === null) return;
+    if (stay !== null) await this.recordStay(stay, endedAt);
+  }
+
+  private async recordStay(stay: Stay, endedAt: number): Promise<void> {
     await this.record({
       id: crypto.randomUUID(),
       kind: 'location',
