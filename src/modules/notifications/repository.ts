@@ -28,26 +28,12 @@ export class NotificationsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * Inserts a notification inside the caller's transaction, numbered (max seq of the person) + 1, so a person's seqs
-   * are 1, 2, 3... in commit order with no gap. On SQLite writers are serialised, so two inserts never pick the same
-   * seq. On PostgreSQL two concurrent transactions creating a notification for the same person can: the second
-   * waits for the first on the unique (user_id, seq) index, then fails (`isNotificationSeqConflict`); retrying the
-   * whole transaction is the caller's concern, as is publishing only after the commit.
-   */
-  async insertExposureNotification(trx: Kysely<Database>, input: NewExposureNotification): Promise<Row<'notifications'>> {
-    const last = await trx
-      .selectFrom('notifications')
-      .select((eb) => eb.fn.max('seq').as('seq'))
-      .where('user_id', '=', input.user_id)
-      .executeTakeFirst();
-    const row: Row<'notifications'> = { ...input, kind: 'exposure', seq: Number(last?.seq ?? 0) + 1, acked_at: null };
-    await trx.insertInto('notifications').values(row).execute();
-    return row;
-  }
-
-  /**
-   * The batch form of insertExposureNotification, in one read of the people's last seqs and one insert: several
-   * notifications of one person are numbered in the order given. Same concurrency rule.
+   * Inserts notifications inside the caller's transaction, each numbered after its person's last seq (several of one
+   * person in the order given), so a person's seqs are 1, 2, 3... in commit order with no gap: one read of the
+   * people's last seqs, one insert. On SQLite writers are serialised, so two transactions never pick the same seq. On
+   * PostgreSQL two concurrent transactions creating a notification for the same person can: the second waits for the
+   * first on the unique (user_id, seq) index, then fails (`isNotificationSeqConflict`); retrying the whole
+   * transaction is the caller's concern, as is publishing only after the commit.
    */
   async insertExposureNotifications(trx: Kysely<Database>, inputs: readonly NewExposureNotification[]): Promise<Row<'notifications'>[]> {
     if (inputs.length === 0) return [];

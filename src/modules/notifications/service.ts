@@ -94,10 +94,11 @@ export class NotificationsService {
   /**
    * Writes an exposure notification for `userId` inside the caller's transaction and returns its row. The caller
    * passes the returned rows to `publishCreated` after the commit (never before: a subscriber must be able to read
-   * what it is told about). Concurrent creation for one person on PostgreSQL: see insertExposureNotification.
+   * what it is told about). Concurrent creation for one person on PostgreSQL: see insertExposureNotifications.
    */
   async create(trx: Kysely<Database>, userId: string, facts: ExposureFacts, now = Date.now()): Promise<Row<'notifications'>> {
-    return this.notifications.insertExposureNotification(trx, this.compose(userId, facts, now));
+    const [row] = await this.notifications.insertExposureNotifications(trx, [this.compose(userId, facts, now)]);
+    return row!;
   }
 
   /** `create` for many people at once (a trace's notifications), in the order given. */
