@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStaff, expectProblem, registerUser, tableCounts, type AppUser, type StaffUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
@@ -69,6 +70,48 @@ describe.each(testDialects())('cases on %s', (dialect) => {
     const upper = await confirm({ user_id: another.id.toUpperCase(), report_type: 'confirmed_test', onset_date: day(-60), test_date: day(0) });
     expect(upper.statusCode, upper.body).toBe(201);
     expect(upper.json()).toMatchObject({ user_id: another.id, onset_date: day(-60), test_date: day(0) });
+  });
+
+  it('a self-report and a confirmation arriving at the same moment meet one case, upgraded to the confirmed test', async () => {
+    const person = await registerUser(t.app);
+    const both = () =>
+      Promise.all([
+        t.app.inject({ method: 'POST', url: '/symptoms', headers: person.auth, payload: { symptom: 'fever', date: day(-2) } }),
+        confirm({ user_id: person.id, report_type: 'confirmed_test', test_date: day(-1), onset_date: day(-2) }),
+      ]);
+    let answers: Awaited<ReturnType<typeof both>>;
+    if (dialect === 'postgres') {
+      // Hold inserts into cases until both requests are waiting: each has then looked for the person's case
+      // (and found none, unless the second waits for the first to finish with it).
+      let pending: ReturnType<typeof both> | undefined;
+      await t.database.db.transaction().execute(async (trx) => {
+        await sql`lock table cases in share row exclusive mode`.execute(trx);
+        pending = both();
+        await vi.waitFor(
+          async () => {
+            const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%"cases"%' or query ilike '%pg_advisory_xact_lock%')`.execute(t.database.db);
+            expect(rows[0]!.n).toBe(2);
+          },
+          { timeout: 10_000, interval: 20 },
+        );
+      });
+      answers = await pending!;
+    } else {
+      answers = await both(); // SQLite writers run one at a time
+    }
+    for (const answer of answers) expect(answer.statusCode, answer.body).toBeLessThan(300);
+    const rows = await t.database.db.selectFrom('cases').select(['report_type', 'status', 'managed_by']).where('user_id', '=', person.id).execute();
+    expect(rows).toEqual([{ report_type: 'confirmed_test', status: 'active', managed_by: professional.id }]);
+  });
+
+  it('the database itself refuses a second active case for a person', async () => {
+    const person = await registerUser(t.app);
+    expect((await confirm({ user_id: person.id, report_type: 'clinical_diagnosis' })).statusCode).toBe(201);
+    const now = Date.now();
+    await expect(
+      t.database.db.insertInto('cases').values({ id: randomUUID(), user_id: person.id, report_type: 'self_reported', report_date: day(0), created_at: now, updated_at: now }).execute(),
+    ).rejects.toThrow(/unique/i);
   });
 
   it('GET /cases lists only the caller\'s cases, newest first, page by page', async () => {

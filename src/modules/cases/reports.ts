@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/domain-events.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Database, ReportType, Row } from '../../platform/db/tables.js';
+import { lockKeys } from '../../platform/db/write-locks.js';
 import { calendarDay } from '../tracing/calendar.js';
 import type { TraceScheduler } from '../tracing/worker.js';
 import type { CasesRepository } from './repository.js';
@@ -31,6 +32,8 @@ export function mergeReport(existing: Row<'cases'>, report: CaseReport): Partial
   };
 }
 
+const activeCaseLock = (userId: string) => `active-case:${userId}`;
+
 /**
  * A symptom report or a case confirmation: one active case per person, created or upgraded in the same
  * transaction as the report itself, with a trace job; the trace runs as soon as the transaction commits.
@@ -47,6 +50,8 @@ export class CaseReports {
   async record<T>(report: CaseReport, alsoWrite: (trx: Kysely<Database>) => Promise<T>): Promise<{ case: Row<'cases'>; created: boolean; written: T }> {
     const now = Date.now();
     const result = await this.db.transaction().execute(async (trx) => {
+      // Two reports of one person at once (a self-report and a professional's confirmation) must meet one case.
+      await lockKeys(trx, [activeCaseLock(report.userId)]);
       const written = await alsoWrite(trx);
       const existing = await this.cases.findActiveForUser(report.userId, trx);
       let id: string;

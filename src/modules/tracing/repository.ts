@@ -277,14 +277,19 @@ export class TracingRepository {
    * A full re-trace is authoritative for its case: risks it no longer finds are removed.
    * Returns the person-days those removed risks counted towards, so their tiers are recomputed.
    */
-  async replaceRisksOfCase(trx: Kysely<Database>, caseId: string, keepInteractionIds: readonly string[]): Promise<Array<[string, string]>> {
+  /** The case's stored risks whose interactions the latest trace no longer found (e.g. its window narrowed). */
+  async staleRisksOfCase(
+    trx: Kysely<Database>,
+    caseId: string,
+    keepInteractionIds: readonly string[],
+  ): Promise<Array<{ id: string; exposed_user_id: string | null; exposure_date: string }>> {
     const keep = new Set(keepInteractionIds);
     const existing = await trx.selectFrom('exposure_risks').select(['id', 'interaction_id', 'exposed_user_id', 'exposure_date']).where('case_id', '=', caseId).execute();
-    const stale = existing.filter((r) => !keep.has(r.interaction_id));
-    for (const part of chunks(stale.map((r) => r.id), ID_CHUNK)) {
-      await trx.deleteFrom('exposure_risks').where('id', 'in', part).execute();
-    }
-    return stale.filter((r) => r.exposed_user_id !== null).map((r) => [r.exposed_user_id!, r.exposure_date]);
+    return existing.filter((r) => !keep.has(r.interaction_id));
+  }
+
+  async deleteRisks(trx: Kysely<Database>, ids: readonly string[]): Promise<void> {
+    for (const part of chunks(ids, ID_CHUNK)) await trx.deleteFrom('exposure_risks').where('id', 'in', part).execute();
   }
 
   async managersOf(caseIds: readonly string[]): Promise<Map<string, string>> {

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
 import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/domain-events.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
+import { lockKeys } from '../../platform/db/write-locks.js';
 import type { NotificationsService } from '../notifications/service.js';
 import type { ExposureFacts } from '../notifications/model.js';
 import { addDays, calendarDay, startOfDay } from './calendar.js';
@@ -56,6 +57,16 @@ export interface ExposureRiskEvent {
   readonly contact_kind: string;
   readonly tier: string;
   readonly updated_at: string;
+}
+
+interface PersistOptions {
+  readonly mirrored: NewRow<'interactions'>[];
+  /** A full trace of this case: its risks not in this trace are removed, and the case is marked traced. */
+  readonly tracedCase?: Row<'cases'>;
+  /** The traced case's risks to keep (default: the drafts written). */
+  readonly keepInteractionIds?: readonly string[];
+  /** Mirrored encounters the uploader's own recordings replace. */
+  readonly replaceMirrorsOf?: { userId: string; peers: string[]; from: number; to: number };
 }
 
 const NO_OUTCOME: TraceOutcome = { risks: 0, notifications: 0, contacts: 0 };
@@ -213,10 +224,43 @@ export class TracingService {
     return withinGpsRadius({ lat: a.lat, lng: a.lng }, { lat: b.lat, lng: b.lng }, this.settings.riskModel);
   }
 
-  private async persist(
-    drafts: readonly ExposureRiskDraft[],
-    options: { mirrored: NewRow<'interactions'>[]; tracedCase?: Row<'cases'>; replaceMirrorsOf?: { userId: string; peers: string[]; from: number; to: number } },
-  ): Promise<TraceOutcome> {
+  /**
+   * Writes a trace's risks in two steps when only some of them can make anyone's day rise to a notification: those
+   * people's risks and notifications first (they are pushed as soon as that commits), then everyone else's. A day
+   * can only rise if its stored total plus this trace's new minutes reaches the medium tier, so the split never
+   * withholds a notification; the second step still works out every day's tier from the stored risks.
+   */
+  private async persist(drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<TraceOutcome> {
+    const urgentDays = await this.daysThatMayRise(drafts);
+    const urgent = drafts.filter((d) => urgentDays.has(`${d.exposed_user_id}|${d.exposure_date}`));
+    if (urgent.length === 0 || urgent.length === drafts.length) return this.writeRisks(drafts, options);
+    const first = await this.writeRisks(urgent, { mirrored: options.mirrored, replaceMirrorsOf: options.replaceMirrorsOf });
+    const rest = await this.writeRisks(
+      drafts.filter((d) => !urgentDays.has(`${d.exposed_user_id}|${d.exposure_date}`)),
+      { mirrored: [], tracedCase: options.tracedCase, keepInteractionIds: drafts.map((d) => d.interaction_id) },
+    );
+    return { risks: drafts.length, notifications: first.notifications + rest.notifications, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
+  }
+
+  /** Person-days whose tier may rise above what they were notified of: stored total + this trace's minutes ≥ medium. */
+  private async daysThatMayRise(drafts: readonly ExposureRiskDraft[]): Promise<Set<string>> {
+    const bound = new Map<string, number>();
+    for (const d of drafts) {
+      const key = `${d.exposed_user_id}|${d.exposure_date}`;
+      bound.set(key, (bound.get(key) ?? 0) + d.weighted_minutes);
+    }
+    const reachable = [...bound].filter(([, minutes]) => minutes > 0);
+    const stored = reachable.length === 0 ? new Map<string, Row<'exposure_days'>>() : await this.tracing.exposureDays(this.db, reachable.map(([key]) => key.split('|') as [string, string]));
+    const out = new Set<string>();
+    for (const [key, minutes] of reachable) {
+      const day = stored.get(key);
+      const tier = tierFor(minutes + (day?.weighted_minutes ?? 0), this.settings.riskModel);
+      if (tier !== 'low' && tierRose(day?.notified_tier ?? null, tier)) out.add(key);
+    }
+    return out;
+  }
+
+  private async writeRisks(drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<TraceOutcome> {
     const now = Date.now();
     const created: Row<'notifications'>[] = [];
     const managers = drafts.length === 0 ? new Map<string, string>() : await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
@@ -227,14 +271,16 @@ export class TracingService {
       }
       await this.tracing.insertMirrored(trx, options.mirrored);
       const personDays = new Map<string, [string, string]>();
-      if (options.tracedCase) {
-        for (const [u, d] of await this.tracing.replaceRisksOfCase(trx, options.tracedCase.id, drafts.map((x) => x.interaction_id))) personDays.set(`${u}|${d}`, [u, d]);
-      }
+      const stale = options.tracedCase ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.id, options.keepInteractionIds ?? drafts.map((x) => x.interaction_id)) : [];
+      for (const r of stale) if (r.exposed_user_id !== null) personDays.set(`${r.exposed_user_id}|${r.exposure_date}`, [r.exposed_user_id, r.exposure_date]);
+      for (const d of drafts) personDays.set(`${d.exposed_user_id}|${d.exposure_date}`, [d.exposed_user_id, d.exposure_date]);
+      // Another process may be writing risks of the same people's days: their totals and tiers are read after both.
+      await lockKeys(trx, [...personDays.keys()].map((key) => `exposure-day:${key}`));
+      await this.tracing.deleteRisks(trx, stale.map((r) => r.id));
       const before = managers.size === 0 ? new Map<string, { weighted_minutes: number }>() : await this.tracing.risksFor(drafts.map((d) => [d.interaction_id, d.case_id] as const), trx);
       await this.tracing.upsertRisks(trx, drafts, randomUUID, now);
       // A case manager hears about risks that are new or whose numbers changed, not about every re-trace.
       const changed = drafts.filter((d) => before.get(`${d.interaction_id}|${d.case_id}`)?.weighted_minutes !== d.weighted_minutes);
-      for (const d of drafts) personDays.set(`${d.exposed_user_id}|${d.exposure_date}`, [d.exposed_user_id, d.exposure_date]);
       const keys = [...personDays.values()];
       const totals = await this.tracing.dayTotals(trx, keys);
       const days = await this.tracing.exposureDays(trx, keys);

@@ -8,6 +8,7 @@ import * as m0006 from './0006_zones_alerts.js';
 import * as m0007 from './0007_partitioned_interactions.js';
 import * as m0008 from './0008_venues.js';
 import * as m0009 from './0009_presence_index_clustered.js';
+import * as m0010 from './0010_one_active_case.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007_partitioned_interactions': m0007,
   '0008_venues': m0008,
   '0009_presence_index_clustered': m0009,
+  '0010_one_active_case': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {
