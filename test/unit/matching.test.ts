@@ -2,6 +2,7 @@ import { latLngToCell, gridDisk } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { boxAround, bucketsOf, combineIntoRisks, encounterEpisode, episodeBetween, presenceProbes, ringsForRadius, scoreContact, timeBucket, type PresenceRecord } from '../../src/modules/tracing/matching.js';
 import { DEFAULT_RISK_MODEL, type SourceCase } from '../../src/modules/tracing/risk-model.js';
+import { nearEdge } from '../helpers/cell-geometry.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0); // 2026-11-20 12:00 UTC
 const min = 60_000;
@@ -27,17 +28,18 @@ describe('matching keys', () => {
     expect(bucketsOf(T0, T0, 60)).toEqual([timeBucket(T0, 60)]);
   });
 
-  it('probes every cell of the disk around a stay over the stay, and a venue only itself', () => {
-    const stay = located('a', 'u', 48.8566, 2.3522, 0, 90);
+  it("probes the cells a stay's radius reaches over the stay, and a venue only itself", () => {
+    const edge = nearEdge(latLngToCell(48.8566, 2.3522, 10), 3);
+    const stay = located('a', 'u', edge.lat, edge.lng, 0, 90);
+    expect(stay.place).toBe(edge.cell);
     const { probes, byPlace } = presenceProbes([stay, venue('v', 'u', 'cafe', 100, 130)], 60, 1, 10);
-    const disk = gridDisk(stay.place!, 1);
-    expect(probes).toHaveLength(7 + 1);
-    expect(new Set(probes.filter((p) => !p.place.startsWith('venue:')).map((p) => p.place))).toEqual(new Set(disk));
+    expect(probes).toHaveLength(2 + 1);
+    expect(new Set(probes.filter((p) => !p.place.startsWith('venue:')).map((p) => p.place))).toEqual(new Set([edge.cell, edge.across]));
     for (const p of probes.filter((p) => !p.place.startsWith('venue:'))) {
       expect(p).toEqual({ place: p.place, firstBucket: timeBucket(T0, 60), lastBucket: timeBucket(T0 + 90 * min - 1, 60), fromMs: T0, toMs: T0 + 90 * min, box: boxAround([stay as { lat: number; lng: number }], 10) });
     }
     expect(probes.find((p) => p.place === 'venue:cafe')).toEqual({ place: 'venue:cafe', firstBucket: timeBucket(T0 + 100 * min, 60), lastBucket: timeBucket(T0 + 130 * min - 1, 60), fromMs: T0 + 100 * min, toMs: T0 + 130 * min, box: null });
-    expect(byPlace.get(disk[3]!)).toEqual([stay]);
+    expect(byPlace.get(edge.across)).toEqual([stay]);
   });
 
   it('merges stays in a place that overlap or touch into one probe, keeps a gap as two, ignores Bluetooth', () => {

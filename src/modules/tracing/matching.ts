@@ -1,4 +1,5 @@
 import { getHexagonEdgeLengthAvg, gridDisk, UNITS } from 'h3-js';
+import { cellsReached } from './cell-reach.js';
 import {
   DEFAULT_RISK_MODEL,
   EARTH_RADIUS_METERS,
@@ -110,9 +111,9 @@ export function boxAround(points: ReadonlyArray<{ lat: number; lng: number }>, r
 
 /**
  * The probes that find everyone whose presence could overlap these records, and the records each place can pair
- * with. A record is probed in every place it could share (its cell and the `rings` around it, or its venue);
- * intervals of one place that overlap or touch are merged, so a long stay split into many observations, or
- * several stays in neighbouring cells, costs one range scan per place instead of one lookup per bucket. A GPS
+ * with. A record is probed in every place it could share (its venue, or its cell and those of the `rings` around it
+ * that its radius reaches); intervals of one place that overlap or touch are merged, so a long stay split into many
+ * observations, or several stays in neighbouring cells, costs one range scan per place instead of one lookup per bucket. A GPS
  * probe only asks for stays reported within `radiusMeters` of one of its stays' points (a box around them).
  */
 export function presenceProbes(
@@ -124,7 +125,9 @@ export function presenceProbes(
   const byPlace = new Map<string, PresenceRecord[]>();
   for (const record of records) {
     if (record.place === null || record.kind === 'proximity') continue;
-    for (const place of record.kind === 'location' ? gridDisk(record.place, rings) : [record.place]) {
+    const places =
+      record.kind !== 'location' ? [record.place] : record.lat !== null && record.lng !== null ? cellsReached(record.place, record.lat, record.lng, rings, radiusMeters) : gridDisk(record.place, rings);
+    for (const place of places) {
       const list = byPlace.get(place);
       if (list) list.push(record);
       else byPlace.set(place, [record]);
