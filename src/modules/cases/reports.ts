@@ -72,11 +72,11 @@ export class CaseReports {
         id = existing.id;
         await this.cases.updateIn(trx, id, { ...mergeReport(existing, report), updated_at: now });
       }
-      const jobId = await this.tracer.enqueue(trx, { kind: 'trace_case', caseId: id });
+      const scheduled = await this.tracer.enqueue(trx, { kind: 'trace_case', caseId: id });
       const row = (await this.cases.findByIdIn(trx, id))!;
-      return { case: row, created: existing === undefined, written, jobId };
+      return { case: row, created: existing === undefined, written, scheduled };
     });
-    this.tracer.kick(result.jobId);
+    this.tracer.kick(result.scheduled);
     const event: DomainEvent = {
       type: 'case.reported',
       case_id: result.case.id,

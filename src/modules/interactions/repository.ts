@@ -25,30 +25,32 @@ export class InteractionsRepository {
     afterInsert: (trx: Kysely<Database>, createdIds: string[]) => Promise<void>,
   ): Promise<{ stored: Row<'interactions'>[]; created: number }> {
     return this.db.transaction().execute(async (trx) => {
-      // Ids already stored are not inserted again. (On PostgreSQL interactions are partitioned by time, so the
-      // unique key is (id, timestamp): the look-up by id is what makes an id unique whatever its times.)
-      const known = new Set<string>();
+      // Ids already stored are not inserted again, and are answered as stored. (On PostgreSQL interactions are
+      // partitioned by time, so the unique key is (id, timestamp): the look-up by id is what makes an id unique
+      // whatever its times.)
+      const byId = new Map<string, Row<'interactions'>>();
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const found = await trx.selectFrom('interactions').select('id').where('id', 'in', rows.slice(i, i + INSERT_CHUNK).map((r) => r.id)).execute();
-        for (const row of found) known.add(row.id);
+        const found = await trx.selectFrom('interactions').selectAll().where('id', 'in', rows.slice(i, i + INSERT_CHUNK).map((r) => r.id)).execute();
+        for (const row of found) byId.set(row.id, row);
       }
-      const fresh = rows.filter((r) => !known.has(r.id));
+      const fresh = rows.filter((r) => !byId.has(r.id));
       const createdIds: string[] = [];
       for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
         const inserted = await trx
           .insertInto('interactions')
           .values(fresh.slice(i, i + INSERT_CHUNK))
           .onConflict((oc) => oc.columns(['id', 'timestamp']).doNothing())
-          .returning('id')
+          .returningAll()
           .execute();
+        for (const row of inserted) byId.set(row.id, row);
         createdIds.push(...inserted.map((r) => r.id));
       }
-
-      const ids = rows.map((r) => r.id);
-      const stored: Row<'interactions'>[] = [];
-      for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-        stored.push(...(await trx.selectFrom('interactions').selectAll().where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute()));
+      // Written by a concurrent upload between the look-up and the insert: read as stored.
+      const raced = rows.filter((r) => !byId.has(r.id)).map((r) => r.id);
+      for (let i = 0; i < raced.length; i += INSERT_CHUNK) {
+        for (const row of await trx.selectFrom('interactions').selectAll().where('id', 'in', raced.slice(i, i + INSERT_CHUNK)).execute()) byId.set(row.id, row);
       }
+      const stored = rows.map((r) => byId.get(r.id)).filter((r): r is Row<'interactions'> => r !== undefined);
       const foreign = stored.filter((r) => r.user_id !== userId).map((r) => r.id);
       if (foreign.length > 0) throw new InteractionOwnershipConflict(foreign);
       const created = new Set(createdIds);
@@ -57,8 +59,6 @@ export class InteractionsRepository {
         await trx.insertInto('presence_index').values(presence.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
       }
       if (createdIds.length > 0) await afterInsert(trx, createdIds);
-      const order = new Map(ids.map((id, index) => [id, index]));
-      stored.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
       return { stored, created: createdIds.length };
     });
   }

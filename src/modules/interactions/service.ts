@@ -5,7 +5,7 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, conflict, forbidden } from '../../platform/http/problem.js';
 import type { AccessService } from '../access/service.js';
 import type { NewRow } from '../../platform/db/tables.js';
-import type { TraceScheduler } from '../tracing/worker.js';
+import type { ScheduledJob, TraceScheduler } from '../tracing/worker.js';
 import { presenceRowsOf, timeProblem, toRow, type IngestRules } from './model.js';
 import { InteractionOwnershipConflict, type InteractionsRepository } from './repository.js';
 
@@ -51,17 +51,17 @@ export class InteractionsService {
     });
     const rows = body.interactions.map((o) => toRow(o, actor.userId, this.rules, now));
     await this.resolvePeers(rows);
-    let jobId: string | undefined;
+    let scheduled: ScheduledJob | undefined;
     try {
       const { stored, created } = await this.interactions.insertBatch(
         rows,
         actor.userId,
         (row) => presenceRowsOf(row, this.rules.timeBucketMinutes),
         async (trx, createdIds) => {
-          jobId = await this.tracer.enqueue(trx, { kind: 'match_upload', userId: actor.userId, interactionIds: createdIds });
+          scheduled = await this.tracer.enqueue(trx, { kind: 'match_upload', userId: actor.userId, interactionIds: createdIds });
         },
       );
-      if (jobId !== undefined) this.tracer.kick(jobId);
+      if (scheduled !== undefined) this.tracer.kick(scheduled);
       return { interactions: stored.map(presentInteraction), created, duplicates: stored.length - created };
     } catch (error) {
       if (error instanceof InteractionOwnershipConflict) {

@@ -17,7 +17,11 @@ export type TraceJob =
 export class TraceJobsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async enqueue(trx: Kysely<Database>, job: TraceJob, now = Date.now()): Promise<string> {
+  /**
+   * Writes a job; `claimedBy` writes it already claimed by that worker (the process that will run it at once), so
+   * other processes' sweepers leave it alone for a lease and running it costs no claim.
+   */
+  async enqueue(trx: Kysely<Database>, job: TraceJob, now = Date.now(), claimedBy: string | null = null): Promise<string> {
     const id = randomUUID();
     await trx
       .insertInto('trace_jobs')
@@ -28,8 +32,9 @@ export class TraceJobsRepository {
         user_id: job.kind === 'match_upload' ? job.userId : null,
         payload: JSON.stringify(job.kind === 'match_upload' ? { interaction_ids: job.interactionIds } : {}),
         created_at: now,
-        claimed_at: null,
-        claimed_by: null,
+        claimed_at: claimedBy === null ? null : now,
+        claimed_by: claimedBy,
+        attempts: claimedBy === null ? 0 : 1,
         last_error: null,
       })
       .execute();
@@ -62,7 +67,11 @@ export class TraceJobsRepository {
   }
 
   async complete(id: string): Promise<void> {
-    await this.db.deleteFrom('trace_jobs').where('id', '=', id).execute();
+    await this.completeMany([id]);
+  }
+
+  async completeMany(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) await this.db.deleteFrom('trace_jobs').where('id', 'in', ids.slice(i, i + 500)).execute();
   }
 
   async fail(id: string, error: string): Promise<void> {

@@ -65,8 +65,8 @@ interface PersistOptions {
   readonly tracedCase?: Row<'cases'>;
   /** The traced case's risks to keep (default: the drafts written). */
   readonly keepInteractionIds?: readonly string[];
-  /** Mirrored encounters the uploader's own recordings replace. */
-  readonly replaceMirrorsOf?: { userId: string; peers: string[]; from: number; to: number };
+  /** Mirrored encounters the uploaders' own recordings replace. */
+  readonly replaceMirrorsOf?: ReadonlyArray<{ userId: string; peers: string[]; from: number; to: number }>;
 }
 
 const NO_OUTCOME: TraceOutcome = { risks: 0, notifications: 0, contacts: 0 };
@@ -169,21 +169,27 @@ export class TracingService {
     return this.persist(drafts, { mirrored, tracedCase: row });
   }
 
-  /**
-   * Matches observations uploaded after a trace against the active cases they overlap, and re-traces the
-   * uploader's own case if they are one. Runs as a job after the upload is stored.
-   */
-  async matchUpload(userId: string, interactionIds: readonly string[]): Promise<TraceOutcome> {
-    const records = await this.tracing.interactionsByIds(interactionIds);
-    if (records.length === 0) return NO_OUTCOME;
-    const from = Math.min(...records.map((r) => r.startMs));
-    const to = Math.max(...records.map((r) => r.endMs));
-    const cases = await this.tracing.activeCasesOverlapping(from, to + 1);
-    let outcome = NO_OUTCOME;
-    for (const own of cases.filter((c) => c.user_id === userId)) outcome = add(outcome, await this.traceCase(own.id));
+  /** Matches one upload (see matchUploads). */
+  matchUpload(userId: string, interactionIds: readonly string[]): Promise<TraceOutcome> {
+    return this.matchUploads([{ userId, interactionIds }]);
+  }
 
-    const others = new Map(cases.filter((c) => c.user_id !== userId).map((c) => [c.user_id, c]));
-    if (others.size === 0) return outcome;
+  /**
+   * Matches observations uploaded after a trace against the active cases they overlap, and re-traces an uploader's
+   * own case if they are one. Runs as a job after the uploads are stored; uploads that queued up are matched together.
+   */
+  async matchUploads(uploads: ReadonlyArray<{ readonly userId: string; readonly interactionIds: readonly string[] }>): Promise<TraceOutcome> {
+    const records = await this.tracing.interactionsByIds(uploads.flatMap((u) => u.interactionIds));
+    if (records.length === 0) return NO_OUTCOME;
+    const cases = await this.tracing.activeCasesOverlapping(Math.min(...records.map((r) => r.startMs)), Math.max(...records.map((r) => r.endMs)) + 1);
+    if (cases.length === 0) return NO_OUTCOME;
+    // An uploader's own case is traced again, which covers everything of that case.
+    const uploaders = new Set(uploads.map((u) => u.userId));
+    let outcome = NO_OUTCOME;
+    for (const own of cases.filter((c) => uploaders.has(c.user_id))) outcome = add(outcome, await this.traceCase(own.id));
+    const caseOf = new Map(cases.filter((c) => !uploaders.has(c.user_id)).map((c) => [c.user_id, c]));
+    if (caseOf.size === 0) return outcome;
+
     const contacts = new Map<string, ScoredContact[]>();
     const push = (caseRow: Row<'cases'>, exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
       if (found === null) return;
@@ -193,26 +199,36 @@ export class TracingService {
     };
     const inWindow = (caseRow: Row<'cases'>, r: PresenceRecord) => (caseRow.window_start ?? 0) < r.endMs && r.startMs < (caseRow.window_end ?? 0);
 
-    const located = records.filter((r) => r.kind !== 'proximity');
-    const { probes } = presenceProbes(located, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
-    const sourceRecords = probes.length === 0 ? [] : await this.tracing.presentDuring(probes, { onlyUsers: [...others.keys()], maxDurationMs: this.settings.maxDurationMs });
-    for (const exposed of located) {
-      for (const s of sourceRecords) {
-        const caseRow = others.get(s.userId);
-        if (caseRow === undefined || !inWindow(caseRow, s) || !overlaps(exposed, s) || !this.withinRadius(exposed, s)) continue;
+    // The uploaded stays probe the places they could share; the active cases' own stays there are the sources.
+    const { probes, byPlace } = presenceProbes(records, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
+    const sourceRecords = probes.length === 0 ? [] : await this.tracing.presentDuring(probes, { onlyUsers: [...caseOf.keys()], maxDurationMs: this.settings.maxDurationMs });
+    for (const s of sourceRecords) {
+      const caseRow = caseOf.get(s.userId);
+      if (caseRow === undefined || !inWindow(caseRow, s)) continue;
+      for (const exposed of byPlace.get(s.place!) ?? []) {
+        if (!overlaps(exposed, s) || !this.withinRadius(exposed, s)) continue;
         push(caseRow, exposed, episodeBetween(exposed, s, sourceCaseOf(caseRow, this.settings.timeZone)));
       }
     }
-    const replacedMirrors: string[] = [];
-    for (const exposed of records.filter((r) => r.kind === 'proximity' && r.peerUserId !== null)) {
-      const caseRow = others.get(exposed.peerUserId!);
+    // Bluetooth: an encounter with a case's token; it replaces the copy a trace made from the case's own recording.
+    const replaced = new Map<string, { peers: Set<string>; from: number; to: number }>();
+    for (const exposed of records) {
+      if (exposed.kind !== 'proximity' || exposed.peerUserId === null) continue;
+      const caseRow = caseOf.get(exposed.peerUserId);
       if (caseRow === undefined || !inWindow(caseRow, exposed)) continue;
       push(caseRow, exposed, encounterEpisode(exposed, sourceCaseOf(caseRow, this.settings.timeZone)));
-      replacedMirrors.push(exposed.peerUserId!);
+      const mirrors = replaced.get(exposed.userId) ?? { peers: new Set<string>(), from: Infinity, to: -Infinity };
+      mirrors.peers.add(exposed.peerUserId);
+      replaced.set(exposed.userId, mirrors);
+    }
+    for (const [userId, mirrors] of replaced) {
+      const own = records.filter((r) => r.userId === userId);
+      mirrors.from = Math.min(...own.map((r) => r.startMs));
+      mirrors.to = Math.max(...own.map((r) => r.endMs));
     }
     const drafts = [...contacts].flatMap(([caseId, list]) => combineIntoRisks(caseId, list, this.settings.riskModel));
-    const replace = replacedMirrors.length === 0 ? undefined : { userId, peers: replacedMirrors, from, to };
-    return add(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf: replace }));
+    const replaceMirrorsOf = [...replaced].map(([userId, m]) => ({ userId, peers: [...m.peers], from: m.from, to: m.to }));
+    return add(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf }));
   }
 
   /**
@@ -231,6 +247,7 @@ export class TracingService {
    * withholds a notification; the second step still works out every day's tier from the stored risks.
    */
   private async persist(drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<TraceOutcome> {
+    if (drafts.length === 0 && !options.tracedCase && options.mirrored.length === 0 && (options.replaceMirrorsOf ?? []).length === 0) return NO_OUTCOME;
     const urgentDays = await this.daysThatMayRise(drafts);
     const urgent = drafts.filter((d) => urgentDays.has(`${d.exposed_user_id}|${d.exposure_date}`));
     if (urgent.length === 0 || urgent.length === drafts.length) return this.writeRisks(drafts, options);
@@ -265,10 +282,7 @@ export class TracingService {
     const created: Row<'notifications'>[] = [];
     const managers = drafts.length === 0 ? new Map<string, string>() : await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
     const result = await this.db.transaction().execute(async (trx) => {
-      if (options.replaceMirrorsOf) {
-        const { userId, peers, from, to } = options.replaceMirrorsOf;
-        await this.tracing.deleteMirroredEncounters(trx, userId, peers, from, to);
-      }
+      for (const { userId, peers, from, to } of options.replaceMirrorsOf ?? []) await this.tracing.deleteMirroredEncounters(trx, userId, peers, from, to);
       await this.tracing.insertMirrored(trx, options.mirrored);
       const personDays = new Map<string, [string, string]>();
       const stale = options.tracedCase ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.id, options.keepInteractionIds ?? drafts.map((x) => x.interaction_id)) : [];

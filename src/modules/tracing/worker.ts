@@ -12,13 +12,24 @@ export interface TraceWorkerOptions {
   readonly sweepMs: number;
 }
 
+/** A job written by this process, already claimed by its worker: what `kick` needs to run it without a read. */
+export interface ScheduledJob {
+  readonly id: string;
+  readonly job: TraceJob;
+}
+
+/** Upload matches run together when they queue up: one pass over the active cases for all of them. */
+const MAX_MATCH_BATCH = 200;
+
 /**
  * Runs trace jobs one at a time in this process: at once for jobs this process created (`kick`), and on a
- * timer for any job left waiting (created by a process that stopped, or that failed and is retried).
+ * timer for any job left waiting (created by a process that stopped, or that failed and is retried). Uploads
+ * that arrive while a job runs are matched together afterwards, as one batch.
  */
 export class TraceWorker {
   readonly id = `worker-${randomUUID()}`;
   private chain: Promise<void> = Promise.resolve();
+  private readonly pendingMatches: Array<ScheduledJob & { readonly job: Extract<TraceJob, { kind: 'match_upload' }> }> = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private completed = 0;
@@ -42,9 +53,15 @@ export class TraceWorker {
     await this.chain;
   }
 
-  /** Runs a job this process just created, after the jobs already queued here. */
-  kick(jobId: string): void {
-    this.enqueue(() => this.run(jobId));
+  /** Runs a job this process just created (claimed by this worker), after the jobs already queued here. */
+  kick(scheduled: ScheduledJob): void {
+    const { id, job } = scheduled;
+    if (job.kind === 'trace_case') {
+      this.enqueue(() => this.runClaimed([id], () => this.tracing.traceCase(job.caseId), job.kind));
+      return;
+    }
+    this.pendingMatches.push({ id, job });
+    if (this.pendingMatches.length === 1) this.enqueue(() => this.runMatches());
   }
 
   /** Resolves when every job queued in this process so far has finished (tests, benchmarks). */
@@ -73,22 +90,42 @@ export class TraceWorker {
     );
   }
 
-  private async run(jobId: string): Promise<TraceOutcome | undefined> {
-    if (this.stopped) return undefined;
+  /** A job found by the sweep: claimed first, since another process may be after it too. */
+  private async run(jobId: string): Promise<void> {
+    if (this.stopped) return;
     const row = await this.jobs.claim(jobId, this.id, Date.now(), this.options.leaseMs);
-    if (row === undefined) return undefined; // done or held by another worker
+    if (row === undefined) return; // done or held by another worker
+    const job = parseJob(row);
+    const work = job.kind === 'trace_case' ? () => this.tracing.traceCase(job.caseId) : () => this.tracing.matchUploads([job]);
+    await this.runClaimed([jobId], work, job.kind);
+  }
+
+  private async runMatches(): Promise<void> {
+    const batch = this.pendingMatches.splice(0, MAX_MATCH_BATCH);
+    if (this.pendingMatches.length > 0) this.enqueue(() => this.runMatches());
+    if (batch.length === 0) return;
+    await this.runClaimed(
+      batch.map((b) => b.id),
+      () => this.tracing.matchUploads(batch.map((b) => b.job)),
+      'match_upload',
+    );
+  }
+
+  private async runClaimed(jobIds: readonly string[], work: () => Promise<TraceOutcome>, kind: TraceJob['kind']): Promise<void> {
+    if (this.stopped) return; // claimed: another process takes them over after the lease
+    // Let the request that queued this job be answered first: with SQLite every query runs on this thread, so a
+    // job started in the same tick would hold the answer back until it finished.
+    await new Promise((resolve) => setImmediate(resolve));
     const started = performance.now();
     try {
-      const job = parseJob(row);
-      const outcome = job.kind === 'trace_case' ? await this.tracing.traceCase(job.caseId) : await this.tracing.matchUpload(job.userId, job.interactionIds);
-      await this.jobs.complete(jobId);
-      this.completed += 1;
-      this.log.info({ job: job.kind, ms: Math.round(performance.now() - started), ...outcome }, 'trace job done');
-      return outcome;
+      const outcome = await work();
+      await this.jobs.completeMany(jobIds);
+      this.completed += jobIds.length;
+      this.log.info({ job: kind, jobs: jobIds.length, ms: Math.round(performance.now() - started), ...outcome }, 'trace job done');
     } catch (error) {
-      this.log.error({ err: error, job: jobId }, 'trace job failed; it will be retried');
-      await this.jobs.fail(jobId, error instanceof Error ? error.message : String(error));
-      return undefined;
+      this.log.error({ err: error, jobs: jobIds }, 'trace job failed; it will be retried');
+      const message = error instanceof Error ? error.message : String(error);
+      for (const id of jobIds) await this.jobs.fail(id, message);
     }
   }
 }
@@ -100,11 +137,12 @@ export class TraceScheduler {
     private readonly worker: TraceWorker,
   ) {}
 
-  enqueue(trx: Kysely<Database>, job: TraceJob): Promise<string> {
-    return this.jobs.enqueue(trx, job);
+  /** Writes the job in the caller's transaction, claimed by this process's worker; `kick` it once that commits. */
+  async enqueue(trx: Kysely<Database>, job: TraceJob): Promise<ScheduledJob> {
+    return { id: await this.jobs.enqueue(trx, job, Date.now(), this.worker.id), job };
   }
 
-  kick(jobId: string): void {
-    this.worker.kick(jobId);
+  kick(scheduled: ScheduledJob): void {
+    this.worker.kick(scheduled);
   }
 }
