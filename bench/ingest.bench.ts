@@ -2,7 +2,10 @@
  * Ingest benchmark: POST /interactions under load (autocannon), on SQLite and PostgreSQL, with 1 and 2 worker
  * processes (`epitrace serve --workers N`), against GET /healthz measured the same way in the same run.
  *
- *   npx tsx bench/ingest.bench.ts [--engines sqlite,postgres] [--workers 1,2] [--seconds 20] [--connections 32] [--batch 10]
+ *   npx tsx bench/ingest.bench.ts [--engines sqlite,postgres] [--workers 1,2] [--seconds 20] [--connections 32] [--batch 10] [--cases 20]
+ *
+ * `--cases N`: before the measurement, N of the users report symptoms after staying where N others upload, so every
+ * upload's match job runs against active cases (as during an outbreak) and some uploads produce risks.
  *
  * Writes bench/results/ingest.json. PostgreSQL needs DATABASE_URL; Redis (REDIS_URL, default local) is used by
  * every run so that 1 and 2 workers differ only in the number of processes.
@@ -27,12 +30,14 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     batch: { type: 'string', default: '10' },
     users: { type: 'string', default: '500' },
+    cases: { type: 'string', default: '20' },
   },
 });
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const BATCH = Number(values.batch);
 const USERS = Number(values.users);
+const CASES = Number(values.cases);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function freePort(): Promise<number> {
@@ -116,20 +121,37 @@ async function measure(engine: 'sqlite' | 'postgres', workers: number) {
       tokens.push(((await response.json()) as { token: string }).token);
     }
     let n = 0;
+    const spot = (user: number, i: number) => ({ lat: 48.80 + ((user * 37) % 1000) / 10_000 + i * 1e-5, lng: 2.30 + ((user * 91) % 1000) / 10_000 });
     const body = () => {
       const now = Date.now();
       const user = n % USERS;
       const interactions = Array.from({ length: BATCH }, (_, i) => ({
         id: randomUUID(),
         kind: 'location',
-        lat: 48.80 + ((user * 37) % 1000) / 10_000 + i * 1e-5,
-        lng: 2.30 + ((user * 91) % 1000) / 10_000,
+        ...spot(user, i),
         accuracy_m: 8,
         started_at: new Date(now - (i + 2) * 300_000).toISOString(),
         ended_at: new Date(now - (i + 1) * 300_000).toISOString(),
       }));
       return { user, payload: JSON.stringify({ interactions }) };
     };
+    // The cases: user c spent the last hour where user CASES + c uploads, then reported symptoms.
+    for (let c = 0; c < CASES; c++) {
+      const now = Date.now();
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[c]}` };
+      const interactions = Array.from({ length: BATCH }, (_, i) => ({
+        id: randomUUID(),
+        kind: 'location',
+        ...spot(CASES + c, i),
+        accuracy_m: 8,
+        started_at: new Date(now - (i + 2) * 300_000).toISOString(),
+        ended_at: new Date(now - (i + 1) * 300_000).toISOString(),
+      }));
+      const stays = await fetch(`${url}/interactions`, { method: 'POST', headers, body: JSON.stringify({ interactions }) });
+      const report = await fetch(`${url}/symptoms`, { method: 'POST', headers, body: JSON.stringify({ symptom: 'fever', date: new Date(now).toISOString().slice(0, 10) }) });
+      if (!stays.ok || !report.ok) throw new Error(`setting up case ${c} failed: ${stays.status} ${report.status}`);
+    }
+    await new Promise((r) => setTimeout(r, 2_000)); // their traces
     const baseline = await run(url, { requests: [{ method: 'GET', path: '/healthz' }] });
     const ingest = await run(url, {
       requests: [
@@ -166,10 +188,10 @@ for (const engine of values.engines!.split(',') as Array<'sqlite' | 'postgres'>)
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
 const report = {
   benchmark: 'ingest',
-  command: `npx tsx bench/ingest.bench.ts --engines ${values.engines} --workers ${values.workers} --seconds ${SECONDS} --connections ${CONNECTIONS} --batch ${BATCH} --users ${USERS}`,
+  command: `npx tsx bench/ingest.bench.ts --engines ${values.engines} --workers ${values.workers} --seconds ${SECONDS} --connections ${CONNECTIONS} --batch ${BATCH} --users ${USERS} --cases ${CASES}`,
   date: new Date().toISOString(),
   machine: machineInfo(),
-  settings: { seconds: SECONDS, connections: CONNECTIONS, observations_per_request: BATCH, users: USERS },
+  settings: { seconds: SECONDS, connections: CONNECTIONS, observations_per_request: BATCH, users: USERS, active_cases: CASES },
   results,
 };
 writeFileSync(join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(report, null, 2)}\n`);

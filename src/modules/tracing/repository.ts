@@ -5,6 +5,12 @@ import type { ExposureRiskDraft, PresenceProbe, PresenceRecord } from './matchin
 // Row-value IN lists are chunked to stay well under the engines' bound-parameter limits.
 const KEY_CHUNK = 400;
 const PROBE_CHUNK = 400;
+/**
+ * PostgreSQL: a trace's probes are split over this many statements run at once on separate connections (each
+ * backend uses a core); a part has at least PG_PROBES_PER_PART probes, so small lookups stay one statement.
+ */
+const PG_LOOKUP_PARALLELISM = 2;
+const PG_PROBES_PER_PART = 100;
 const ID_CHUNK = 500;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -120,7 +126,8 @@ export class TracingRepository {
     if (options.onlyUsers !== undefined) filters.push(sql`p.user_id in (${sql.join(options.onlyUsers)})`);
     const where = sql.join(filters, sql` and `);
     const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
-    for (const part of postgres ? [probes] : chunks(probes, PROBE_CHUNK)) {
+    const parts = postgres ? chunks(probes, Math.max(PG_PROBES_PER_PART, Math.ceil(probes.length / PG_LOOKUP_PARALLELISM))) : chunks(probes, PROBE_CHUNK);
+    const lookup = (part: readonly PresenceProbe[]) => {
       const box = (pick: (b: NonNullable<PresenceProbe['box']>) => number) => part.map((p) => (p.box === null ? null : pick(p.box)));
       const query = postgres
         ? sql<PresenceRow>`
@@ -137,7 +144,13 @@ export class TracingRepository {
           select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
           from k cross join presence_index p
           where ${where}`;
-      for (const row of (await query.execute(this.db)).rows) {
+      return query.execute(this.db);
+    };
+    // PostgreSQL runs the parts at once; SQLite's statements run on this thread anyway, so one after another.
+    const results = postgres ? await Promise.all(parts.map(lookup)) : [];
+    for (let i = 0; i < parts.length; i++) {
+      const result = postgres ? results[i]! : await lookup(parts[i]!);
+      for (const row of result.rows) {
         if (found.has(row.interaction_id)) continue;
         found.set(row.interaction_id, {
           interactionId: row.interaction_id,

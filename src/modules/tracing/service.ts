@@ -311,7 +311,7 @@ export class TracingService {
         dayRows.push({ user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
       }
       const mains = rising.length === 0 ? new Map<string, { main: Row<'exposure_risks'>; count: number }>() : await this.tracing.mainRisksOfDays(trx, rising);
-      const venueCodes = [...mains.values()].flatMap(({ main }) => (main.contact_kind === 'venue' && main.place?.startsWith(VENUE_PREFIX) ? [main.place.slice(VENUE_PREFIX.length)] : []));
+      const venueCodes = [...mains.values()].flatMap(({ main }) => venueCodeOf(main) ?? []);
       const venueNames = venueCodes.length === 0 ? new Map<string, string>() : await this.tracing.venueNames(trx, venueCodes);
       const toNotify: Array<{ userId: string; facts: ExposureFacts }> = [];
       for (const day of dayRows) {
@@ -384,10 +384,15 @@ export class TracingService {
   }
 }
 
+/** The venue code of a risk found at a venue, or null. */
+function venueCodeOf(risk: Row<'exposure_risks'>): string | null {
+  return risk.place?.startsWith(VENUE_PREFIX) ? risk.place.slice(VENUE_PREFIX.length) : null;
+}
+
 function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { main: Row<'exposure_risks'>; count: number }, venueNames: Map<string, string>): ExposureFacts {
   const main = day.main;
   const kind = (main.contact_kind ?? 'gps') as ExposureFacts['main']['contact_kind'];
-  const venue = main.place?.startsWith(VENUE_PREFIX) ? main.place.slice(VENUE_PREFIX.length) : null;
+  const venue = venueCodeOf(main);
   return {
     tier,
     exposure_date: date,
