@@ -74,10 +74,15 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   for (const command of [...new Set(runs.map((r) => r.run.command))]) out.push(command);
   out.push('```');
   out.push('');
-  const dates = runs.map((r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}: ${r.run.date.slice(0, 16).replace('T', ' ')} UTC (load average ${r.run.machine.load_average.join(', ')} at start)`);
+  const commits = new Set(runs.map((r) => r.run.git.commit));
+  const dates = runs.map(
+    (r) =>
+      `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}: ${r.run.date.slice(0, 16).replace('T', ' ')} UTC (load average ${r.run.machine.load_average.join(', ')} at start)` +
+      (commits.size > 1 ? `, commit ${r.run.git.commit.slice(0, 10)}${r.run.git.modified_src_files > 0 ? ' with uncommitted changes in src/' : ''}` : ''),
+  );
   out.push(`Measured on ${first.machine.cpu_count} cores (${first.machine.cpu}), ${first.machine.total_memory_gib} GiB RAM, Node ${first.machine.node}, ${first.machine.platform}; ` +
-    `the app in the same process as its HTTP client, data in PostgreSQL 15 or an SQLite file; commit ${runs[0]!.run.git.commit.slice(0, 10)}` +
-    `${runs.some((r) => r.run.git.modified_src_files > 0) ? ' with uncommitted changes in src/' : ''}.`);
+    'the app in the same process as its HTTP client, data in PostgreSQL 15 or an SQLite file' +
+    (commits.size > 1 ? '; the commit of each run below.' : `; commit ${runs[0]!.run.git.commit.slice(0, 10)}${runs.some((r) => r.run.git.modified_src_files > 0) ? ' with uncommitted changes in src/' : ''}.`));
   out.push('');
   for (const d of dates) out.push(`- ${d}`);
   out.push('');
@@ -199,7 +204,7 @@ function tracingSection(files: readonly TracingResultFile[]): string {
     'and the lookup the app made before it (`bench/lib/what-if.ts`). Median ms (median distinct interactions returned).');
   out.push('');
   const ways: Array<[string, string]> = [
-    ['engine', "the app's `presentDuring`: one range scan per (place, merged stay) probe, time overlap in SQL, 400 probes per statement"],
+    ['engine', "the app's `presentDuring`: one range scan per (place, merged stay) probe, time overlap in SQL (SQLite: 400 probes per statement; PostgreSQL: the probes in two statements run at once)"],
     ['keys', 'before: `(place, bucket) IN (…)` lists of 400 keys, everyone in those place-hours'],
   ];
   out.push(
