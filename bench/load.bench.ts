@@ -9,7 +9,7 @@
  * The streams are held by helper processes (bench/load-streams.ts), each under its own open-file limit, from
  * several loopback source addresses (127.0.0.2, .3, ...) so ephemeral ports do not run out.
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -305,6 +305,7 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
     config: spec,
     command,
     date: new Date().toISOString(),
+    git: { commit: process.env.BENCH_GIT_COMMIT ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim() },
     machine: { ...machineInfo(), load_average_start: loadStart, load_average_end: loadEnd },
     settings: { phones, streams_attempted: streams, seconds, upload_interval_s: intervalMs / 1000, reports_per_s: reportsPerS, confirmations_per_s: confirmationsPerS, concurrency, connect_rate: connectRate },
     connections: {
