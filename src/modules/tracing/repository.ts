@@ -290,14 +290,23 @@ export class TracingRepository {
    * A full re-trace is authoritative for its case: risks it no longer finds are removed.
    * Returns the person-days those removed risks counted towards, so their tiers are recomputed.
    */
-  /** The case's stored risks whose interactions the latest trace no longer found (e.g. its window narrowed). */
+  /**
+   * The case's stored risks whose interactions the latest trace no longer found (e.g. its window narrowed), among
+   * those last written before `writtenBefore` (a risk written later came from an upload the trace could not see).
+   */
   async staleRisksOfCase(
     trx: Kysely<Database>,
     caseId: string,
     keepInteractionIds: readonly string[],
+    writtenBefore: number,
   ): Promise<Array<{ id: string; exposed_user_id: string | null; exposure_date: string }>> {
     const keep = new Set(keepInteractionIds);
-    const existing = await trx.selectFrom('exposure_risks').select(['id', 'interaction_id', 'exposed_user_id', 'exposure_date']).where('case_id', '=', caseId).execute();
+    const existing = await trx
+      .selectFrom('exposure_risks')
+      .select(['id', 'interaction_id', 'exposed_user_id', 'exposure_date'])
+      .where('case_id', '=', caseId)
+      .where('updated_at', '<', writtenBefore)
+      .execute();
     return existing.filter((r) => !keep.has(r.interaction_id));
   }
 

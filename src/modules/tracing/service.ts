@@ -59,10 +59,16 @@ export interface ExposureRiskEvent {
   readonly updated_at: string;
 }
 
+/** How far apart the clocks of two processes may be: a risk written this long before a trace began reading is old. */
+const CLOCK_SKEW_MS = 1_000;
+
 interface PersistOptions {
   readonly mirrored: NewRow<'interactions'>[];
-  /** A full trace of this case: its risks not in this trace are removed, and the case is marked traced. */
-  readonly tracedCase?: Row<'cases'>;
+  /**
+   * A full trace of this case, which began reading at `readFrom`: its risks not in this trace are removed (unless
+   * written since: a late upload's match in another process), and the case is marked traced.
+   */
+  readonly tracedCase?: { readonly row: Row<'cases'>; readonly readFrom: number };
   /** The traced case's risks to keep (default: the drafts written). */
   readonly keepInteractionIds?: readonly string[];
   /** Mirrored encounters the uploaders' own recordings replace. */
@@ -115,6 +121,7 @@ export class TracingService {
     const window = caseWindowMs(row, this.settings);
     if (row.window_start !== window.start || row.window_end !== window.end) await this.tracing.setCaseWindow(row.id, window.start, window.end);
 
+    const readFrom = Date.now();
     const sources = await this.tracing.interactionsOf(row.user_id, window.start, window.end, this.settings.maxDurationMs);
     const cell = mostVisitedCell(sources);
     if (cell !== null && cell !== row.cell) await this.tracing.setCaseCell(row.id, cell);
@@ -166,7 +173,7 @@ export class TracingService {
     }
 
     const drafts = combineIntoRisks(row.id, contacts, this.settings.riskModel);
-    return this.persist(drafts, { mirrored, tracedCase: row });
+    return this.persist(drafts, { mirrored, tracedCase: { row, readFrom } });
   }
 
   /** Matches one upload (see matchUploads). */
@@ -285,7 +292,9 @@ export class TracingService {
       for (const { userId, peers, from, to } of options.replaceMirrorsOf ?? []) await this.tracing.deleteMirroredEncounters(trx, userId, peers, from, to);
       await this.tracing.insertMirrored(trx, options.mirrored);
       const personDays = new Map<string, [string, string]>();
-      const stale = options.tracedCase ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.id, options.keepInteractionIds ?? drafts.map((x) => x.interaction_id)) : [];
+      const stale = options.tracedCase
+        ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.row.id, options.keepInteractionIds ?? drafts.map((x) => x.interaction_id), options.tracedCase.readFrom - CLOCK_SKEW_MS)
+        : [];
       for (const r of stale) if (r.exposed_user_id !== null) personDays.set(`${r.exposed_user_id}|${r.exposure_date}`, [r.exposed_user_id, r.exposure_date]);
       for (const d of drafts) personDays.set(`${d.exposed_user_id}|${d.exposure_date}`, [d.exposed_user_id, d.exposure_date]);
       // Another process may be writing risks of the same people's days: their totals and tiers are read after both.
@@ -324,7 +333,7 @@ export class TracingService {
       created.push(...(await this.notifications.createMany(trx, toNotify, now)));
       await this.tracing.upsertExposureDays(trx, dayRows);
       const staffEvents = await this.staffEventsFor(trx, changed, managers, tiers, now);
-      if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.id, now);
+      if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.row.id, now);
       return { tiers, staffEvents, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
     });
     await this.notifications.publishCreated(created);
@@ -334,7 +343,7 @@ export class TracingService {
     if (drafts.length > 0 || options.tracedCase) {
       const event: DomainEvent = {
         type: 'risks.written',
-        case_ids: [...new Set([...drafts.map((d) => d.case_id), ...(options.tracedCase ? [options.tracedCase.id] : [])])],
+        case_ids: [...new Set([...drafts.map((d) => d.case_id), ...(options.tracedCase ? [options.tracedCase.row.id] : [])])],
         contacts: result.contacts,
         notifications: created.map((n) => ({ user_id: n.user_id, tier: n.tier, exposure_date: n.exposure_date })),
         at: new Date(now).toISOString(),
