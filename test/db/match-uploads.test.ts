@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { locationObservation, registerUser, type AppUser } from '../helpers/actors.js';
+import { registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { insertConfirmedCase, uploadStay } from '../helpers/tracing-fixtures.js';
 
 const now = Date.now();
-const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
 
 /**
  * Late uploads of several people matched in one pass against an active, traced case: X stayed 30 minutes beside
@@ -20,22 +19,13 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     await t.close();
   });
 
-  const upload = async (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number, where: { lat?: number } = {}) => {
-    const stay = locationObservation({ started_at: minutesAgo(fromMinutesAgo), ended_at: minutesAgo(toMinutesAgo), ...where });
-    const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: who.auth, payload: { interactions: [stay] } });
-    expect(response.statusCode, response.body).toBe(200);
-    return { userId: who.id, interactionIds: [stay.id as string] };
-  };
+  const upload = (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number, where: { lat?: number } = {}) =>
+    uploadStay(t, who, now - fromMinutesAgo * 60_000, now - toMinutesAgo * 60_000, where);
 
   it('gives each uploader the risks of their own stays, and is idempotent', async () => {
     const [source, x, y, z] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
     await upload(source, 60, 10);
-    const caseId = randomUUID();
-    const today = new Date(now).toISOString().slice(0, 10);
-    await t.database.db
-      .insertInto('cases')
-      .values({ id: caseId, user_id: source.id, report_type: 'confirmed_test', onset_date: today, test_date: today, report_date: today, created_at: now, updated_at: now })
-      .execute();
+    const caseId = await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now);
     expect(await t.app.tracing.traceCase(caseId)).toEqual({ risks: 0, notifications: 0, contacts: 0 });
     await t.app.traceWorker.idle();
     await t.app.traceWorker.stop(); // the uploads' own jobs stay queued: this test runs the match itself

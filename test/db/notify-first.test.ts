@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { NotificationsService } from '../../src/modules/notifications/service.js';
 import type { Row } from '../../src/platform/db/tables.js';
-import { locationObservation, registerUser, type AppUser } from '../helpers/actors.js';
+import { registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { insertConfirmedCase, uploadStay } from '../helpers/tracing-fixtures.js';
 
 const now = Date.now();
-const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
 
 /**
  * A trace notifies the people whose day rises before it writes everyone else's risks: the source spent 40 minutes
@@ -23,11 +22,7 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
     await t.close();
   });
 
-  const upload = async (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number) => {
-    const stay = locationObservation({ started_at: minutesAgo(fromMinutesAgo), ended_at: minutesAgo(toMinutesAgo) });
-    const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: who.auth, payload: { interactions: [stay] } });
-    expect(response.statusCode, response.body).toBe(200);
-  };
+  const upload = (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number) => uploadStay(t, who, now - fromMinutesAgo * 60_000, now - toMinutesAgo * 60_000);
 
   it("publishes the high-risk contact's notification before the low-risk contact's risk is written", async () => {
     const [source, high, low] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
@@ -35,12 +30,7 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
     await upload(high, 50, 10);
     await upload(low, 16, 10);
     await t.app.traceWorker.idle();
-    const caseId = randomUUID();
-    const today = new Date(now).toISOString().slice(0, 10);
-    await t.database.db
-      .insertInto('cases')
-      .values({ id: caseId, user_id: source.id, report_type: 'confirmed_test', onset_date: today, test_date: today, report_date: today, created_at: now, updated_at: now })
-      .execute();
+    const caseId = await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now);
 
     const risksAtPublish: Array<{ notified: string[]; riskHolders: string[] }> = [];
     const publish = NotificationsService.prototype.publishCreated;

@@ -2,9 +2,10 @@ import { gridDisk, latLngToCell } from 'h3-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { boxAround, timeBucket, type PresenceProbe } from '../../src/modules/tracing/matching.js';
 import { TracingRepository } from '../../src/modules/tracing/repository.js';
-import { locationObservation, registerUser } from '../helpers/actors.js';
+import { registerUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { uploadStay } from '../helpers/tracing-fixtures.js';
 
 const now = Date.now();
 const from = now - 60 * 60_000;
@@ -28,12 +29,7 @@ describe.each(testDialects())('presence lookup with many probes on %s', (dialect
   it('finds the stays of probes at the start, the middle and the end of 451 probes', async () => {
     const people = await Promise.all(PLACES.map(() => registerUser(t.app)));
     const ids: string[] = [];
-    for (const [i, person] of people.entries()) {
-      const stay = locationObservation({ ...PLACES[i], started_at: new Date(from).toISOString(), ended_at: new Date(to).toISOString() });
-      ids.push(stay.id as string);
-      const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: person.auth, payload: { interactions: [stay] } });
-      expect(response.statusCode, response.body).toBe(200);
-    }
+    for (const [i, person] of people.entries()) ids.push(...(await uploadStay(t, person, from, to, PLACES[i])).interactionIds);
     const probe = (place: string, box: PresenceProbe['box']): PresenceProbe => ({ place, firstBucket: timeBucket(from, 60), lastBucket: timeBucket(to - 1, 60), fromMs: from, toMs: to, box });
     const real = PLACES.map((p) => probe(latLngToCell(p.lat, p.lng, 10), boxAround([p], 10)));
     // Empty cells far from everyone, around a point in the Atlantic.

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TracingRepository } from '../../src/modules/tracing/repository.js';
-import { locationObservation, registerUser, type AppUser } from '../helpers/actors.js';
+import { registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { insertConfirmedCase, uploadStay } from '../helpers/tracing-fixtures.js';
 
 const DAY = 86_400_000;
 const now = Date.now();
@@ -21,20 +21,8 @@ describe.each(testDialects())('stale risks on %s', (dialect) => {
     await t.close();
   });
 
-  const upload = async (who: AppUser, from: number, to: number) => {
-    const stay = locationObservation({ started_at: iso(from), ended_at: iso(to) });
-    const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: who.auth, payload: { interactions: [stay] } });
-    expect(response.statusCode, response.body).toBe(200);
-    return { userId: who.id, interactionIds: [stay.id as string] };
-  };
-  const newCase = async (who: AppUser, onset: string) => {
-    const id = randomUUID();
-    await t.database.db
-      .insertInto('cases')
-      .values({ id, user_id: who.id, report_type: 'confirmed_test', onset_date: onset, test_date: dayOf(now), report_date: dayOf(now), created_at: now, updated_at: now })
-      .execute();
-    return id;
-  };
+  const upload = (who: AppUser, from: number, to: number) => uploadStay(t, who, from, to);
+  const newCase = (who: AppUser, onset: string) => insertConfirmedCase(t, who, onset, now);
   const risksOf = (caseId: string) => t.database.db.selectFrom('exposure_risks').select(['exposed_user_id']).where('case_id', '=', caseId).orderBy('exposed_user_id').execute();
 
   it('a re-trace after the onset was corrected to a later day removes the risk of a stay that left the window', async () => {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaff, expectProblem, registerUser, tableCounts, type AppUser, type StaffUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { whileTwoWritersWait } from '../helpers/tracing-fixtures.js';
 
 const DAY = 86_400_000;
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
@@ -79,27 +79,9 @@ describe.each(testDialects())('cases on %s', (dialect) => {
         t.app.inject({ method: 'POST', url: '/symptoms', headers: person.auth, payload: { symptom: 'fever', date: day(-2) } }),
         confirm({ user_id: person.id, report_type: 'confirmed_test', test_date: day(-1), onset_date: day(-2) }),
       ]);
-    let answers: Awaited<ReturnType<typeof both>>;
-    if (dialect === 'postgres') {
-      // Hold inserts into cases until both requests are waiting: each has then looked for the person's case
-      // (and found none, unless the second waits for the first to finish with it).
-      let pending: ReturnType<typeof both> | undefined;
-      await t.database.db.transaction().execute(async (trx) => {
-        await sql`lock table cases in share row exclusive mode`.execute(trx);
-        pending = both();
-        await vi.waitFor(
-          async () => {
-            const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-              where datname = current_database() and wait_event_type = 'Lock' and (query ilike '%"cases"%' or query ilike '%pg_advisory_xact_lock%')`.execute(t.database.db);
-            expect(rows[0]!.n).toBe(2);
-          },
-          { timeout: 10_000, interval: 20 },
-        );
-      });
-      answers = await pending!;
-    } else {
-      answers = await both(); // SQLite writers run one at a time
-    }
+    // Inserts into cases are held until both requests wait: each has then looked for the person's case (and found
+    // none, unless the second waits for the first to finish with it).
+    const answers = await whileTwoWritersWait(t, 'cases', both);
     for (const answer of answers) expect(answer.statusCode, answer.body).toBeLessThan(300);
     const rows = await t.database.db.selectFrom('cases').select(['report_type', 'status', 'managed_by']).where('user_id', '=', person.id).execute();
     expect(rows).toEqual([{ report_type: 'confirmed_test', status: 'active', managed_by: professional.id }]);

@@ -148,8 +148,8 @@ export class TracingRepository {
     };
     // PostgreSQL runs the parts at once; SQLite's statements run on this thread anyway, so one after another.
     const results = postgres ? await Promise.all(parts.map(lookup)) : [];
-    for (let i = 0; i < parts.length; i++) {
-      const result = postgres ? results[i]! : await lookup(parts[i]!);
+    if (!postgres) for (const part of parts) results.push(await lookup(part));
+    for (const result of results) {
       for (const row of result.rows) {
         if (found.has(row.interaction_id)) continue;
         found.set(row.interaction_id, {
@@ -286,10 +286,6 @@ export class TracingRepository {
     return out;
   }
 
-  /**
-   * A full re-trace is authoritative for its case: risks it no longer finds are removed.
-   * Returns the person-days those removed risks counted towards, so their tiers are recomputed.
-   */
   /**
    * The case's stored risks whose interactions the latest trace no longer found (e.g. its window narrowed), among
    * those last written before `writtenBefore` (a risk written later came from an upload the trace could not see).

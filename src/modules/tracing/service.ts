@@ -218,23 +218,21 @@ export class TracingService {
       }
     }
     // Bluetooth: an encounter with a case's token; it replaces the copy a trace made from the case's own recording.
+    // The copies replaced are those of the uploader's time span, as in one upload.
     const replaced = new Map<string, { peers: Set<string>; from: number; to: number }>();
-    for (const exposed of records) {
-      if (exposed.kind !== 'proximity' || exposed.peerUserId === null) continue;
-      const caseRow = caseOf.get(exposed.peerUserId);
-      if (caseRow === undefined || !inWindow(caseRow, exposed)) continue;
-      push(caseRow, exposed, encounterEpisode(exposed, sourceCaseOf(caseRow, this.settings.timeZone)));
-      const mirrors = replaced.get(exposed.userId) ?? { peers: new Set<string>(), from: Infinity, to: -Infinity };
-      mirrors.peers.add(exposed.peerUserId);
-      replaced.set(exposed.userId, mirrors);
-    }
-    for (const [userId, mirrors] of replaced) {
-      const own = records.filter((r) => r.userId === userId);
-      mirrors.from = Math.min(...own.map((r) => r.startMs));
-      mirrors.to = Math.max(...own.map((r) => r.endMs));
+    for (const r of records) {
+      let span = replaced.get(r.userId);
+      if (span === undefined) replaced.set(r.userId, (span = { peers: new Set<string>(), from: r.startMs, to: r.endMs }));
+      span.from = Math.min(span.from, r.startMs);
+      span.to = Math.max(span.to, r.endMs);
+      if (r.kind !== 'proximity' || r.peerUserId === null) continue;
+      const caseRow = caseOf.get(r.peerUserId);
+      if (caseRow === undefined || !inWindow(caseRow, r)) continue;
+      push(caseRow, r, encounterEpisode(r, sourceCaseOf(caseRow, this.settings.timeZone)));
+      span.peers.add(r.peerUserId);
     }
     const drafts = [...contacts].flatMap(([caseId, list]) => combineIntoRisks(caseId, list, this.settings.riskModel));
-    const replaceMirrorsOf = [...replaced].map(([userId, m]) => ({ userId, peers: [...m.peers], from: m.from, to: m.to }));
+    const replaceMirrorsOf = [...replaced].filter(([, m]) => m.peers.size > 0).map(([userId, m]) => ({ userId, peers: [...m.peers], from: m.from, to: m.to }));
     return add(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf }));
   }
 
@@ -256,11 +254,11 @@ export class TracingService {
   private async persist(drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<TraceOutcome> {
     if (drafts.length === 0 && !options.tracedCase && options.mirrored.length === 0 && (options.replaceMirrorsOf ?? []).length === 0) return NO_OUTCOME;
     const urgentDays = await this.daysThatMayRise(drafts);
-    const urgent = drafts.filter((d) => urgentDays.has(`${d.exposed_user_id}|${d.exposure_date}`));
+    const urgent = drafts.filter((d) => urgentDays.has(personDay(d.exposed_user_id, d.exposure_date)));
     if (urgent.length === 0 || urgent.length === drafts.length) return this.writeRisks(drafts, options);
     const first = await this.writeRisks(urgent, { mirrored: options.mirrored, replaceMirrorsOf: options.replaceMirrorsOf });
     const rest = await this.writeRisks(
-      drafts.filter((d) => !urgentDays.has(`${d.exposed_user_id}|${d.exposure_date}`)),
+      drafts.filter((d) => !urgentDays.has(personDay(d.exposed_user_id, d.exposure_date))),
       { mirrored: [], tracedCase: options.tracedCase, keepInteractionIds: drafts.map((d) => d.interaction_id) },
     );
     return { risks: drafts.length, notifications: first.notifications + rest.notifications, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
@@ -270,7 +268,7 @@ export class TracingService {
   private async daysThatMayRise(drafts: readonly ExposureRiskDraft[]): Promise<Set<string>> {
     const bound = new Map<string, number>();
     for (const d of drafts) {
-      const key = `${d.exposed_user_id}|${d.exposure_date}`;
+      const key = personDay(d.exposed_user_id, d.exposure_date);
       bound.set(key, (bound.get(key) ?? 0) + d.weighted_minutes);
     }
     const reachable = [...bound].filter(([, minutes]) => minutes > 0);
@@ -295,8 +293,8 @@ export class TracingService {
       const stale = options.tracedCase
         ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.row.id, options.keepInteractionIds ?? drafts.map((x) => x.interaction_id), options.tracedCase.readFrom - CLOCK_SKEW_MS)
         : [];
-      for (const r of stale) if (r.exposed_user_id !== null) personDays.set(`${r.exposed_user_id}|${r.exposure_date}`, [r.exposed_user_id, r.exposure_date]);
-      for (const d of drafts) personDays.set(`${d.exposed_user_id}|${d.exposure_date}`, [d.exposed_user_id, d.exposure_date]);
+      for (const r of stale) if (r.exposed_user_id !== null) personDays.set(personDay(r.exposed_user_id, r.exposure_date), [r.exposed_user_id, r.exposure_date]);
+      for (const d of drafts) personDays.set(personDay(d.exposed_user_id, d.exposure_date), [d.exposed_user_id, d.exposure_date]);
       // Another process may be writing risks of the same people's days: their totals and tiers are read after both.
       await lockKeys(trx, [...personDays.keys()].map((key) => `exposure-day:${key}`));
       await this.tracing.deleteRisks(trx, stale.map((r) => r.id));
@@ -379,7 +377,7 @@ export class TracingService {
         weighted_minutes: d.weighted_minutes,
         exposure_date: d.exposure_date,
         contact_kind: d.contact_kind,
-        tier: tiers.get(`${d.exposed_user_id}|${d.exposure_date}`) ?? 'low',
+        tier: tiers.get(personDay(d.exposed_user_id, d.exposure_date)) ?? 'low',
         updated_at: new Date(now).toISOString(),
       });
       byStaff.set(staffId, list);
@@ -392,6 +390,9 @@ export class TracingService {
     return out;
   }
 }
+
+/** A person's day as a map key. */
+const personDay = (userId: string, date: string) => `${userId}|${date}`;
 
 /** The venue code of a risk found at a venue, or null. */
 function venueCodeOf(risk: Row<'exposure_risks'>): string | null {

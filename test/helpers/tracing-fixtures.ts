@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { expect, vi } from 'vitest';
+import { locationObservation, type AppUser } from './actors.js';
+import type { TestApp } from './test-app.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Uploads one location stay (the default place of `locationObservation`) from `fromMs` to `toMs`; returns it as a match job would name it. */
+export async function uploadStay(t: TestApp, who: AppUser, fromMs: number, toMs: number, overrides: Record<string, unknown> = {}): Promise<{ userId: string; interactionIds: string[] }> {
+  const stay = locationObservation({ started_at: iso(fromMs), ended_at: iso(toMs), ...overrides });
+  const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: who.auth, payload: { interactions: [stay] } });
+  expect(response.statusCode, response.body).toBe(200);
+  return { userId: who.id, interactionIds: [stay.id as string] };
+}
+
+/** Writes a confirmed case straight into the database (no trace job): the test runs its traces itself. */
+export async function insertConfirmedCase(t: TestApp, who: AppUser, onsetDay: string, now = Date.now()): Promise<string> {
+  const id = randomUUID();
+  const today = iso(now).slice(0, 10);
+  await t.database.db
+    .insertInto('cases')
+    .values({ id, user_id: who.id, report_type: 'confirmed_test', onset_date: onsetDay, test_date: today, report_date: today, created_at: now, updated_at: now })
+    .execute();
+  return id;
+}
+
+/**
+ * Forces two concurrent writers to meet on PostgreSQL: holds writes to `table` until two backends wait behind this
+ * lock (on the table, or on a write lock of the first), then lets them go. On SQLite writers run one at a time: `start` just runs.
+ */
+export async function whileTwoWritersWait<T>(t: TestApp, table: string, start: () => Promise<T>): Promise<T> {
+  if (t.dialect !== 'postgres') return start();
+  let pending: Promise<T> | undefined;
+  await t.database.db.transaction().execute(async (trx) => {
+    await sql`lock table ${sql.table(table)} in share row exclusive mode`.execute(trx);
+    const { rows: holder } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
+    pending = start();
+    // The writers this lock holds up, directly or behind one it holds up (other test files' backends do not count).
+    await vi.waitFor(
+      async () => {
+        const { rows } = await sql<{ n: number }>`
+          with direct as (select pid from pg_stat_activity where ${holder[0]!.pid}::int = any(pg_blocking_pids(pid))),
+               behind as (select a.pid from pg_stat_activity a join direct d on d.pid = any(pg_blocking_pids(a.pid)))
+          select count(*)::int as n from (select pid from direct union select pid from behind) w`.execute(t.database.db);
+        expect(rows[0]!.n).toBe(2);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+  });
+  return pending!;
+}
