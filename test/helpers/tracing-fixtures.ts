@@ -26,23 +26,19 @@ export async function insertConfirmedCase(t: TestApp, who: AppUser, onsetDay: st
 }
 
 /**
- * Forces two concurrent writers to meet on PostgreSQL: holds writes to `table` until two backends wait behind this
- * lock (on the table, or on a write lock of the first), then lets them go. On SQLite writers run one at a time: `start` just runs.
+ * Forces two concurrent writers to meet on PostgreSQL: holds writes to `table` until two backends wait (on the table,
+ * or on one of Epitrace's write locks), then lets them go. On SQLite writers run one at a time: `start` just runs.
  */
 export async function whileTwoWritersWait<T>(t: TestApp, table: string, start: () => Promise<T>): Promise<T> {
   if (t.dialect !== 'postgres') return start();
   let pending: Promise<T> | undefined;
   await t.database.db.transaction().execute(async (trx) => {
     await sql`lock table ${sql.table(table)} in share row exclusive mode`.execute(trx);
-    const { rows: holder } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx);
     pending = start();
-    // The writers this lock holds up, directly or behind one it holds up (other test files' backends do not count).
     await vi.waitFor(
       async () => {
-        const { rows } = await sql<{ n: number }>`
-          with direct as (select pid from pg_stat_activity where ${holder[0]!.pid}::int = any(pg_blocking_pids(pid))),
-               behind as (select a.pid from pg_stat_activity a join direct d on d.pid = any(pg_blocking_pids(a.pid)))
-          select count(*)::int as n from (select pid from direct union select pid from behind) w`.execute(t.database.db);
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock' and (query ilike ${`%"${table}"%`} or query ilike '%pg_advisory_xact_lock%')`.execute(t.database.db);
         expect(rows[0]!.n).toBe(2);
       },
       { timeout: 10_000, interval: 20 },
