@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { expect, vi } from 'vitest';
 import { locationObservation, type AppUser } from './actors.js';
+import { applicationName } from '../../src/platform/db/connect.js';
+import { postgresUrl } from './dialects.js';
 import type { TestApp } from './test-app.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -27,22 +30,34 @@ export async function insertConfirmedCase(t: TestApp, who: AppUser, onsetDay: st
 
 /**
  * Forces two concurrent writers to meet on PostgreSQL: holds writes to `table` until two backends wait (on the table,
- * or on one of Epitrace's write locks), then lets them go. On SQLite writers run one at a time: `start` just runs.
+ * or on one of Epitrace's write locks), then lets them go. Only this test's backends count (its schema is in their
+ * application_name): tests of other files run at the same time on the same database. On SQLite writers run one at a time: `start` just runs.
  */
 export async function whileTwoWritersWait<T>(t: TestApp, table: string, start: () => Promise<T>): Promise<T> {
   if (t.dialect !== 'postgres') return start();
-  let pending: Promise<T> | undefined;
-  await t.database.db.transaction().execute(async (trx) => {
-    await sql`lock table ${sql.table(table)} in share row exclusive mode`.execute(trx);
-    pending = start();
-    await vi.waitFor(
-      async () => {
-        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and (query ilike ${`%"${table}"%`} or query ilike '%pg_advisory_xact_lock%')`.execute(t.database.db);
-        expect(rows[0]!.n).toBe(2);
-      },
-      { timeout: 10_000, interval: 20 },
-    );
-  });
-  return pending!;
+  // The watcher has its own connection: the app's pool (four in tests) is busy with the holder and the two writers.
+  const watcher = new pg.Client({ connectionString: postgresUrl() });
+  await watcher.connect();
+  try {
+    let pending: Promise<T> | undefined;
+    await t.database.db.transaction().execute(async (trx) => {
+      await sql`lock table ${sql.table(table)} in share row exclusive mode`.execute(trx);
+      pending = start();
+      await vi.waitFor(
+        async () => {
+          const { rows } = await watcher.query<{ n: number }>(
+            `select count(*)::int as n from pg_stat_activity
+             where datname = current_database() and application_name = $1 and wait_event_type = 'Lock'
+               and (query ilike $2 or query ilike '%pg_advisory_xact_lock%')`,
+            [applicationName(t.database.schema), `%"${table}"%`],
+          );
+          expect(rows[0]!.n).toBe(2);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+    });
+    return pending!;
+  } finally {
+    await watcher.end();
+  }
 }

@@ -124,6 +124,8 @@ function openPostgres(options: DatabaseOptions): DatabaseHandle {
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
     options: settings.join(' '),
+    // Shown in pg_stat_activity: which backends are Epitrace's, and which schema (tenant, test) they serve.
+    application_name: applicationName(options.schema),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -135,6 +137,11 @@ function openPostgres(options: DatabaseOptions): DatabaseHandle {
     },
     close: () => db.destroy(),
   };
+}
+
+/** The application_name of Epitrace's PostgreSQL connections to `schema` (at most 63 bytes are kept by the server). */
+export function applicationName(schema: string | undefined): string {
+  return schema === undefined ? 'epitrace' : `epitrace:${schema}`;
 }
 
 /** Creates a PostgreSQL schema (used to give each test, or each tenant, its own namespace). */
