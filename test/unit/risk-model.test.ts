@@ -295,6 +295,22 @@ describe('riskLevel and rounding', () => {
     expect(roundHalfUp(6.6000000000000005, 6)).toBe(6.6);
   });
 
+  it('rounds every value as reading it to 15 significant digits first would, halves and near-halves included', () => {
+    const byString = (value: number, places: number) => {
+      const rounded = Math.round(Number((Math.abs(value) * 10 ** places).toPrecision(15))) / 10 ** places;
+      return value < 0 && rounded !== 0 ? -rounded : rounded;
+    };
+    const values: number[] = [];
+    for (let k = 0; k < 20_000; k++) {
+      const half = (k + 0.5) / 1000; // x.xxx5: the halves of 3-place rounding, as binary floating point stores them
+      values.push(half, half * 7, half / 3, -half, half + 1e-12, half - 1e-12, k * 0.001 + k * 1e-7, Math.sqrt(k) * 13.37);
+    }
+    let differences = 0;
+    for (const value of values) for (const places of [0, 2, 3, 6]) if (roundHalfUp(value, places) !== byString(value, places)) differences++;
+    expect(differences).toBe(0);
+    expect(values.filter((v) => roundHalfUp(v, 3) !== roundHalfUp(v, 2)).length).toBeGreaterThan(10_000);
+  });
+
   it('uses a deployment\'s τ', () => {
     const config = resolveRiskModelConfig({ version: 'v1-tau30', riskLevel: { tauWeightedMinutes: 30 / Math.LN2 } });
     expect(riskLevel(30, config)).toBe(0.5);

@@ -392,7 +392,11 @@ export function roundHalfUp(value: number, places: number): number {
   if (!Number.isFinite(value)) throw new RangeError(`cannot round ${value}`);
   if (!Number.isInteger(places) || places < 0 || places > 15) throw new RangeError(`places must be an integer 0..15, got ${places}`);
   const factor = 10 ** places;
-  const scaled = Number((Math.abs(value) * factor).toPrecision(15));
+  const raw = Math.abs(value) * factor;
+  // Reading raw to 15 significant digits moves it by under 1e-14 × raw, which changes how it rounds only when it
+  // lies that close to a half: elsewhere the string round trip (slow, and run for every scored contact) is skipped.
+  const nearHalf = Math.abs(raw - Math.floor(raw) - 0.5) <= raw * 1e-14;
+  const scaled = nearHalf ? Number(raw.toPrecision(15)) : raw;
   const rounded = Math.round(scaled) / factor;
   return value < 0 && rounded !== 0 ? -rounded : rounded;
 }
