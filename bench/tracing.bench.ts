@@ -36,6 +36,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import SQLite from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
@@ -107,6 +108,8 @@ interface NotifySample {
   readonly queue: number;
   readonly trace: number;
   readonly calls: Calls;
+  /** From the trace's start until its first notification was published, and the calls made by then. */
+  readonly untilPublish: { ms: number; calls: Calls } | undefined;
   readonly quietAfter: number;
   readonly event: { tier: string; contact_kind: string; exposure_date: string };
 }
@@ -174,6 +177,9 @@ export interface TracingBenchResult {
   /** Median exclusive ms per part of the trace in (a) and in (b), over the measured sources. */
   readonly trace_breakdown_ms: Record<string, number>;
   readonly notify_trace_breakdown_ms: Record<string, number>;
+  /** (b) until the trace published its first notification: median exclusive ms per part, and the time itself. */
+  readonly notify_path_breakdown_ms?: Record<string, number>;
+  readonly notify_path_ms?: Summary;
   readonly plans: Record<string, string>;
   /** The co-location lookup done two ways, after the trace (warm): see bench/lib/what-if.ts. */
   readonly lookup_what_if: Record<string, { ms: Summary; candidates_median: number; queries_median: number }>;
@@ -218,7 +224,9 @@ const NOT_WRAPPED = new Set(['constructor', 'overlapping']);
 
 /**
  * Times the methods of the app's own service instances. Exclusive times: a wrapped call made inside another one
- * counts for itself only. Traces run one at a time here, so one stack of open calls is enough.
+ * counts for itself only. Calls may run at once (a trace looks up places and encounters together): each call's
+ * parent is found through the async context, so concurrent siblings each count for themselves, and the parts of a
+ * trace can then add up to more than its wall time.
  */
 class CallTimer {
   calls: Calls = {};
@@ -227,11 +235,14 @@ class CallTimer {
   counts = { probes: 0, candidates: 0, inWindow: 0, encounters: 0 };
   /** The wrapped method running now (innermost), for the query capture. */
   current: string | undefined;
-  private readonly stack: Array<{ childMs: number }> = [];
+  /** The calls made before the first notification of the trace was published, and when that was. */
+  firstPublish: { at: number; calls: Calls } | undefined;
+  private readonly frames = new AsyncLocalStorage<{ childMs: number; name: string }>();
 
   reset(): void {
     this.calls = {};
     this.counts = { probes: 0, candidates: 0, inWindow: 0, encounters: 0 };
+    this.firstPublish = undefined;
   }
 
   private wrap(target: object, name: string, after?: (args: unknown[], result: unknown) => void): void {
@@ -239,20 +250,20 @@ class CallTimer {
     const original = holder[name] as (...a: unknown[]) => unknown;
     const label = PART_OF[name] ?? name;
     holder[name] = async (...args: unknown[]) => {
-      const frame = { childMs: 0 };
-      const outer = this.current;
-      this.stack.push(frame);
+      if (name === 'publishCreated' && this.firstPublish === undefined && Array.isArray(args[0]) && args[0].length > 0) {
+        this.firstPublish = { at: performance.now(), calls: structuredClone(this.calls) };
+      }
+      const parent = this.frames.getStore();
+      const frame = { childMs: 0, name };
       this.current = name;
       const started = performance.now();
       try {
-        const result = await original.apply(target, args);
+        const result = await this.frames.run(frame, () => original.apply(target, args));
         after?.(args, result);
         return result;
       } finally {
         const inclusive = performance.now() - started;
-        this.stack.pop();
-        this.current = outer;
-        const parent = this.stack[this.stack.length - 1];
+        this.current = parent?.name;
         if (parent) parent.childMs += inclusive;
         const entry = (this.calls[label] ??= { ms: 0, calls: 0 });
         entry.ms += inclusive - frame.childMs;
@@ -562,7 +573,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
 
     // (b) symptom report → notification on the buddy's live stream; then (b′) the same without the analytics engine
     const service = app.tracing as unknown as { traceCase: (id: string) => Promise<unknown> };
-    const traceRuns: Array<{ start: number; end: number; calls: Calls }> = [];
+    const traceRuns: Array<{ start: number; end: number; calls: Calls; untilPublish: NotifySample['untilPublish'] }> = [];
     const originalTraceCase = service.traceCase;
     service.traceCase = async (id: string) => {
       timer.reset();
@@ -570,7 +581,8 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       try {
         return await originalTraceCase.call(app.tracing, id);
       } finally {
-        traceRuns.push({ start, end: performance.now(), calls: structuredClone(timer.calls) });
+        const published = timer.firstPublish;
+        traceRuns.push({ start, end: performance.now(), calls: structuredClone(timer.calls), untilPublish: published && { ms: published.at - start, calls: published.calls } });
       }
     };
     const bareSamples: number[] = [];
@@ -612,6 +624,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
             queue: run ? run.start - started : Number.NaN,
             trace: run ? run.end - run.start : Number.NaN,
             calls: run?.calls ?? {},
+            untilPublish: run?.untilPublish,
             quietAfter,
             event: { tier: data.tier, contact_kind: data.details.contact_kind, exposure_date: data.exposure_date },
           });
@@ -693,6 +706,8 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       },
       trace_breakdown_ms: medianBreakdown(traced.map((t) => withOther(t.calls, t.ms))),
       notify_trace_breakdown_ms: medianBreakdown(notified.map((n) => withOther(n.calls, n.trace))),
+      notify_path_breakdown_ms: medianBreakdown(notified.flatMap((n) => (n.untilPublish ? [withOther(n.untilPublish.calls, n.untilPublish.ms)] : []))),
+      notify_path_ms: summarize(notified.flatMap((n) => (n.untilPublish ? [n.untilPublish.ms] : []))),
       ...(withoutAnalytics.length > 0
         ? {
             notify_without_analytics: {

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { insertRows, isPostgres, type ArrayColumn } from '../../platform/db/column-arrays.js';
 import type { Database, Row } from '../../platform/db/tables.js';
 
 export interface NewExposureNotification {
@@ -23,6 +24,20 @@ export function isNotificationSeqConflict(error: unknown): boolean {
   if (e.code === '23505') return e.constraint === 'notifications_user_seq_uq'; // PostgreSQL unique_violation
   return typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed: notifications.user_id, notifications.seq');
 }
+
+const NOTIFICATION_COLUMNS: ReadonlyArray<ArrayColumn<Row<'notifications'>>> = [
+  ['id', 'text', (r) => r.id],
+  ['user_id', 'text', (r) => r.user_id],
+  ['seq', 'int4', (r) => r.seq],
+  ['kind', 'text', (r) => r.kind],
+  ['tier', 'text', (r) => r.tier],
+  ['exposure_date', 'date', (r) => r.exposure_date],
+  ['title', 'text', (r) => r.title],
+  ['body', 'text', (r) => r.body],
+  ['data', 'text', (r) => r.data],
+  ['created_at', 'int8', (r) => r.created_at],
+  ['acked_at', 'int8', (r) => r.acked_at],
+];
 
 export class NotificationsRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -53,7 +68,8 @@ export class NotificationsRepository {
       next.set(input.user_id, seq);
       return { ...input, kind: 'exposure', seq, acked_at: null };
     });
-    for (let i = 0; i < rows.length; i += 200) await trx.insertInto('notifications').values(rows.slice(i, i + 200)).execute();
+    if (isPostgres(trx)) await sql`${insertRows('notifications', NOTIFICATION_COLUMNS, rows)}`.execute(trx);
+    else for (let i = 0; i < rows.length; i += 200) await trx.insertInto('notifications').values(rows.slice(i, i + 200)).execute();
     return rows;
   }
 

@@ -1,5 +1,6 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import type { Database, NewRow, RiskTier, Row } from '../../platform/db/tables.js';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { insertRows, isPostgres, setFromExcluded, unnestRows, type ArrayColumn } from '../../platform/db/column-arrays.js';
+import type { Database, NewRow, Row } from '../../platform/db/tables.js';
 import type { ExposureRiskDraft, PresenceProbe, PresenceRecord } from './matching.js';
 
 // Row-value IN lists are chunked to stay well under the engines' bound-parameter limits.
@@ -13,10 +14,104 @@ const PG_LOOKUP_PARALLELISM = 2;
 const PG_PROBES_PER_PART = 100;
 const ID_CHUNK = 500;
 
+type ExposureDayWrite = Pick<Row<'exposure_days'>, 'user_id' | 'date' | 'weighted_minutes' | 'tier' | 'notified_tier' | 'updated_at'>;
+
+const RISK_UPDATED_COLUMNS = [
+  'risk_level',
+  'minutes',
+  'weighted_minutes',
+  'exposure_date',
+  'proximity_bucket',
+  'infectiousness',
+  'report_type',
+  'model_version',
+  'contact_kind',
+  'place',
+  'episode_start',
+  'episode_end',
+  'updated_at',
+] as const;
+
+const RISK_COLUMNS: ReadonlyArray<ArrayColumn<NewRow<'exposure_risks'>>> = [
+  ['id', 'text', (r) => r.id],
+  ['interaction_id', 'text', (r) => r.interaction_id],
+  ['case_id', 'text', (r) => r.case_id],
+  ['exposed_user_id', 'text', (r) => r.exposed_user_id],
+  ['risk_level', 'numeric', (r) => r.risk_level],
+  ['minutes', 'float8', (r) => r.minutes],
+  ['weighted_minutes', 'float8', (r) => r.weighted_minutes],
+  ['exposure_date', 'date', (r) => r.exposure_date],
+  ['proximity_bucket', 'text', (r) => r.proximity_bucket],
+  ['infectiousness', 'text', (r) => r.infectiousness],
+  ['report_type', 'text', (r) => r.report_type],
+  ['model_version', 'text', (r) => r.model_version],
+  ['contact_kind', 'text', (r) => r.contact_kind],
+  ['place', 'text', (r) => r.place],
+  ['episode_start', 'int8', (r) => r.episode_start],
+  ['episode_end', 'int8', (r) => r.episode_end],
+  ['created_at', 'int8', (r) => r.created_at],
+  ['updated_at', 'int8', (r) => r.updated_at],
+];
+
+const EXPOSURE_DAY_UPDATED_COLUMNS = ['weighted_minutes', 'tier', 'notified_tier', 'updated_at'] as const;
+
+const EXPOSURE_DAY_COLUMNS: ReadonlyArray<ArrayColumn<ExposureDayWrite>> = [
+  ['user_id', 'text', (r) => r.user_id],
+  ['date', 'date', (r) => r.date],
+  ['weighted_minutes', 'float8', (r) => r.weighted_minutes],
+  ['tier', 'text', (r) => r.tier],
+  ['notified_tier', 'text', (r) => r.notified_tier],
+  ['updated_at', 'int8', (r) => r.updated_at],
+];
+
+/** (person, day) keys as a relation `k (user_id, date)`. */
+const PERSON_DAY_COLUMNS: ReadonlyArray<ArrayColumn<readonly [string, string]>> = [
+  ['user_id', 'text', ([userId]) => userId],
+  ['date', 'date', ([, date]) => date],
+];
+
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+export interface PresenceLookupOptions {
+  readonly maxDurationMs: number;
+  readonly excludeUserId?: string;
+  readonly onlyUsers?: readonly string[];
+}
+
+/** The statement of one part of a presence lookup (see TracingRepository.presentDuring). */
+export function presenceLookup(postgres: boolean, part: readonly PresenceProbe[], options: PresenceLookupOptions): RawBuilder<PresenceRow> {
+  const filters = [
+    sql`p.place = k.place`,
+    sql`p.bucket >= k.lo`,
+    sql`p.bucket <= k.hi`,
+    sql`p.started_at < k.t`,
+    sql`p.started_at >= k.f - ${options.maxDurationMs}`,
+    sql`p.ended_at > k.f`,
+    sql`(k.lat0 is null or (p.lat between k.lat0 and k.lat1 and p.lng between k.lng0 and k.lng1))`,
+  ];
+  if (options.excludeUserId !== undefined) filters.push(sql`p.user_id <> ${options.excludeUserId}`);
+  if (options.onlyUsers !== undefined) filters.push(sql`p.user_id in (${sql.join(options.onlyUsers)})`);
+  const where = sql.join(filters, sql` and `);
+  const box = (pick: (b: NonNullable<PresenceProbe['box']>) => number) => part.map((p) => (p.box === null ? null : pick(p.box)));
+  return postgres
+    ? sql<PresenceRow>`
+      select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
+      from unnest(${part.map((p) => p.place)}::text[], ${part.map((p) => p.firstBucket)}::int[], ${part.map((p) => p.lastBucket)}::int[],
+                  ${part.map((p) => p.fromMs)}::int8[], ${part.map((p) => p.toMs)}::int8[],
+                  ${box((b) => b.minLat)}::float8[], ${box((b) => b.maxLat)}::float8[], ${box((b) => b.minLng)}::float8[], ${box((b) => b.maxLng)}::float8[])
+        as k (place, lo, hi, f, t, lat0, lat1, lng0, lng1)
+      cross join lateral (select * from presence_index p where ${where}) p`
+    : sql<PresenceRow>`
+      with k (place, lo, hi, f, t, lat0, lat1, lng0, lng1) as (values ${sql.join(
+        part.map((p) => sql`(${p.place}, ${p.firstBucket}, ${p.lastBucket}, ${p.fromMs}, ${p.toMs}, ${p.box?.minLat ?? null}, ${p.box?.maxLat ?? null}, ${p.box?.minLng ?? null}, ${p.box?.maxLng ?? null})`),
+      )})
+      select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
+      from k cross join presence_index p
+      where ${where}`;
 }
 
 type InteractionRow = Row<'interactions'>;
@@ -107,45 +202,12 @@ export class TracingRepository {
    * scans every partition of the window (2–3 s at 1 M interactions), so it gets the probes as arrays and a LATERAL
    * subquery, one index scan per probe.
    */
-  async presentDuring(
-    probes: readonly PresenceProbe[],
-    options: { maxDurationMs: number; excludeUserId?: string; onlyUsers?: readonly string[] },
-  ): Promise<PresenceRecord[]> {
+  async presentDuring(probes: readonly PresenceProbe[], options: PresenceLookupOptions): Promise<PresenceRecord[]> {
     const found = new Map<string, PresenceRecord>();
     if (options.onlyUsers?.length === 0 || probes.length === 0) return [];
-    const filters = [
-      sql`p.place = k.place`,
-      sql`p.bucket >= k.lo`,
-      sql`p.bucket <= k.hi`,
-      sql`p.started_at < k.t`,
-      sql`p.started_at >= k.f - ${options.maxDurationMs}`,
-      sql`p.ended_at > k.f`,
-      sql`(k.lat0 is null or (p.lat between k.lat0 and k.lat1 and p.lng between k.lng0 and k.lng1))`,
-    ];
-    if (options.excludeUserId !== undefined) filters.push(sql`p.user_id <> ${options.excludeUserId}`);
-    if (options.onlyUsers !== undefined) filters.push(sql`p.user_id in (${sql.join(options.onlyUsers)})`);
-    const where = sql.join(filters, sql` and `);
-    const postgres = this.db.getExecutor().adapter instanceof PostgresAdapter;
+    const postgres = isPostgres(this.db);
     const parts = postgres ? chunks(probes, Math.max(PG_PROBES_PER_PART, Math.ceil(probes.length / PG_LOOKUP_PARALLELISM))) : chunks(probes, PROBE_CHUNK);
-    const lookup = (part: readonly PresenceProbe[]) => {
-      const box = (pick: (b: NonNullable<PresenceProbe['box']>) => number) => part.map((p) => (p.box === null ? null : pick(p.box)));
-      const query = postgres
-        ? sql<PresenceRow>`
-          select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
-          from unnest(${part.map((p) => p.place)}::text[], ${part.map((p) => p.firstBucket)}::int[], ${part.map((p) => p.lastBucket)}::int[],
-                      ${part.map((p) => p.fromMs)}::int8[], ${part.map((p) => p.toMs)}::int8[],
-                      ${box((b) => b.minLat)}::float8[], ${box((b) => b.maxLat)}::float8[], ${box((b) => b.minLng)}::float8[], ${box((b) => b.maxLng)}::float8[])
-            as k (place, lo, hi, f, t, lat0, lat1, lng0, lng1)
-          cross join lateral (select * from presence_index p where ${where}) p`
-        : sql<PresenceRow>`
-          with k (place, lo, hi, f, t, lat0, lat1, lng0, lng1) as (values ${sql.join(
-            part.map((p) => sql`(${p.place}, ${p.firstBucket}, ${p.lastBucket}, ${p.fromMs}, ${p.toMs}, ${p.box?.minLat ?? null}, ${p.box?.maxLat ?? null}, ${p.box?.minLng ?? null}, ${p.box?.maxLng ?? null})`),
-          )})
-          select p.interaction_id, p.user_id, p.place, p.started_at, p.ended_at, p.lat, p.lng
-          from k cross join presence_index p
-          where ${where}`;
-      return query.execute(this.db);
-    };
+    const lookup = (part: readonly PresenceProbe[]) => presenceLookup(postgres, part, options).execute(this.db);
     // PostgreSQL runs the parts at once; SQLite's statements run on this thread anyway, so one after another.
     const results = postgres ? await Promise.all(parts.map(lookup)) : [];
     if (!postgres) for (const part of parts) results.push(await lookup(part));
@@ -178,26 +240,19 @@ export class TracingRepository {
 
   /** Writes each draft once per (interaction, case): a re-trace updates the numbers in place. */
   async upsertRisks(trx: Kysely<Database>, drafts: readonly ExposureRiskDraft[], newId: () => string, now: number): Promise<void> {
+    if (drafts.length === 0) return;
+    if (isPostgres(trx)) {
+      const rows = drafts.map((d) => ({ id: newId(), ...d, created_at: now, updated_at: now }));
+      await sql`${insertRows('exposure_risks', RISK_COLUMNS, rows)}
+        on conflict (interaction_id, case_id) do update set ${setFromExcluded(RISK_UPDATED_COLUMNS)}`.execute(trx);
+      return;
+    }
     for (const part of chunks(drafts, 200)) {
       await trx
         .insertInto('exposure_risks')
         .values(part.map((d) => ({ id: newId(), ...d, created_at: now, updated_at: now })))
         .onConflict((oc) =>
-          oc.columns(['interaction_id', 'case_id']).doUpdateSet((eb) => ({
-            risk_level: eb.ref('excluded.risk_level'),
-            minutes: eb.ref('excluded.minutes'),
-            weighted_minutes: eb.ref('excluded.weighted_minutes'),
-            exposure_date: eb.ref('excluded.exposure_date'),
-            proximity_bucket: eb.ref('excluded.proximity_bucket'),
-            infectiousness: eb.ref('excluded.infectiousness'),
-            report_type: eb.ref('excluded.report_type'),
-            model_version: eb.ref('excluded.model_version'),
-            contact_kind: eb.ref('excluded.contact_kind'),
-            place: eb.ref('excluded.place'),
-            episode_start: eb.ref('excluded.episode_start'),
-            episode_end: eb.ref('excluded.episode_end'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
+          oc.columns(['interaction_id', 'case_id']).doUpdateSet((eb) => Object.fromEntries(RISK_UPDATED_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))),
         )
         .execute();
     }
@@ -206,6 +261,15 @@ export class TracingRepository {
   /** Σ weighted minutes of all risks (every source) per person and day, for the given person-days. */
   async dayTotals(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>> {
     const totals = new Map<string, number>();
+    if (isPostgres(trx) && personDays.length > 0) {
+      const { rows } = await sql<{ exposed_user_id: string; exposure_date: string; total: number }>`
+        select r.exposed_user_id, r.exposure_date, sum(r.weighted_minutes) as total
+        from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
+        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date
+        group by r.exposed_user_id, r.exposure_date`.execute(trx);
+      for (const row of rows) totals.set(`${row.exposed_user_id}|${row.exposure_date}`, Number(row.total));
+      return totals;
+    }
     for (const part of chunks(personDays, KEY_CHUNK)) {
       const rows = await trx
         .selectFrom('exposure_risks')
@@ -220,6 +284,13 @@ export class TracingRepository {
 
   async exposureDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, Row<'exposure_days'>>> {
     const out = new Map<string, Row<'exposure_days'>>();
+    if (isPostgres(trx) && personDays.length > 0) {
+      const { rows } = await sql<Row<'exposure_days'>>`
+        select d.* from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
+        join exposure_days d on d.user_id = k.user_id and d.date = k.date`.execute(trx);
+      for (const row of rows) out.set(`${row.user_id}|${row.date}`, row);
+      return out;
+    }
     for (const part of chunks(personDays, KEY_CHUNK)) {
       const rows = await trx
         .selectFrom('exposure_days')
@@ -244,19 +315,18 @@ export class TracingRepository {
   }
 
   /** Writes person-days' totals and tiers, inserting or updating each. */
-  async upsertExposureDays(trx: Kysely<Database>, rows: ReadonlyArray<{ user_id: string; date: string; weighted_minutes: number; tier: RiskTier; notified_tier: RiskTier | null; updated_at: number }>): Promise<void> {
+  async upsertExposureDays(trx: Kysely<Database>, rows: ReadonlyArray<ExposureDayWrite>): Promise<void> {
+    if (rows.length === 0) return;
+    if (isPostgres(trx)) {
+      await sql`${insertRows('exposure_days', EXPOSURE_DAY_COLUMNS, rows)}
+        on conflict (user_id, date) do update set ${setFromExcluded(EXPOSURE_DAY_UPDATED_COLUMNS)}`.execute(trx);
+      return;
+    }
     for (const part of chunks(rows, 200)) {
       await trx
         .insertInto('exposure_days')
         .values(part)
-        .onConflict((oc) =>
-          oc.columns(['user_id', 'date']).doUpdateSet((eb) => ({
-            weighted_minutes: eb.ref('excluded.weighted_minutes'),
-            tier: eb.ref('excluded.tier'),
-            notified_tier: eb.ref('excluded.notified_tier'),
-            updated_at: eb.ref('excluded.updated_at'),
-          })),
-        )
+        .onConflict((oc) => oc.columns(['user_id', 'date']).doUpdateSet((eb) => Object.fromEntries(EXPOSURE_DAY_UPDATED_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)]))))
         .execute();
     }
   }
@@ -267,21 +337,30 @@ export class TracingRepository {
    */
   async mainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, { main: Row<'exposure_risks'>; count: number }>> {
     const out = new Map<string, { main: Row<'exposure_risks'>; count: number }>();
+    const add = (row: Row<'exposure_risks'>) => {
+      const key = `${row.exposed_user_id}|${row.exposure_date}`;
+      const day = out.get(key);
+      if (day === undefined) out.set(key, { main: row, count: 1 });
+      else {
+        day.count += 1;
+        if (row.weighted_minutes > day.main.weighted_minutes || (row.weighted_minutes === day.main.weighted_minutes && row.id < day.main.id)) day.main = row;
+      }
+    };
+    if (isPostgres(trx)) {
+      if (personDays.length === 0) return out;
+      const { rows } = await sql<Row<'exposure_risks'>>`
+        select r.* from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
+        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date`.execute(trx);
+      rows.forEach(add);
+      return out;
+    }
     for (const part of chunks(personDays, KEY_CHUNK)) {
       const rows = await trx
         .selectFrom('exposure_risks')
         .selectAll()
         .where((eb) => eb(eb.refTuple('exposed_user_id', 'exposure_date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
         .execute();
-      for (const row of rows) {
-        const key = `${row.exposed_user_id}|${row.exposure_date}`;
-        const day = out.get(key);
-        if (day === undefined) out.set(key, { main: row, count: 1 });
-        else {
-          day.count += 1;
-          if (row.weighted_minutes > day.main.weighted_minutes || (row.weighted_minutes === day.main.weighted_minutes && row.id < day.main.id)) day.main = row;
-        }
-      }
+      rows.forEach(add);
     }
     return out;
   }

@@ -132,7 +132,13 @@ export class TracingService {
 
     // Co-location and venues: every place a source observation could share, probed over the source's time there.
     const { probes, byPlace } = presenceProbes(sources, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
-    const candidates = await this.tracing.presentDuring(probes, { excludeUserId: row.user_id, maxDurationMs: this.settings.maxDurationMs });
+    // Bluetooth, both directions: encounters others' phones recorded with the source's tokens (looked up while the
+    // places are), and those only the source's phone recorded (mirrored into the peer's history so the risk belongs
+    // to the peer).
+    const [candidates, seenBySource] = await Promise.all([
+      this.tracing.presentDuring(probes, { excludeUserId: row.user_id, maxDurationMs: this.settings.maxDurationMs }),
+      this.tracing.encountersWith(row.user_id, window.start, window.end, this.settings.maxDurationMs),
+    ]);
     for (const exposed of candidates) {
       for (const s of byPlace.get(exposed.place!) ?? []) {
         if (!overlaps(exposed, s) || !this.withinRadius(exposed, s)) continue;
@@ -140,9 +146,6 @@ export class TracingService {
       }
     }
 
-    // Bluetooth, both directions: encounters others' phones recorded with the source's tokens, and those only
-    // the source's phone recorded (mirrored into the peer's history so the risk belongs to the peer).
-    const seenBySource = await this.tracing.encountersWith(row.user_id, window.start, window.end, this.settings.maxDurationMs);
     for (const exposed of seenBySource) score(exposed, encounterEpisode(exposed, source));
     const mirrored: NewRow<'interactions'>[] = [];
     for (const s of sources) {

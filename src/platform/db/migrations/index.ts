@@ -9,6 +9,7 @@ import * as m0007 from './0007_partitioned_interactions.js';
 import * as m0008 from './0008_venues.js';
 import * as m0009 from './0009_presence_index_clustered.js';
 import * as m0010 from './0010_one_active_case.js';
+import * as m0011 from './0011_presence_covering_key.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008_venues': m0008,
   '0009_presence_index_clustered': m0009,
   '0010_one_active_case': m0010,
+  '0011_presence_covering_key': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
