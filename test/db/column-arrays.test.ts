@@ -5,6 +5,7 @@ import { TracingRepository } from '../../src/modules/tracing/repository.js';
 import { registerUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { insertConfirmedCase, uploadStay } from '../helpers/tracing-fixtures.js';
 
 /** Text an array literal must escape: quotes, backslashes, braces, commas, blanks, NULL spelled out, newlines, non-ASCII. */
 const AWKWARD = ['say "hi", then {leave}', 'back\\slash \\"', 'NULL', '', '  padded  ', 'line 1\nline 2\ttab', 'Zürich — 東京 ✓', '{}', ','];
@@ -62,6 +63,48 @@ describe.each(testDialects())('rows written as column arrays on %s', (dialect) =
       [`${a.id}|2026-11-20`]: day(a.id, '2026-11-20', 16.125, 'high'),
       [`${a.id}|2026-11-21`]: day(a.id, '2026-11-21', 0.1, null),
       [`${b.id}|2026-11-20`]: day(b.id, '2026-11-20', 2.5, null),
+    });
+  });
+
+  it('finds each asked day\'s heaviest risk (ties: the smallest id) and how many risks the day has', async () => {
+    const [source, a, b] = [await registerUser(t.app), await registerUser(t.app), await registerUser(t.app)];
+    const now = Date.now();
+    const stays = [];
+    for (let i = 0; i < 5; i++) stays.push((await uploadStay(t, i < 4 ? a : b, now - (60 - i * 10) * 60_000, now - (55 - i * 10) * 60_000)).interactionIds[0]!);
+    const caseId = await insertConfirmedCase(t, source, '2026-11-20', now);
+    const risk = (interactionId: string, id: string, exposedUserId: string, date: string, weighted: number) => ({
+      id,
+      interaction_id: interactionId,
+      case_id: caseId,
+      exposed_user_id: exposedUserId,
+      contact_kind: 'gps',
+      place: 'cell',
+      minutes: weighted * 2,
+      weighted_minutes: weighted,
+      risk_level: 0.25,
+      exposure_date: date,
+      proximity_bucket: 'gps',
+      infectiousness: 'standard',
+      report_type: 'confirmed_test',
+      model_version: 'v1',
+      episode_start: now - 3_600_000,
+      episode_end: now - 3_000_000,
+      created_at: now,
+      updated_at: now,
+    });
+    const rows = [
+      risk(stays[0]!, 'c-risk', a.id, '2026-11-21', 4),
+      risk(stays[1]!, 'b-risk', a.id, '2026-11-21', 6.5),
+      risk(stays[2]!, 'a-risk', a.id, '2026-11-21', 6.5), // same weight as b-risk, smaller id: the main one
+      risk(stays[3]!, 'd-risk', a.id, '2026-11-22', 1),
+      risk(stays[4]!, 'e-risk', b.id, '2026-11-21', 2),
+    ];
+    await t.database.db.insertInto('exposure_risks').values(rows).execute();
+    const repository = new TracingRepository(t.database.db);
+    const mains = await t.database.db.transaction().execute((trx) => repository.mainRisksOfDays(trx, [[a.id, '2026-11-21'], [b.id, '2026-11-21'], [b.id, '2026-11-22']]));
+    expect(Object.fromEntries([...mains].map(([key, day]) => [key, { id: day.main.id, weighted: day.main.weighted_minutes, count: day.count, case: day.main.case_id }]))).toEqual({
+      [`${a.id}|2026-11-21`]: { id: 'a-risk', weighted: 6.5, count: 3, case: caseId },
+      [`${b.id}|2026-11-21`]: { id: 'e-risk', weighted: 2, count: 1, case: caseId },
     });
   });
 });

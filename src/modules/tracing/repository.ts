@@ -347,11 +347,14 @@ export class TracingRepository {
       }
     };
     if (isPostgres(trx)) {
+      // Only each day's heaviest risk comes back, with the day's count (a day of a busy person has many).
       if (personDays.length === 0) return out;
-      const { rows } = await sql<Row<'exposure_risks'>>`
-        select r.* from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
-        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date`.execute(trx);
-      rows.forEach(add);
+      const { rows } = await sql<Row<'exposure_risks'> & { day_risks: number }>`
+        select distinct on (r.exposed_user_id, r.exposure_date) r.*, count(*) over (partition by r.exposed_user_id, r.exposure_date) as day_risks
+        from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
+        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date
+        order by r.exposed_user_id, r.exposure_date, r.weighted_minutes desc, r.id collate "C"`.execute(trx);
+      for (const { day_risks, ...main } of rows) out.set(`${main.exposed_user_id}|${main.exposure_date}`, { main, count: Number(day_risks) });
       return out;
     }
     for (const part of chunks(personDays, KEY_CHUNK)) {
