@@ -5,9 +5,13 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, conflict, forbidden } from '../../platform/http/problem.js';
 import type { AccessService } from '../access/service.js';
 import type { NewRow } from '../../platform/db/tables.js';
-import type { ScheduledJob, TraceScheduler } from '../tracing/worker.js';
+import type { TraceScheduler } from '../tracing/worker.js';
+import { GroupCommit } from '../../platform/db/group-commit.js';
 import { presenceRowsOf, timeProblem, toRow, type IngestRules } from './model.js';
-import { InteractionOwnershipConflict, type InteractionsRepository } from './repository.js';
+import { InteractionOwnershipConflict, type InteractionsRepository, type StoredUpload, type Upload } from './repository.js';
+
+/** At most this many uploads share a transaction (each holds at most 1,000 observations). */
+const UPLOADS_PER_TRANSACTION = 50;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -35,8 +39,10 @@ export class InteractionsService {
     private readonly access: AccessService,
     private readonly rules: IngestRules,
     private readonly peers: { resolve(observed: ReadonlyArray<{ token: string; at: number }>): Promise<Map<string, string>> },
-    private readonly tracer: Pick<TraceScheduler, 'enqueue' | 'kick'>,
+    private readonly tracer: Pick<TraceScheduler, 'enqueueMany' | 'kick'>,
   ) {}
+
+  private readonly writes = new GroupCommit<Upload, StoredUpload>((uploads) => this.writeUploads(uploads), { maxBatch: UPLOADS_PER_TRANSACTION });
 
   async upload(actor: AuthenticatedPrincipal, body: UploadInteractionsBody) {
     if (actor.kind !== 'user') throw forbidden('only app users upload interactions');
@@ -51,24 +57,26 @@ export class InteractionsService {
     });
     const rows = body.interactions.map((o) => toRow(o, actor.userId, this.rules, now));
     await this.resolvePeers(rows);
-    let scheduled: ScheduledJob | undefined;
     try {
-      const { stored, created } = await this.interactions.insertBatch(
-        rows,
-        actor.userId,
-        (row) => presenceRowsOf(row, this.rules.timeBucketMinutes),
-        async (trx, createdIds) => {
-          scheduled = await this.tracer.enqueue(trx, { kind: 'match_upload', userId: actor.userId, interactionIds: createdIds });
-        },
-      );
-      if (scheduled !== undefined) this.tracer.kick(scheduled);
-      return { interactions: stored.map(presentInteraction), created, duplicates: stored.length - created };
+      const { stored, createdIds } = await this.writes.submit({ userId: actor.userId, rows });
+      return { interactions: stored.map(presentInteraction), created: createdIds.length, duplicates: stored.length - createdIds.length };
     } catch (error) {
       if (error instanceof InteractionOwnershipConflict) {
         throw conflict(`interaction id ${error.ids[0]} is already used; generate a new UUID. Nothing from this batch was stored.`);
       }
       throw error;
     }
+  }
+
+  /** The uploads that arrived while the previous write was in flight, in one transaction; their match jobs run after it commits. */
+  private async writeUploads(uploads: readonly Upload[]): Promise<Array<StoredUpload | InteractionOwnershipConflict>> {
+    const { results, committed } = await this.interactions.insertUploads(
+      uploads,
+      (row) => presenceRowsOf(row, this.rules.timeBucketMinutes),
+      (trx, created) => this.tracer.enqueueMany(trx, created.map((c) => ({ kind: 'match_upload', userId: c.userId, interactionIds: c.createdIds }))),
+    );
+    for (const scheduled of committed.flat()) this.tracer.kick(scheduled);
+    return results;
   }
 
   /** Bluetooth records carry the peer's rotating token; the server alone can tell whose it was. */

@@ -22,23 +22,32 @@ export class TraceJobsRepository {
    * other processes' sweepers leave it alone for a lease and running it costs no claim.
    */
   async enqueue(trx: Kysely<Database>, job: TraceJob, now = Date.now(), claimedBy: string | null = null): Promise<string> {
-    const id = randomUUID();
+    const [id] = await this.enqueueMany(trx, [job], now, claimedBy);
+    return id!;
+  }
+
+  /** Writes several jobs in one statement; their ids in the same order. */
+  async enqueueMany(trx: Kysely<Database>, jobs: readonly TraceJob[], now = Date.now(), claimedBy: string | null = null): Promise<string[]> {
+    const ids = jobs.map(() => randomUUID());
+    if (jobs.length === 0) return ids;
     await trx
       .insertInto('trace_jobs')
-      .values({
-        id,
-        kind: job.kind,
-        case_id: job.kind === 'trace_case' ? job.caseId : null,
-        user_id: job.kind === 'match_upload' ? job.userId : null,
-        payload: JSON.stringify(job.kind === 'match_upload' ? { interaction_ids: job.interactionIds } : {}),
-        created_at: now,
-        claimed_at: claimedBy === null ? null : now,
-        claimed_by: claimedBy,
-        attempts: claimedBy === null ? 0 : 1,
-        last_error: null,
-      })
+      .values(
+        jobs.map((job, index) => ({
+          id: ids[index]!,
+          kind: job.kind,
+          case_id: job.kind === 'trace_case' ? job.caseId : null,
+          user_id: job.kind === 'match_upload' ? job.userId : null,
+          payload: JSON.stringify(job.kind === 'match_upload' ? { interaction_ids: job.interactionIds } : {}),
+          created_at: now,
+          claimed_at: claimedBy === null ? null : now,
+          claimed_by: claimedBy,
+          attempts: claimedBy === null ? 0 : 1,
+          last_error: null,
+        })),
+      )
       .execute();
-    return id;
+    return ids;
   }
 
   /** Claims one job by id if nobody holds a live lease on it. */

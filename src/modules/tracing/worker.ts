@@ -142,6 +142,12 @@ export class TraceScheduler {
     return { id: await this.jobs.enqueue(trx, job, Date.now(), this.worker.id), job };
   }
 
+  /** Several jobs written in one statement of the caller's transaction; `kick` each once that commits. */
+  async enqueueMany(trx: Kysely<Database>, jobs: readonly TraceJob[]): Promise<ScheduledJob[]> {
+    const ids = await this.jobs.enqueueMany(trx, jobs, Date.now(), this.worker.id);
+    return jobs.map((job, index) => ({ id: ids[index]!, job }));
+  }
+
   kick(scheduled: ScheduledJob): void {
     this.worker.kick(scheduled);
   }
