@@ -15,6 +15,7 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly databaseSchema: string;
   readonly dbPoolSize: number;
+  readonly sqliteCheckpointMs: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
   readonly encryptionKeys: string | undefined;
@@ -167,6 +168,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     databaseUrl,
     databaseSchema,
     dbPoolSize: r.int('DB_POOL_SIZE', 1, 1000),
+    sqliteCheckpointMs: r.int('SQLITE_CHECKPOINT_MS', 0, 3_600_000),
     redisUrl,
     logLevel: r.oneOf('LOG_LEVEL', ['info', 'fatal', 'error', 'warn', 'debug', 'trace', 'silent'] as const),
     encryptionKeys,

@@ -15,6 +15,7 @@ export const VARIABLES = [
   { name: 'DATABASE_URL', default: undefined, description: 'PostgreSQL connection string (postgres://...). Unset: embedded SQLite under DATA_DIR.' },
   { name: 'DATABASE_SCHEMA', default: 'public', description: 'PostgreSQL schema holding the tables (created if missing).' },
   { name: 'DB_POOL_SIZE', default: '10', description: 'Maximum PostgreSQL connections per process.' },
+  { name: 'SQLITE_CHECKPOINT_MS', default: '500', description: "SQLite: how often a worker thread copies the write-ahead log into the database file, so no request's commit does it. 0: SQLite's own checkpoints, inside commits." },
   { name: 'REDIS_URL', default: undefined, description: 'Redis connection string (redis://...) for rate limits shared between processes. Unset: in-process.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace or silent.' },
   { name: 'ENCRYPTION_KEYS', default: undefined, description: 'Keys for personal data at rest: comma-separated `id:base64key` (32-byte AES-256 keys), the first one encrypts. Unset with SQLite: a key file is generated once under DATA_DIR. Required with DATABASE_URL.' },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
+import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -16,6 +17,8 @@ export interface DatabaseOptions {
   /** PostgreSQL: schema to use (created if missing); tests use one schema each. */
   readonly schema?: string;
   readonly poolSize?: number;
+  /** SQLite file: how often a worker thread checkpoints the write-ahead log (0: SQLite's own, in commits). */
+  readonly sqliteCheckpointMs?: number;
 }
 
 export interface DatabaseHandle {
@@ -23,6 +26,8 @@ export interface DatabaseHandle {
   readonly dialect: DialectName;
   /** PostgreSQL schema holding the tables (and the migration bookkeeping). */
   readonly schema: string | undefined;
+  /** SQLite file: the thread that checkpoints its write-ahead log. */
+  readonly sqliteCheckpointer?: SqliteCheckpointer;
   /** Checks the connection works (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -55,19 +60,26 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   // first 2 GiB of the file (SQLite's build limit for memory mapping) are read through the mapping instead.
   connection.pragma('cache_size = -131072');
   connection.pragma('mmap_size = 2147418112');
+  const checkpointMs = options.sqliteCheckpointMs ?? DEFAULT_CHECKPOINT_MS;
+  const checkpointer = file !== ':memory:' && checkpointMs > 0 ? startSqliteCheckpointer(connection, file, checkpointMs) : undefined;
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE) }) });
   return {
     db,
     dialect: 'sqlite',
     schema: undefined,
+    sqliteCheckpointer: checkpointer,
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }
 
 const STATEMENT_CACHE_SIZE = 200;
+const DEFAULT_CHECKPOINT_MS = 500;
 
 /**
  * Kysely prepares every query it runs; SQLite compiles a statement anew each time (a trace's batched lookups and
