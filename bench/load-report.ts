@@ -13,7 +13,7 @@ interface LoadResult {
   command: string;
   date: string;
   git?: { commit: string };
-  machine: { node: string; cpu_count: number; total_memory_gib: number; load_average_start: number[]; load_average_end: number[] };
+  machine: { node: string; cpu: string; cpu_count: number; total_memory_gib: number; load_average_start: number[]; load_average_end: number[] };
   settings: { phones: number; streams_attempted: number; seconds: number; upload_interval_s: number; reports_per_s: number; confirmations_per_s: number; concurrency: number };
   connections: { attempted: number; held_after_ramp: { client: number; server: number }; held_at_end: { client: number; server: number }; ramp_seconds: number; refused: number; failed: number; dropped: number; errors: Record<string, number> };
   uploads: { offered: number; offered_per_s: number; sent: number; achieved_per_s: number; never_sent_backlog: number; max_backlog: number };
@@ -68,13 +68,13 @@ export function loadSection(resultsDir: string): string {
     '',
     'The targets in each run (details below):',
     '',
-    '| Run | Date (commit) | Streams held / attempted | Uploads kept up | Worst p99 (target < 500 ms) | Ingest p99 (target < 50 ms) | Failed | Push p99 (target < 1 s) |',
+    '| Run | Date (commit), CPU | Streams held / attempted | Uploads kept up | Worst p99 (target < 500 ms) | Ingest p99 (target < 50 ms) | Failed | Push p99 (target < 1 s) |',
     '|---|---|---:|---|---:|---:|---:|---:|',
     ...results.map((r) => {
       const worst = Math.max(...r.endpoints.map((e) => e.latency_ms.p99 ?? 0));
       const ingest = r.endpoints.find((e) => e.endpoint === 'POST /interactions')?.latency_ms.p99 ?? null;
       const failed = r.errors.failed_requests + r.connections.failed + r.connections.refused;
-      return `| ${r.config.name} | ${r.date.slice(0, 16).replace('T', ' ')} UTC (${r.git ? r.git.commit.slice(0, 10) : 'not recorded'}) | ${r.connections.held_at_end.client.toLocaleString('en')} / ${r.connections.attempted.toLocaleString('en')} | ${yes(r.uploads.never_sent_backlog === 0)} | ${yes(worst < 500)} ${ms(worst)} | ${yes((ingest ?? Infinity) < 50)} ${ms(ingest)} | ${failed} | ${yes((r.notifications.push_ms.p99 ?? Infinity) < 1000)} ${ms(r.notifications.push_ms.p99)} |`;
+      return `| ${r.config.name} | ${r.date.slice(0, 16).replace('T', ' ')} UTC (${r.git ? r.git.commit.slice(0, 10) : 'not recorded'}), ${r.machine.cpu} | ${r.connections.held_at_end.client.toLocaleString('en')} / ${r.connections.attempted.toLocaleString('en')} | ${yes(r.uploads.never_sent_backlog === 0)} | ${yes(worst < 500)} ${ms(worst)} | ${yes((ingest ?? Infinity) < 50)} ${ms(ingest)} | ${failed} | ${yes((r.notifications.push_ms.p99 ?? Infinity) < 1000)} ${ms(r.notifications.push_ms.p99)} |`;
     }),
     '',
   );
@@ -83,7 +83,7 @@ export function loadSection(resultsDir: string): string {
     const worstP99 = Math.max(...r.endpoints.map((e) => e.latency_ms.p99 ?? 0));
     out.push(`### ${r.config.name}: ${r.config.workers === 1 ? 'one process' : `\`--workers ${r.config.workers}\``}, ${r.config.engine === 'postgres' ? 'PostgreSQL + Redis' : r.config.workers > 1 ? 'SQLite + Redis' : 'SQLite'}`);
     out.push('');
-    out.push(`Command: \`${r.command}\` (${r.date.slice(0, 16).replace('T', ' ')} UTC, Node ${r.machine.node}, ${r.machine.cpu_count} cores, load average ${r.machine.load_average_start.join(' / ')} when the streams began to open, ${r.machine.load_average_end.join(' / ')} at the end).`);
+    out.push(`Command: \`${r.command}\` (${r.date.slice(0, 16).replace('T', ' ')} UTC, Node ${r.machine.node}, ${r.machine.cpu_count} cores of ${r.machine.cpu}, load average ${r.machine.load_average_start.join(' / ')} when the streams began to open, ${r.machine.load_average_end.join(' / ')} at the end).`);
     out.push('');
     out.push(`- Phones: ${r.settings.phones.toLocaleString('en')}; streams attempted ${r.connections.attempted.toLocaleString('en')}; held after the ramp (${r.connections.ramp_seconds} s): ${r.connections.held_after_ramp.client.toLocaleString('en')} (kernel: ${r.connections.held_after_ramp.server.toLocaleString('en')} established on the port); at the end: ${r.connections.held_at_end.client.toLocaleString('en')} (kernel ${r.connections.held_at_end.server.toLocaleString('en')}); refused ${r.connections.refused}, failed ${r.connections.failed}, dropped ${r.connections.dropped}${Object.keys(r.connections.errors).length ? ` (${Object.entries(r.connections.errors).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}.`);
     out.push(`- Uploads: one per phone every ${r.settings.upload_interval_s} s → ${r.uploads.offered_per_s}/s offered over ${r.settings.seconds} s; ${r.uploads.achieved_per_s}/s sent (${r.uploads.sent.toLocaleString('en')}); ${r.uploads.never_sent_backlog.toLocaleString('en')} scheduled uploads still waiting at the end (largest backlog ${r.uploads.max_backlog.toLocaleString('en')}).`);
