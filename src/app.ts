@@ -64,7 +64,7 @@ import { purgeExpired } from './modules/tracing/retention.js';
 import { DEFAULT_RISK_MODEL } from './modules/tracing/risk-model.js';
 import { tracingRoutes } from './modules/tracing/routes.js';
 import { TracingService } from './modules/tracing/service.js';
-import { TraceScheduler, TraceWorker } from './modules/tracing/worker.js';
+import { TRACE_JOBS_CHANNEL, TraceRunnerDoorbell, TraceScheduler, TraceWorker } from './modules/tracing/worker.js';
 import { RedisLeases } from './platform/jobs/lease.js';
 import { startPeriodicTasks } from './platform/jobs/periodic.js';
 import { StaffRepository } from './modules/staff/repository.js';
@@ -100,6 +100,8 @@ export interface BuildOptions {
   readonly database?: DatabaseHandle;
   /** Use this event bus instead of one from the configuration (tests); closed with the app. */
   readonly bus?: EventBus;
+  /** This process is a trace runner: it runs the trace jobs other processes leave (TRACE_JOBS=runners), woken over the bus. */
+  readonly traceRunner?: boolean;
   /** Pino options or false; defaults to JSON logs at the configured level. */
   readonly logger?: boolean | Record<string, unknown>;
 }
@@ -176,6 +178,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }, app.log);
   const traceWorker = new TraceWorker(traceJobs, tracing, app.log, { leaseMs: config.jobLeaseSeconds * 1000, sweepMs: 2_000 });
   app.decorate('traceWorker', traceWorker);
+  // TRACE_JOBS=runners: jobs are left to trace runner processes; a runner (options.traceRunner) runs every process's.
+  const doorbell = config.traceJobs === 'runners' && options.traceRunner !== true ? new TraceRunnerDoorbell(bus, app.log) : undefined;
   app.decorate('tracing', tracing);
   const interactions = new InteractionsService(interactionsRepository, access, {
     h3Resolution: config.h3Resolution,
@@ -183,8 +187,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     retentionDays: config.retentionDays,
     maxClockSkewMs: config.maxClockSkewSeconds * 1000,
     maxDurationMs: MAX_OBSERVATION_MS,
-  }, proximityTokens, new TraceScheduler(traceJobs, traceWorker));
-  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker), config.timeZone, bus);
+  }, proximityTokens, new TraceScheduler(traceJobs, traceWorker, doorbell));
+  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker, doorbell), config.timeZone, bus);
   const stopPeriodic = startPeriodicTasks([
     {
       name: 'retention',
@@ -212,8 +216,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const ensurePartitions = (kysely: typeof db, now: number) =>
     ensureDailyPartitions(kysely, now - 86_400_000, now + config.partitionDaysAhead * 86_400_000);
   if (database.dialect === 'postgres') await ensurePartitions(db, Date.now());
-  app.addHook('onReady', async () => traceWorker.start());
+  if (doorbell === undefined) app.addHook('onReady', async () => traceWorker.start());
   closers.push(stopPeriodic, () => traceWorker.stop());
+  if (options.traceRunner === true) {
+    const sweep = () => void traceWorker.sweep();
+    const unsubscribe = await bus.subscribe(TRACE_JOBS_CHANNEL, sweep, { onResubscribed: sweep });
+    closers.unshift(unsubscribe);
+  }
 
   // Streaming analytics: every domain event updates the day rows it touches (app.analytics.idle() in tests).
   const analytics = createAnalytics(db, bus, config, app.log);

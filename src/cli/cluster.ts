@@ -7,17 +7,21 @@ import { serve } from './serve.js';
 
 export class ClusterConfigError extends Error {}
 
+/** Environment variable the primary sets on each process it forks: what that process is for. */
+const PROCESS_ROLE = 'EPITRACE_PROCESS_ROLE';
+type Role = 'server' | 'trace-runner';
+
 /** Shortest time between replacing crashed workers, so a worker that crashes at start cannot spin the CPU. */
 const RESTART_DELAY_MS = 1_000;
 
 /**
  * `epitrace serve --workers N`: a primary process migrates the database once, then runs N server processes
- * sharing the port (node:cluster). A worker that dies is replaced; SIGTERM/SIGINT stop every worker gracefully.
+ * sharing the port (node:cluster), and with TRACE_JOBS=auto one trace runner that runs the trace jobs they write. A worker that dies is replaced; SIGTERM/SIGINT stop every worker gracefully.
  * The processes share state only through the database and Redis, so Redis is required.
  */
 export async function serveWorkers(config: Config, workers: number): Promise<void> {
   if (!cluster.isPrimary) {
-    await serve(config);
+    await serve(config, { traceRunner: process.env[PROCESS_ROLE] === 'trace-runner' });
     return;
   }
   if (workers > 1 && config.redisUrl === undefined) {
@@ -32,20 +36,31 @@ export async function serveWorkers(config: Config, workers: number): Promise<voi
     await database.close();
   }
 
+  // TRACE_JOBS=auto: the server processes leave trace jobs to one runner process, so no request waits behind a trace.
+  const withRunner = config.traceJobs === 'auto';
+  const roleOf = new Map<number, Role>();
   let stopping = false;
   let lastRestart = 0;
-  const fork = (): Worker => cluster.fork();
+  const fork = (role: Role): Worker => {
+    const env = role === 'trace-runner' ? { [PROCESS_ROLE]: role } : { [PROCESS_ROLE]: role, ...(withRunner ? { TRACE_JOBS: 'runners' } : {}) };
+    const worker = cluster.fork(env);
+    roleOf.set(worker.id, role);
+    return worker;
+  };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    log.error({ worker: worker.process.pid, code, signal }, 'worker died; starting a replacement');
+    const role = roleOf.get(worker.id) ?? 'server';
+    roleOf.delete(worker.id);
+    log.error({ worker: worker.process.pid, role, code, signal }, 'worker died; starting a replacement');
     const wait = Math.max(0, lastRestart + RESTART_DELAY_MS - Date.now());
     lastRestart = Date.now() + wait;
     setTimeout(() => {
-      if (!stopping) fork();
+      if (!stopping) fork(role);
     }, wait);
   });
-  cluster.on('online', (worker) => log.info({ worker: worker.process.pid }, 'worker started'));
-  for (let i = 0; i < workers; i++) fork();
+  cluster.on('online', (worker) => log.info({ worker: worker.process.pid, role: roleOf.get(worker.id) }, 'worker started'));
+  for (let i = 0; i < workers; i++) fork('server');
+  if (withRunner) fork('trace-runner');
 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -13,6 +13,7 @@ const USAGE = `Usage: epitrace <command>
 
 Commands:
   serve [--workers N]        run the HTTP server (same as npm start); N processes sharing the port (needs REDIS_URL)
+  trace-runner               run the trace jobs that servers with TRACE_JOBS=runners leave (serves no requests; needs REDIS_URL)
   migrate                    apply pending database migrations and exit
   admin create-staff --role <health_professional|authority|admin> --username <name> --password <password>
                              create a staff account
@@ -31,6 +32,12 @@ async function run(argv: string[]): Promise<number> {
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be an integer from 1 to 64');
       if (workers === 1) await serve(config);
       else await serveWorkers(config, workers);
+      return -1; // keeps running
+    }
+    case 'trace-runner': {
+      if (rest.length > 0) throw new UsageError('trace-runner takes no arguments');
+      if (config.redisUrl === undefined) throw new UsageError('trace-runner needs REDIS_URL: servers wake it through Redis');
+      await serve(config, { traceRunner: true });
       return -1; // keeps running
     }
     case 'migrate': {

@@ -2,9 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import type { Config } from '../config/index.js';
 
+export interface ServeOptions {
+  /** Run trace jobs only (`epitrace trace-runner`): the app is built and its trace worker runs, but nothing listens. */
+  readonly traceRunner?: boolean;
+}
+
 /** Runs the server until SIGTERM/SIGINT, then stops accepting, finishes requests in flight and closes the database. */
-export async function serve(config: Config): Promise<FastifyInstance> {
-  const app = await buildApp(config);
+export async function serve(config: Config, options: ServeOptions = {}): Promise<FastifyInstance> {
+  const app = await buildApp(config, { traceRunner: options.traceRunner === true });
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -25,6 +30,11 @@ export async function serve(config: Config): Promise<FastifyInstance> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
+  if (options.traceRunner === true) {
+    await app.ready();
+    app.log.info({ role: 'trace-runner' }, 'trace runner ready: running the trace jobs servers leave');
+  } else {
+    await app.listen({ port: config.port, host: config.host });
+  }
   return app;
 }

@@ -36,6 +36,7 @@ export interface Config {
   /** Delay between an event and the analytics recomputation it asks for. */
   readonly analyticsSettleMs: number;
   readonly jobLeaseSeconds: number;
+  readonly traceJobs: 'auto' | 'here' | 'runners';
   readonly partitionDaysAhead: number;
   readonly zones: ZonesConfig;
   readonly webhooks: WebhooksConfig;
@@ -158,6 +159,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
   const databaseSchema = r.string('DATABASE_SCHEMA');
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) r.problems.push(`DATABASE_SCHEMA must be a lower-case SQL identifier (got "${databaseSchema}")`);
   const timeZone = r.string('TIME_ZONE');
+  if (env.TRACE_JOBS === 'runners' && redisUrl === undefined) r.problems.push('TRACE_JOBS=runners needs REDIS_URL: the server wakes the trace runners through Redis');
   if (!isTimeZone(timeZone)) r.problems.push(`TIME_ZONE must be an IANA time zone name (got "${timeZone}")`);
 
   const config: Config = {
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     publicMinCases: r.int('PUBLIC_MIN_CASES', 2, 1000),
     analyticsSettleMs: r.int('ANALYTICS_SETTLE_MS', 0, 60_000),
     jobLeaseSeconds: r.int('JOB_LEASE_SECONDS', 1, 3600),
+    traceJobs: r.oneOf('TRACE_JOBS', ['auto', 'here', 'runners'] as const),
     partitionDaysAhead: r.int('PARTITION_DAYS_AHEAD', 1, 365),
     zones: readZones(r),
     webhooks: readWebhooks(r),

@@ -45,4 +45,21 @@ describe.each(testDialects())('trace jobs on %s', (dialect) => {
     await t.database.db.updateTable('trace_jobs').set({ attempts: MAX_ATTEMPTS }).where('id', '=', id).execute();
     expect(await jobs.claimable(Date.now(), 60_000, 10)).toEqual([]);
   });
+
+  it('a batch claim takes the oldest waiting jobs up to its limit, each for one claimer only, and expired leases again', async () => {
+    const jobs = new TraceJobsRepository(t.database.db);
+    const now = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await jobs.enqueue(t.database.db, { kind: 'match_upload', userId: randomUUID(), interactionIds: [randomUUID()] }, now + i));
+    const first = await jobs.claimBatch('runner-a', now + 10, 60_000, 3);
+    expect(first.map((r) => r.id)).toEqual(ids.slice(0, 3));
+    expect(first.map((r) => [r.claimed_by, r.attempts])).toEqual([['runner-a', 1], ['runner-a', 1], ['runner-a', 1]]);
+    const second = await jobs.claimBatch('runner-b', now + 10, 60_000, 10);
+    expect(second.map((r) => r.id)).toEqual(ids.slice(3));
+    expect(await jobs.claimBatch('runner-c', now + 10, 60_000, 10)).toEqual([]);
+    // runner-a stops; after its lease its jobs go to the next claimer (runner-b's lease is younger and still live).
+    await t.database.db.updateTable('trace_jobs').set({ claimed_at: now - 61_000 }).where('claimed_by', '=', 'runner-a').execute();
+    const takenOver = await jobs.claimBatch('runner-c', now + 10, 60_000, 10);
+    expect(takenOver.map((r) => [r.id, r.claimed_by, r.attempts])).toEqual(ids.slice(0, 3).map((id) => [id, 'runner-c', 2]));
+  });
 });

@@ -27,10 +27,13 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-/** Starts `src/main.ts` as a real process (as `npm start` does) and waits until /healthz answers. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts `src/main.ts` as a real process (as `npm start` does), or the CLI with `cli` arguments (`['serve',
+ * '--workers', '2']`), and waits until /healthz answers.
+ */
+export async function startServer(env: Record<string, string>, cli?: readonly string[]): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(cli === undefined ? ['src/main.ts'] : ['src/cli/index.ts', ...cli])], {
     cwd: PROJECT_ROOT,
     // The embedded database unless the caller says otherwise, whatever the test runner's environment has.
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },

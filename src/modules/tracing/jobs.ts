@@ -62,6 +62,20 @@ export class TraceJobsRepository {
     return this.db.selectFrom('trace_jobs').selectAll().where('id', '=', id).where('claimed_by', '=', worker).executeTakeFirst();
   }
 
+  /** Claims up to `limit` jobs that are waiting or whose lease expired, oldest first; a job goes to one claimer only. */
+  async claimBatch(worker: string, now: number, leaseMs: number, limit: number): Promise<Row<'trace_jobs'>[]> {
+    const ids = await this.claimable(now, leaseMs, limit);
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('trace_jobs')
+      .set((eb) => ({ claimed_at: now, claimed_by: worker, attempts: eb('attempts', '+', 1) }))
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', now - leaseMs)]))
+      .returningAll()
+      .execute();
+    return rows.sort((a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id));
+  }
+
   /** Ids of jobs waiting or whose lease expired, oldest first. */
   async claimable(now: number, leaseMs: number, limit: number): Promise<string[]> {
     const rows = await this.db

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Database } from '../../platform/db/tables.js';
 import { parseJob, type TraceJob, type TraceJobsRepository } from './jobs.js';
 import type { TraceOutcome, TracingService } from './service.js';
@@ -20,6 +21,8 @@ export interface ScheduledJob {
 
 /** Upload matches run together when they queue up: one pass over the active cases for all of them. */
 const MAX_MATCH_BATCH = 200;
+/** Most jobs one sweep claims. */
+const SWEEP_BATCH = 200;
 
 /**
  * Runs trace jobs one at a time in this process: at once for jobs this process created (`kick`), and on a
@@ -32,6 +35,8 @@ export class TraceWorker {
   private readonly pendingMatches: Array<ScheduledJob & { readonly job: Extract<TraceJob, { kind: 'match_upload' }> }> = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private sweeping: Promise<void> | undefined;
+  private sweepAgain = false;
   private completed = 0;
 
   constructor(
@@ -73,13 +78,31 @@ export class TraceWorker {
     return this.completed;
   }
 
+  /**
+   * Claims the jobs waiting in the table (or left by a process that stopped) and queues them here; match jobs run
+   * together. A sweep asked for while one is running runs again after it (a trace runner is woken per upload).
+   */
   async sweep(): Promise<void> {
     if (this.stopped) return;
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return this.sweeping;
+    }
+    this.sweeping = (async () => {
+      do {
+        this.sweepAgain = false;
+        try {
+          const rows = await this.jobs.claimBatch(this.id, Date.now(), this.options.leaseMs, SWEEP_BATCH);
+          for (const row of rows) this.kick({ id: row.id, job: parseJob(row) });
+        } catch (error) {
+          this.log.error({ err: error }, 'trace job sweep failed');
+        }
+      } while (this.sweepAgain && !this.stopped);
+    })();
     try {
-      const ids = await this.jobs.claimable(Date.now(), this.options.leaseMs, 50);
-      for (const id of ids) this.enqueue(() => this.run(id));
-    } catch (error) {
-      this.log.error({ err: error }, 'trace job sweep failed');
+      await this.sweeping;
+    } finally {
+      this.sweeping = undefined;
     }
   }
 
@@ -88,16 +111,6 @@ export class TraceWorker {
       () => undefined,
       (error: unknown) => this.log.error({ err: error }, 'trace job crashed'),
     );
-  }
-
-  /** A job found by the sweep: claimed first, since another process may be after it too. */
-  private async run(jobId: string): Promise<void> {
-    if (this.stopped) return;
-    const row = await this.jobs.claim(jobId, this.id, Date.now(), this.options.leaseMs);
-    if (row === undefined) return; // done or held by another worker
-    const job = parseJob(row);
-    const work = job.kind === 'trace_case' ? () => this.tracing.traceCase(job.caseId) : () => this.tracing.matchUploads([job]);
-    await this.runClaimed([jobId], work, job.kind);
   }
 
   private async runMatches(): Promise<void> {
@@ -130,25 +143,57 @@ export class TraceWorker {
   }
 }
 
-/** What use cases need to start tracing: a job written in their own transaction, run once they commit. */
+/** Bus channel on which server processes that leave their trace jobs to runners tell the runners to sweep. */
+export const TRACE_JOBS_CHANNEL = 'trace-jobs';
+
+/**
+ * Tells trace runner processes that jobs are waiting. Rings once per turn of the event loop however many jobs were
+ * written in it; a ring that is lost (Redis down) only delays the jobs until a runner's periodic sweep.
+ */
+export class TraceRunnerDoorbell {
+  private pending = false;
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  ring(): void {
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      this.pending = false;
+      this.bus.publish(TRACE_JOBS_CHANNEL, {}).catch((error: unknown) => this.log.warn({ err: error }, 'could not wake the trace runners; their sweep will find the jobs'));
+    });
+  }
+}
+
+/**
+ * What use cases need to start tracing: a job written in their own transaction, run once they commit — by this
+ * process's worker, or, given a doorbell, by a trace runner process (the job is written unclaimed and the runners
+ * are woken), so that no request of this process waits behind a trace.
+ */
 export class TraceScheduler {
   constructor(
     private readonly jobs: TraceJobsRepository,
     private readonly worker: TraceWorker,
+    private readonly runners?: TraceRunnerDoorbell,
   ) {}
 
-  /** Writes the job in the caller's transaction, claimed by this process's worker; `kick` it once that commits. */
+  /** Writes the job in the caller's transaction; `kick` it once that commits. */
   async enqueue(trx: Kysely<Database>, job: TraceJob): Promise<ScheduledJob> {
-    return { id: await this.jobs.enqueue(trx, job, Date.now(), this.worker.id), job };
+    const [scheduled] = await this.enqueueMany(trx, [job]);
+    return scheduled!;
   }
 
   /** Several jobs written in one statement of the caller's transaction; `kick` each once that commits. */
   async enqueueMany(trx: Kysely<Database>, jobs: readonly TraceJob[]): Promise<ScheduledJob[]> {
-    const ids = await this.jobs.enqueueMany(trx, jobs, Date.now(), this.worker.id);
+    const ids = await this.jobs.enqueueMany(trx, jobs, Date.now(), this.runners === undefined ? this.worker.id : null);
     return jobs.map((job, index) => ({ id: ids[index]!, job }));
   }
 
   kick(scheduled: ScheduledJob): void {
-    this.worker.kick(scheduled);
+    if (this.runners === undefined) this.worker.kick(scheduled);
+    else this.runners.ring();
   }
 }

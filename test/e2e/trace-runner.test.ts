@@ -1,0 +1,120 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
+import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { connectSse, type SseConnection } from '../helpers/sse-client.js';
+
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const today = () => new Date().toISOString().slice(0, 10);
+
+interface LogLine {
+  pid: number;
+  msg: string;
+  job?: string;
+  role?: string;
+  worker?: number;
+}
+
+/** `serve --workers 2` (TRACE_JOBS=auto): two server processes leave every trace job to a third, the trace runner. */
+describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --workers 2 with a trace runner on %s', (dialect) => {
+  const schema = `tr_${randomUUID().replaceAll('-', '')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-runner-'));
+  let server: ServerProcess;
+  const streams: SseConnection[] = [];
+  beforeAll(async () => {
+    if (dialect === 'postgres') await createPostgresSchema(postgresUrl(), schema);
+    server = await startServer(
+      {
+        ...(dialect === 'postgres' ? { DATABASE_URL: postgresUrl(), DATABASE_SCHEMA: schema } : {}),
+        REDIS_URL: testRedisUrl()!,
+        ENCRYPTION_KEYS: `tr1:${randomBytes(32).toString('base64')}`,
+        TOKEN_SECRET: randomBytes(32).toString('hex'),
+        JOB_LEASE_SECONDS: '2',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+      },
+      ['serve', '--workers', '2'],
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(streams.map((s) => s.close()));
+    await server?.stop('SIGTERM');
+    if (dialect === 'postgres') await dropPostgresSchema(postgresUrl(), schema);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const logLines = (): LogLine[] =>
+    server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
+  const runnerPids = () => logLines().filter((l) => l.msg.startsWith('trace runner ready')).map((l) => l.pid);
+  const post = async (path: string, token: string | null, body: unknown) => {
+    const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    return { status: response.status, body: await response.json() };
+  };
+  const register = async () => (await post('/users', null, {})).body as { id: string; token: string };
+  const stay = (lat: number, start: number, minutes: number) => ({ id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(start), ended_at: iso(start + minutes * MIN) });
+  const streamOf = async (token: string) => {
+    const stream = await connectSse(`${server.baseUrl}/notifications/stream`, { headers: { authorization: `Bearer ${token}` } });
+    streams.push(stream);
+    expect(stream.status).toBe(200);
+    return stream;
+  };
+  const waitFor = async (what: () => boolean, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    return what();
+  };
+
+  it('a report and a later upload are traced by the runner alone, and their contacts are notified', async () => {
+    expect(await waitFor(() => runnerPids().length === 1, 30_000)).toBe(true);
+    const [runner] = runnerPids();
+    const source = await register();
+    const contact = await register();
+    const late = await register();
+    const start = Date.now() - 3 * 3_600_000;
+    expect((await post('/interactions', source.token, { interactions: [stay(48.8566, start, 60)] })).status).toBe(200);
+    expect((await post('/interactions', contact.token, { interactions: [stay(48.85662, start, 60)] })).status).toBe(200);
+    const contactStream = await streamOf(contact.token);
+    const lateStream = await streamOf(late.token);
+
+    expect((await post('/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
+    const event = await contactStream.waitFor((e) => e.event === 'notification', 20_000);
+    expect(JSON.parse(event.data)).toMatchObject({ tier: 'high', seq: 1 }); // 60 min × 0.5 × 0.5 = 15
+
+    // Uploaded after the trace: its match job, too, goes to the runner.
+    expect((await post('/interactions', late.token, { interactions: [stay(48.85661, start, 60)] })).status).toBe(200);
+    const lateEvent = await lateStream.waitFor((e) => e.event === 'notification', 20_000);
+    expect(JSON.parse(lateEvent.data)).toMatchObject({ tier: 'high' });
+
+    const done = logLines().filter((l) => l.msg === 'trace job done');
+    expect(done.map((l) => l.job).sort()).toEqual(expect.arrayContaining(['match_upload', 'trace_case']));
+    expect(new Set(done.map((l) => l.pid))).toEqual(new Set([runner]));
+  });
+
+  it('a runner that dies is replaced, and the replacement runs the jobs written meanwhile', async () => {
+    const [runner] = runnerPids();
+    process.kill(runner!, 'SIGKILL');
+    const source = await register();
+    const contact = await register();
+    const start = Date.now() - 6 * 3_600_000;
+    expect((await post('/interactions', source.token, { interactions: [stay(48.8700, start, 40)] })).status).toBe(200);
+    expect((await post('/interactions', contact.token, { interactions: [stay(48.87002, start, 40)] })).status).toBe(200);
+    const stream = await streamOf(contact.token);
+    expect((await post('/symptoms', source.token, { symptom: 'cough', date: today() })).status).toBe(201);
+    const event = await stream.waitFor((e) => e.event === 'notification', 30_000);
+    expect(JSON.parse(event.data)).toMatchObject({ tier: 'medium' }); // 40 min × 0.5 × 0.5 = 10
+    const replacement = runnerPids().filter((pid) => pid !== runner);
+    expect(replacement).toHaveLength(1);
+    expect(logLines().some((l) => l.msg.startsWith('worker died') && l.role === 'trace-runner' && l.worker === runner)).toBe(true);
+    const after = logLines().filter((l) => l.msg === 'trace job done' && l.pid !== runner);
+    expect(new Set(after.map((l) => l.pid))).toEqual(new Set(replacement));
+  });
+});
