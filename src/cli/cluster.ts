@@ -16,7 +16,7 @@ const RESTART_DELAY_MS = 1_000;
 
 /**
  * `epitrace serve --workers N`: a primary process migrates the database once, then runs N server processes
- * sharing the port (node:cluster), and with TRACE_JOBS=auto one trace runner that runs the trace jobs they write. A worker that dies is replaced; SIGTERM/SIGINT stop every worker gracefully.
+ * sharing the port (node:cluster), and with TRACE_JOBS=runners one trace runner that runs the trace jobs they write. A worker that dies is replaced; SIGTERM/SIGINT stop every worker gracefully.
  * The processes share state only through the database and Redis, so Redis is required.
  */
 export async function serveWorkers(config: Config, workers: number): Promise<void> {
@@ -36,14 +36,13 @@ export async function serveWorkers(config: Config, workers: number): Promise<voi
     await database.close();
   }
 
-  // TRACE_JOBS=auto: the server processes leave trace jobs to one runner process, so no request waits behind a trace.
-  const withRunner = config.traceJobs === 'auto';
+  // TRACE_JOBS=runners: the server processes leave trace jobs to a runner process, so no request waits behind a trace.
+  const withRunner = config.traceJobs === 'runners';
   const roleOf = new Map<number, Role>();
   let stopping = false;
   let lastRestart = 0;
   const fork = (role: Role): Worker => {
-    const env = role === 'trace-runner' ? { [PROCESS_ROLE]: role } : { [PROCESS_ROLE]: role, ...(withRunner ? { TRACE_JOBS: 'runners' } : {}) };
-    const worker = cluster.fork(env);
+    const worker = cluster.fork({ [PROCESS_ROLE]: role });
     roleOf.set(worker.id, role);
     return worker;
   };

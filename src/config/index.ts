@@ -36,7 +36,7 @@ export interface Config {
   /** Delay between an event and the analytics recomputation it asks for. */
   readonly analyticsSettleMs: number;
   readonly jobLeaseSeconds: number;
-  readonly traceJobs: 'auto' | 'here' | 'runners';
+  readonly traceJobs: 'here' | 'runners';
   readonly partitionDaysAhead: number;
   readonly zones: ZonesConfig;
   readonly webhooks: WebhooksConfig;
@@ -189,7 +189,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     publicMinCases: r.int('PUBLIC_MIN_CASES', 2, 1000),
     analyticsSettleMs: r.int('ANALYTICS_SETTLE_MS', 0, 60_000),
     jobLeaseSeconds: r.int('JOB_LEASE_SECONDS', 1, 3600),
-    traceJobs: r.oneOf('TRACE_JOBS', ['auto', 'here', 'runners'] as const),
+    traceJobs: r.oneOf('TRACE_JOBS', ['here', 'runners'] as const),
     partitionDaysAhead: r.int('PARTITION_DAYS_AHEAD', 1, 365),
     zones: readZones(r),
     webhooks: readWebhooks(r),

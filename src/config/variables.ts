@@ -31,7 +31,7 @@ export const VARIABLES = [
   { name: 'TIME_BUCKET_MINUTES', default: '60', description: 'Width of the time buckets interactions are indexed by.' },
   { name: 'RETENTION_DAYS', default: '21', description: 'Interactions older than this many days are rejected on upload and deleted.' },
   { name: 'PARTITION_DAYS_AHEAD', default: '7', description: 'PostgreSQL: daily partitions of interactions are created this many days ahead.' },
-  { name: 'TRACE_JOBS', default: 'auto', description: 'Where trace jobs run. `auto`: `serve --workers N` starts one trace runner process beside its N server processes, a single process runs its own. `here`: each server process runs the jobs it creates. `runners`: this server leaves its jobs to trace runners (`epitrace trace-runner`, needs REDIS_URL) so no request waits behind a trace.' },
+  { name: 'TRACE_JOBS', default: 'here', description: 'Where trace jobs run. `here`: each server process runs the jobs it creates. `runners`: servers leave them to trace runner processes, which serve no requests, so no request waits behind a trace: `serve --workers N` starts one beside its N servers; on other machines run `epitrace trace-runner`. Needs REDIS_URL.' },
   { name: 'JOB_LEASE_SECONDS', default: '60', description: 'A trace job or periodic task held by a process that stopped passes to another after this long.' },
   { name: 'MAX_CLOCK_SKEW_SECONDS', default: '300', description: 'How far in the future a reported time may be.' },
   { name: 'ANALYTICS_SETTLE_MS', default: '500', description: 'The analytics engine starts recomputing this long after the event that needs it (0-60000), so a report\'s trace gets the database first; events meanwhile are coalesced.' },

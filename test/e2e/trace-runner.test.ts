@@ -20,8 +20,8 @@ interface LogLine {
   worker?: number;
 }
 
-/** `serve --workers 2` (TRACE_JOBS=auto): two server processes leave every trace job to a third, the trace runner. */
-describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --workers 2 with a trace runner on %s', (dialect) => {
+/** `serve --workers 2` with TRACE_JOBS=runners: two server processes leave every trace job to a third, the trace runner. */
+describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --workers 2 with TRACE_JOBS=runners on %s', (dialect) => {
   const schema = `tr_${randomUUID().replaceAll('-', '')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-runner-'));
   let server: ServerProcess;
@@ -37,6 +37,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
         JOB_LEASE_SECONDS: '2',
         DATA_DIR: dataDir,
         LOG_LEVEL: 'info',
+        TRACE_JOBS: 'runners',
       },
       ['serve', '--workers', '2'],
     );

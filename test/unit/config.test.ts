@@ -28,6 +28,13 @@ describe('configuration', () => {
     expect(config.dialect).toBe('postgres');
   });
 
+  it('trace jobs run where they are written unless TRACE_JOBS=runners, which needs Redis to wake the runners', () => {
+    expect(loadConfig({}).traceJobs).toBe('here');
+    expect(() => loadConfig({ TRACE_JOBS: 'runners' })).toThrow(/TRACE_JOBS=runners needs REDIS_URL/);
+    expect(() => loadConfig({ TRACE_JOBS: 'elsewhere' })).toThrow(/TRACE_JOBS must be one of here, runners/);
+    expect(loadConfig({ TRACE_JOBS: 'runners', REDIS_URL: 'redis://127.0.0.1:6379' }).traceJobs).toBe('runners');
+  });
+
   it('treats empty values as unset and parses TRUST_PROXY', () => {
     expect(loadConfig({ PORT: '', TRUST_PROXY: '2' })).toMatchObject({ port: 8080, trustProxy: 2 });
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);

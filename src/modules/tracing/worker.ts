@@ -21,8 +21,8 @@ export interface ScheduledJob {
 
 /** Upload matches run together when they queue up: one pass over the active cases for all of them. */
 const MAX_MATCH_BATCH = 200;
-/** Most jobs one sweep claims. */
-const SWEEP_BATCH = 200;
+/** Most jobs claimed and waiting to run in this process: a sweep claims no more until half have run. */
+const MAX_QUEUED = 100;
 
 /**
  * Runs trace jobs one at a time in this process: at once for jobs this process created (`kick`), and on a
@@ -37,6 +37,8 @@ export class TraceWorker {
   private stopped = false;
   private sweeping: Promise<void> | undefined;
   private sweepAgain = false;
+  private sweepWhenRoom = false;
+  private queued = 0;
   private completed = 0;
 
   constructor(
@@ -61,6 +63,7 @@ export class TraceWorker {
   /** Runs a job this process just created (claimed by this worker), after the jobs already queued here. */
   kick(scheduled: ScheduledJob): void {
     const { id, job } = scheduled;
+    this.queued += 1;
     if (job.kind === 'trace_case') {
       this.enqueue(() => this.runClaimed([id], () => this.tracing.traceCase(job.caseId), job.kind));
       return;
@@ -92,7 +95,13 @@ export class TraceWorker {
       do {
         this.sweepAgain = false;
         try {
-          const rows = await this.jobs.claimBatch(this.id, Date.now(), this.options.leaseMs, SWEEP_BATCH);
+          // Claimed jobs wait here, under a lease: no more are claimed than can run well within it.
+          const room = MAX_QUEUED - this.queued;
+          if (room <= 0) {
+            this.sweepWhenRoom = true;
+            break;
+          }
+          const rows = await this.jobs.claimBatch(this.id, Date.now(), this.options.leaseMs, room);
           for (const row of rows) this.kick({ id: row.id, job: parseJob(row) });
         } catch (error) {
           this.log.error({ err: error }, 'trace job sweep failed');
@@ -125,6 +134,18 @@ export class TraceWorker {
   }
 
   private async runClaimed(jobIds: readonly string[], work: () => Promise<TraceOutcome>, kind: TraceJob['kind']): Promise<void> {
+    try {
+      await this.runNow(jobIds, work, kind);
+    } finally {
+      this.queued -= jobIds.length;
+      if (this.sweepWhenRoom && this.queued <= MAX_QUEUED / 2) {
+        this.sweepWhenRoom = false;
+        void this.sweep();
+      }
+    }
+  }
+
+  private async runNow(jobIds: readonly string[], work: () => Promise<TraceOutcome>, kind: TraceJob['kind']): Promise<void> {
     if (this.stopped) return; // claimed: another process takes them over after the lease
     // Let the request that queued this job be answered first: with SQLite every query runs on this thread, so a
     // job started in the same tick would hold the answer back until it finished.
