@@ -12,6 +12,8 @@ import type SQLite from 'better-sqlite3';
 export interface SqliteCheckpointer {
   /** Checkpoints that copied at least one page, so far. */
   readonly checkpoints: number;
+  /** The latest of those: frames in the log, and how many of them are now in the database file. */
+  readonly lastCheckpoint: { readonly log: number; readonly checkpointed: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -25,7 +27,7 @@ let copied = 0;
 const timer = setInterval(() => {
   try {
     const [result] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (result.checkpointed > 0 && result.checkpointed !== copied) parentPort.postMessage(result.checkpointed);
+    if (result.checkpointed > 0 && result.checkpointed !== copied) parentPort.postMessage({ log: result.log, checkpointed: result.checkpointed });
     copied = result.checkpointed;
   } catch (error) {
     if (error.code !== 'SQLITE_BUSY' && error.code !== 'SQLITE_LOCKED') throw error;
@@ -49,22 +51,37 @@ export function startSqliteCheckpointer(connection: SQLite.Database, file: strin
   worker.unref();
   let checkpoints = 0;
   let stopping = false;
-  worker.on('message', () => (checkpoints += 1));
+  let stopped: Promise<void> | undefined;
+  let lastCheckpoint: { log: number; checkpointed: number } | undefined;
+  worker.on('message', (message: { log: number; checkpointed: number }) => {
+    checkpoints += 1;
+    lastCheckpoint = message;
+  });
   const fallBack = () => {
     if (!stopping && connection.open) connection.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
   };
   worker.on('error', fallBack);
-  worker.on('exit', fallBack);
+  let exited = false;
+  worker.on('exit', () => {
+    exited = true;
+    fallBack();
+  });
   return {
     get checkpoints() {
       return checkpoints;
     },
-    stop: async () => {
-      stopping = true;
-      worker.ref(); // the thread's exit is awaited: it must keep the process alive until then
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.postMessage('stop');
-      await exited;
+    get lastCheckpoint() {
+      return lastCheckpoint;
     },
+    // Idempotent: a database handle may be closed twice (once by its owner, once by the app holding it).
+    stop: () =>
+      (stopped ??= (async () => {
+        stopping = true;
+        if (exited) return; // it failed earlier (automatic checkpoints came back then)
+        worker.ref(); // the thread's exit is awaited: it must keep the process alive until then
+        const exit = new Promise((resolve) => worker.once('exit', resolve));
+        worker.postMessage('stop');
+        await exit;
+      })()),
   };
 }
