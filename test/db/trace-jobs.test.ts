@@ -21,9 +21,9 @@ describe.each(testDialects())('trace jobs on %s', (dialect) => {
     await t.database.db.insertInto('cases').values({ id: caseId, user_id: user.id, report_type: 'self_reported', onset_date: new Date().toISOString().slice(0, 10), test_date: null, managed_by: null, created_at: Date.now() }).execute();
     // Written as a report's transaction would, but no process ran it (the one that wrote it stopped).
     const id = await jobs.enqueue(t.database.db, { kind: 'trace_case', caseId });
-    const claimedElsewhere = await jobs.claim(id, 'other-worker', Date.now(), 60_000);
+    const [claimedElsewhere] = await jobs.claimBatch('other-worker', Date.now(), 60_000, 10);
     expect(claimedElsewhere?.claimed_by).toBe('other-worker');
-    expect(await jobs.claim(id, 'third-worker', Date.now(), 60_000)).toBeUndefined(); // the lease is live
+    expect(await jobs.claimBatch('third-worker', Date.now(), 60_000, 10)).toEqual([]); // the lease is live
     // The other worker dies; once its lease expires the job is claimable again and the sweep runs it.
     expect(await jobs.claimable(Date.now() + 61_000, 60_000, 10)).toEqual([id]);
     await t.database.db.updateTable('trace_jobs').set({ claimed_at: Date.now() - 61_000 }).where('id', '=', id).execute();

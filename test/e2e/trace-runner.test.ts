@@ -68,6 +68,14 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     expect(stream.status).toBe(200);
     return stream;
   };
+  /** A future source and a contact who stayed 2 m from them for `minutes`, the contact's notification stream open. */
+  const sourceAndContact = async (lat: number, start: number, minutes: number) => {
+    const source = await register();
+    const contact = await register();
+    expect((await post('/interactions', source.token, { interactions: [stay(lat, start, minutes)] })).status).toBe(200);
+    expect((await post('/interactions', contact.token, { interactions: [stay(lat + 0.00002, start, minutes)] })).status).toBe(200);
+    return { source, stream: await streamOf(contact.token) };
+  };
   const waitFor = async (what: () => boolean, ms: number) => {
     const deadline = Date.now() + ms;
     while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -77,13 +85,9 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
   it('a report and a later upload are traced by the runner alone, and their contacts are notified', async () => {
     expect(await waitFor(() => runnerPids().length === 1, 30_000)).toBe(true);
     const [runner] = runnerPids();
-    const source = await register();
-    const contact = await register();
-    const late = await register();
     const start = Date.now() - 3 * 3_600_000;
-    expect((await post('/interactions', source.token, { interactions: [stay(48.8566, start, 60)] })).status).toBe(200);
-    expect((await post('/interactions', contact.token, { interactions: [stay(48.85662, start, 60)] })).status).toBe(200);
-    const contactStream = await streamOf(contact.token);
+    const { source, stream: contactStream } = await sourceAndContact(48.8566, start, 60);
+    const late = await register();
     const lateStream = await streamOf(late.token);
 
     expect((await post('/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
@@ -103,12 +107,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
   it('a runner that dies is replaced, and the replacement runs the jobs written meanwhile', async () => {
     const [runner] = runnerPids();
     process.kill(runner!, 'SIGKILL');
-    const source = await register();
-    const contact = await register();
-    const start = Date.now() - 6 * 3_600_000;
-    expect((await post('/interactions', source.token, { interactions: [stay(48.8700, start, 40)] })).status).toBe(200);
-    expect((await post('/interactions', contact.token, { interactions: [stay(48.87002, start, 40)] })).status).toBe(200);
-    const stream = await streamOf(contact.token);
+    const { source, stream } = await sourceAndContact(48.87, Date.now() - 6 * 3_600_000, 40);
     expect((await post('/symptoms', source.token, { symptom: 'cough', date: today() })).status).toBe(201);
     const event = await stream.waitFor((e) => e.event === 'notification', 30_000);
     expect(JSON.parse(event.data)).toMatchObject({ tier: 'medium' }); // 40 min × 0.5 × 0.5 = 10

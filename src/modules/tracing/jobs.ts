@@ -50,18 +50,6 @@ export class TraceJobsRepository {
     return ids;
   }
 
-  /** Claims one job by id if nobody holds a live lease on it. */
-  async claim(id: string, worker: string, now: number, leaseMs: number): Promise<Row<'trace_jobs'> | undefined> {
-    const result = await this.db
-      .updateTable('trace_jobs')
-      .set((eb) => ({ claimed_at: now, claimed_by: worker, attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', id)
-      .where((eb) => eb.or([eb('claimed_at', 'is', null), eb('claimed_at', '<', now - leaseMs)]))
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return undefined;
-    return this.db.selectFrom('trace_jobs').selectAll().where('id', '=', id).where('claimed_by', '=', worker).executeTakeFirst();
-  }
-
   /** Claims up to `limit` jobs that are waiting or whose lease expired, oldest first; a job goes to one claimer only. */
   async claimBatch(worker: string, now: number, leaseMs: number, limit: number): Promise<Row<'trace_jobs'>[]> {
     const ids = await this.claimable(now, leaseMs, limit);
