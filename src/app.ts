@@ -63,7 +63,7 @@ import { TracingRepository } from './modules/tracing/repository.js';
 import { purgeExpired } from './modules/tracing/retention.js';
 import { DEFAULT_RISK_MODEL } from './modules/tracing/risk-model.js';
 import { tracingRoutes } from './modules/tracing/routes.js';
-import { TracingService } from './modules/tracing/service.js';
+import { caseWindowMs, TracingService } from './modules/tracing/service.js';
 import { TRACE_JOBS_CHANNEL, TraceRunnerDoorbell, TraceScheduler, TraceWorker } from './modules/tracing/worker.js';
 import { RedisLeases } from './platform/jobs/lease.js';
 import { startPeriodicTasks } from './platform/jobs/periodic.js';
@@ -188,7 +188,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxClockSkewMs: config.maxClockSkewSeconds * 1000,
     maxDurationMs: MAX_OBSERVATION_MS,
   }, proximityTokens, new TraceScheduler(traceJobs, traceWorker, doorbell));
-  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker, doorbell), config.timeZone, bus);
+  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker, doorbell), config.timeZone, bus, (row) =>
+    caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: config.timeZone }),
+  );
   const stopPeriodic = startPeriodicTasks([
     {
       name: 'retention',

@@ -52,6 +52,15 @@ export function growthOf(file: Pick<TracingResultFile, 'runs'>, from = '1m', to 
   };
 }
 
+/** ", shared_buffers 12 GiB holding the prewarmed schema (9.8 GiB)" for a PostgreSQL run that recorded it. */
+function postgresMemoryNote(memory: TracingBenchResult['postgres_memory']): string {
+  if (memory === undefined) return '';
+  const gib = (mib: number) => `${Math.round((mib / 1024) * 10) / 10} GiB`;
+  return memory.prewarmed_mib > 0
+    ? `, shared_buffers ${gib(memory.shared_buffers_mib)} holding the prewarmed schema (${gib(memory.prewarmed_mib)})`
+    : `, shared_buffers ${gib(memory.shared_buffers_mib)}, schema ${gib(memory.schema_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
+}
+
 function readJson<T>(path: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
 }
@@ -78,6 +87,7 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   const dates = runs.map(
     (r) =>
       `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}: ${r.run.date.slice(0, 16).replace('T', ' ')} UTC (load average ${r.run.machine.load_average.join(', ')} at start)` +
+      postgresMemoryNote(r.run.postgres_memory) +
       (commits.size > 1 ? `, commit ${r.run.git.commit.slice(0, 10)}${r.run.git.modified_src_files > 0 ? ' with uncommitted changes in src/' : ''}` : ''),
   );
   out.push(`Measured on ${first.machine.cpu_count} cores (${first.machine.cpu}), ${first.machine.total_memory_gib} GiB RAM, Node ${first.machine.node}, ${first.machine.platform}; ` +

@@ -66,7 +66,7 @@ describe.each(testDialects())('rows written as column arrays on %s', (dialect) =
     });
   });
 
-  it('finds each asked day\'s heaviest risk (ties: the smallest id) and how many risks the day has', async () => {
+  it('reads each asked day\'s total, notified tier and, where wanted, heaviest risk (ties: the smallest id) with the day\'s count', async () => {
     const [source, a, b] = [await registerUser(t.app), await registerUser(t.app), await registerUser(t.app)];
     const now = Date.now();
     const stays = [];
@@ -100,11 +100,26 @@ describe.each(testDialects())('rows written as column arrays on %s', (dialect) =
       risk(stays[4]!, 'e-risk', b.id, '2026-11-21', 2),
     ];
     await t.database.db.insertInto('exposure_risks').values(rows).execute();
+    await t.database.db.insertInto('exposure_days').values({ user_id: a.id, date: '2026-11-21', weighted_minutes: 10.5, tier: 'medium', notified_tier: 'medium', updated_at: now }).execute();
     const repository = new TracingRepository(t.database.db);
-    const mains = await t.database.db.transaction().execute((trx) => repository.mainRisksOfDays(trx, [[a.id, '2026-11-21'], [b.id, '2026-11-21'], [b.id, '2026-11-22']]));
-    expect(Object.fromEntries([...mains].map(([key, day]) => [key, { id: day.main.id, weighted: day.main.weighted_minutes, count: day.count, case: day.main.case_id }]))).toEqual({
-      [`${a.id}|2026-11-21`]: { id: 'a-risk', weighted: 6.5, count: 3, case: caseId },
-      [`${b.id}|2026-11-21`]: { id: 'e-risk', weighted: 2, count: 1, case: caseId },
+    const asked = [[a.id, '2026-11-21'], [b.id, '2026-11-21'], [b.id, '2026-11-22']] as const;
+    const read = (wantsMain: (total: number, notifiedTier: string | null) => boolean) =>
+      t.database.db.transaction().execute(async (trx) => {
+        const states = await repository.dayStates(trx, asked, wantsMain);
+        return Object.fromEntries(
+          [...states].map(([key, day]) => [key, { total: day.total, notified: day.notifiedTier, main: day.main && { id: day.main.main.id, weighted: day.main.main.weighted_minutes, count: day.main.count, case: day.main.main.case_id } }]),
+        );
+      });
+    expect(await read(() => true)).toEqual({
+      [`${a.id}|2026-11-21`]: { total: 17, notified: 'medium', main: { id: 'a-risk', weighted: 6.5, count: 3, case: caseId } },
+      [`${b.id}|2026-11-21`]: { total: 2, notified: null, main: { id: 'e-risk', weighted: 2, count: 1, case: caseId } },
+      [`${b.id}|2026-11-22`]: { total: 0, notified: null, main: null },
+    });
+    // Only the days the caller picks (here: a total of 5 or more, not yet notified of high) come with their heaviest risk.
+    expect(await read((total, notified) => total >= 5 && notified !== 'high')).toEqual({
+      [`${a.id}|2026-11-21`]: { total: 17, notified: 'medium', main: { id: 'a-risk', weighted: 6.5, count: 3, case: caseId } },
+      [`${b.id}|2026-11-21`]: { total: 2, notified: null, main: null },
+      [`${b.id}|2026-11-22`]: { total: 0, notified: null, main: null },
     });
   });
 });

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import { caseWindowMs } from '../../src/modules/tracing/service.js';
+import { DEFAULT_RISK_MODEL } from '../../src/modules/tracing/risk-model.js';
 import { insertConfirmedCase, uploadStay } from '../helpers/tracing-fixtures.js';
 
 const now = Date.now();
@@ -41,5 +43,24 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     ]);
     const notified = await t.database.db.selectFrom('notifications').select(['user_id', 'tier']).execute();
     expect(notified).toEqual([{ user_id: x.id, tier: 'high' }]);
+  });
+
+  it('a report stores its case\'s infectious window, so an upload matched before the case\'s trace runs meets the case', async () => {
+    const [source, x] = await Promise.all([registerUser(t.app), registerUser(t.app)]);
+    await t.app.traceWorker.stop(); // no job runs: neither the report's trace nor the uploads' matches
+    await upload(source, 60, 10);
+    const today = new Date(now).toISOString().slice(0, 10);
+    const reported = await t.app.inject({ method: 'POST', url: '/symptoms', headers: source.auth, payload: { symptom: 'fever', date: today } });
+    expect(reported.statusCode, reported.body).toBe(201);
+    const row = await t.database.db.selectFrom('cases').selectAll().where('user_id', '=', source.id).executeTakeFirstOrThrow();
+    expect(row.traced_at).toBeNull();
+    const window = caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: 'UTC' });
+    expect([row.window_start, row.window_end]).toEqual([window.start, window.end]);
+    expect(window.end - window.start).toBe(10 * 86_400_000); // onset − 4 .. onset + 5, whole days
+
+    // 30 minutes beside the self-reported source on its onset day: 30 × GPS 0.5 × self-report 0.5 = 7.5, medium.
+    expect(await t.app.tracing.matchUploads([await upload(x, 40, 10)])).toEqual({ risks: 1, notifications: 1, contacts: 1 });
+    const risk = await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'case_id', 'weighted_minutes']).executeTakeFirstOrThrow();
+    expect(risk).toEqual({ exposed_user_id: x.id, case_id: row.id, weighted_minutes: 7.5 });
   });
 });

@@ -32,6 +32,9 @@ export function mergeReport(existing: Row<'cases'>, report: CaseReport): Partial
   };
 }
 
+/** What a case's infectious window depends on. */
+export type CaseDates = Pick<Row<'cases'>, 'onset_date' | 'report_date' | 'created_at' | 'report_type'>;
+
 const activeCaseLock = (userId: string) => `active-case:${userId}`;
 
 /**
@@ -45,7 +48,17 @@ export class CaseReports {
     private readonly tracer: Pick<TraceScheduler, 'enqueue' | 'kick'>,
     private readonly timeZone: string,
     private readonly bus: EventBus,
+    /**
+     * The infectious window of a case (the risk model's), stored with the report: uploads arriving before the trace
+     * runs are then matched against the case, and the trace need not write it first.
+     */
+    private readonly windowOf: (row: CaseDates) => { start: number; end: number },
   ) {}
+
+  private withWindow(row: CaseDates): Pick<Row<'cases'>, 'window_start' | 'window_end'> {
+    const window = this.windowOf(row);
+    return { window_start: window.start, window_end: window.end };
+  }
 
   async record<T>(report: CaseReport, alsoWrite: (trx: Kysely<Database>) => Promise<T>): Promise<{ case: Row<'cases'>; created: boolean; written: T }> {
     const now = Date.now();
@@ -57,7 +70,7 @@ export class CaseReports {
       let id: string;
       if (existing === undefined) {
         id = randomUUID();
-        await this.cases.insertIn(trx, {
+        const row = {
           id,
           user_id: report.userId,
           report_type: report.reportType,
@@ -67,10 +80,12 @@ export class CaseReports {
           report_date: calendarDay(now, this.timeZone),
           created_at: now,
           updated_at: now,
-        });
+        };
+        await this.cases.insertIn(trx, { ...row, ...this.withWindow(row) });
       } else {
         id = existing.id;
-        await this.cases.updateIn(trx, id, { ...mergeReport(existing, report), updated_at: now });
+        const merged = { ...mergeReport(existing, report), updated_at: now };
+        await this.cases.updateIn(trx, id, { ...merged, ...this.withWindow({ ...existing, ...merged }) });
       }
       const scheduled = await this.tracer.enqueue(trx, { kind: 'trace_case', caseId: id });
       const row = (await this.cases.findByIdIn(trx, id))!;

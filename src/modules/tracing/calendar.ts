@@ -93,6 +93,11 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+/** Bounded memos for dayNumber and dayFromNumber: scoring a trace's episodes converts the same few days thousands of times. */
+const DAY_NUMBER_CACHE_LIMIT = 4096;
+const dayNumbers = new Map<string, number>();
+const daysByNumber = new Map<number, CalendarDay>();
+
 /** Parses a 'YYYY-MM-DD' day, or returns null when it is not a real calendar date in 0001..9999. */
 export function parseDay(day: unknown): { year: number; month: number; day: number } | null {
   if (typeof day !== 'string') return null;
@@ -107,7 +112,7 @@ export function parseDay(day: unknown): { year: number; month: number; day: numb
 
 /** True when `day` is a real calendar date written 'YYYY-MM-DD' (years 0001..9999). */
 export function isValidDay(day: unknown): day is CalendarDay {
-  return parseDay(day) !== null;
+  return (typeof day === 'string' && dayNumbers.has(day)) || parseDay(day) !== null;
 }
 
 /** Throws a RangeError naming `what` unless `day` is a valid 'YYYY-MM-DD' date. */
@@ -121,9 +126,14 @@ function invalidDayError(day: unknown, what: string): RangeError {
 
 /** Days since 1970-01-01 (negative before). Throws on an invalid day. */
 export function dayNumber(day: CalendarDay): number {
+  const cached = dayNumbers.get(day);
+  if (cached !== undefined) return cached;
   const parsed = parseDay(day);
   if (parsed === null) throw invalidDayError(day, 'day');
-  return daysFromCivil(parsed.year, parsed.month, parsed.day);
+  const n = daysFromCivil(parsed.year, parsed.month, parsed.day);
+  if (dayNumbers.size >= DAY_NUMBER_CACHE_LIMIT) dayNumbers.clear();
+  dayNumbers.set(day, n);
+  return n;
 }
 
 /** The day with the given day number (days since 1970-01-01). */
@@ -131,8 +141,13 @@ export function dayFromNumber(n: number): CalendarDay {
   if (!Number.isSafeInteger(n) || n < MIN_DAY_NUMBER || n > MAX_DAY_NUMBER) {
     throw new RangeError(`day number ${describe(n)} is outside the supported range 0001-01-01..9999-12-31`);
   }
+  const cached = daysByNumber.get(n);
+  if (cached !== undefined) return cached;
   const { year, month, day } = civilFromDays(n);
-  return formatDay(year, month, day);
+  const formatted = formatDay(year, month, day);
+  if (daysByNumber.size >= DAY_NUMBER_CACHE_LIMIT) daysByNumber.clear();
+  daysByNumber.set(n, formatted);
+  return formatted;
 }
 
 /**

@@ -14,6 +14,13 @@ const PG_LOOKUP_PARALLELISM = 2;
 const PG_PROBES_PER_PART = 100;
 const ID_CHUNK = 500;
 
+/** A person-day as a trace reads it (see TracingRepository.dayStates). */
+export interface DayState {
+  readonly total: number;
+  readonly notifiedTier: Row<'exposure_days'>['notified_tier'];
+  main: { main: Row<'exposure_risks'>; count: number } | null;
+}
+
 type ExposureDayWrite = Pick<Row<'exposure_days'>, 'user_id' | 'date' | 'weighted_minutes' | 'tier' | 'notified_tier' | 'updated_at'>;
 
 const RISK_UPDATED_COLUMNS = [
@@ -152,10 +159,6 @@ export class TracingRepository {
       .execute();
   }
 
-  async setCaseCell(caseId: string, cell: string): Promise<void> {
-    await this.db.updateTable('cases').set({ cell }).where('id', '=', caseId).execute();
-  }
-
   async setCaseWindow(caseId: string, windowStart: number, windowEnd: number): Promise<void> {
     await this.db.updateTable('cases').set({ window_start: windowStart, window_end: windowEnd }).where('id', '=', caseId).execute();
   }
@@ -258,18 +261,54 @@ export class TracingRepository {
     }
   }
 
-  /** Σ weighted minutes of all risks (every source) per person and day, for the given person-days. */
-  async dayTotals(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>> {
-    const totals = new Map<string, number>();
-    if (isPostgres(trx) && personDays.length > 0) {
-      const { rows } = await sql<{ exposed_user_id: string; exposure_date: string; total: number }>`
-        select r.exposed_user_id, r.exposure_date, sum(r.weighted_minutes) as total
+  /**
+   * What a trace needs of each person-day, read in its transaction after its risks are written: the stored total of
+   * every source's risks, the tier the person was last notified of, and, for the days `wantsMain` picks (given the
+   * total and that tier), the heaviest risk (what a notification describes; ties go to the smallest id) with the
+   * day's number of risks. PostgreSQL answers in one statement (every day's heaviest risk comes along); SQLite, whose
+   * statements cost no round trip, in three.
+   */
+  async dayStates(
+    trx: Kysely<Database>,
+    personDays: ReadonlyArray<readonly [string, string]>,
+    wantsMain: (total: number, notifiedTier: Row<'exposure_days'>['notified_tier']) => boolean,
+  ): Promise<Map<string, DayState>> {
+    const out = new Map<string, DayState>();
+    if (personDays.length === 0) return out;
+    if (isPostgres(trx)) {
+      const { rows } = await sql<Partial<Row<'exposure_risks'>> & { day_user_id: string; day_date: string; day_notified_tier: Row<'exposure_days'>['notified_tier']; day_total: number | null; day_risks: string }>`
+        select k.user_id as day_user_id, k.date as day_date, d.notified_tier as day_notified_tier, t.total as day_total, t.day_risks, m.*
         from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
-        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date
-        group by r.exposed_user_id, r.exposure_date`.execute(trx);
-      for (const row of rows) totals.set(`${row.exposed_user_id}|${row.exposure_date}`, Number(row.total));
-      return totals;
+        left join exposure_days d on d.user_id = k.user_id and d.date = k.date
+        cross join lateral (
+          select sum(r.weighted_minutes) as total, count(*) as day_risks from exposure_risks r
+          where r.exposed_user_id = k.user_id and r.exposure_date = k.date) t
+        left join lateral (
+          select r.* from exposure_risks r where r.exposed_user_id = k.user_id and r.exposure_date = k.date
+          order by r.weighted_minutes desc, r.id collate "C" limit 1) m on true`.execute(trx);
+      for (const { day_user_id, day_date, day_notified_tier, day_total, day_risks, ...main } of rows) {
+        const total = Number(day_total ?? 0);
+        const state: DayState = { total, notifiedTier: day_notified_tier ?? null, main: null };
+        if (main.id != null && wantsMain(total, state.notifiedTier)) state.main = { main: main as Row<'exposure_risks'>, count: Number(day_risks) };
+        out.set(`${day_user_id}|${day_date}`, state);
+      }
+      return out;
     }
+    const totals = await this.sqliteDayTotals(trx, personDays);
+    const days = await this.exposureDays(trx, personDays);
+    const wanted: Array<readonly [string, string]> = [];
+    for (const [userId, date] of personDays) {
+      const key = `${userId}|${date}`;
+      const state: DayState = { total: totals.get(key) ?? 0, notifiedTier: days.get(key)?.notified_tier ?? null, main: null };
+      out.set(key, state);
+      if (wantsMain(state.total, state.notifiedTier)) wanted.push([userId, date]);
+    }
+    for (const [key, main] of await this.sqliteMainRisksOfDays(trx, wanted)) out.get(key)!.main = main;
+    return out;
+  }
+
+  private async sqliteDayTotals(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, number>> {
+    const totals = new Map<string, number>();
     for (const part of chunks(personDays, KEY_CHUNK)) {
       const rows = await trx
         .selectFrom('exposure_risks')
@@ -331,39 +370,23 @@ export class TracingRepository {
     }
   }
 
-  /**
-   * For each person-day, the heaviest risk (what the notification describes; ties go to the smallest id) and the
-   * number of risks, keyed `user|date`.
-   */
-  async mainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, { main: Row<'exposure_risks'>; count: number }>> {
+  private async sqliteMainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, { main: Row<'exposure_risks'>; count: number }>> {
     const out = new Map<string, { main: Row<'exposure_risks'>; count: number }>();
-    const add = (row: Row<'exposure_risks'>) => {
-      const key = `${row.exposed_user_id}|${row.exposure_date}`;
-      const day = out.get(key);
-      if (day === undefined) out.set(key, { main: row, count: 1 });
-      else {
-        day.count += 1;
-        if (row.weighted_minutes > day.main.weighted_minutes || (row.weighted_minutes === day.main.weighted_minutes && row.id < day.main.id)) day.main = row;
-      }
-    };
-    if (isPostgres(trx)) {
-      // Only each day's heaviest risk comes back, with the day's count (a day of a busy person has many).
-      if (personDays.length === 0) return out;
-      const { rows } = await sql<Row<'exposure_risks'> & { day_risks: number }>`
-        select distinct on (r.exposed_user_id, r.exposure_date) r.*, count(*) over (partition by r.exposed_user_id, r.exposure_date) as day_risks
-        from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
-        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date
-        order by r.exposed_user_id, r.exposure_date, r.weighted_minutes desc, r.id collate "C"`.execute(trx);
-      for (const { day_risks, ...main } of rows) out.set(`${main.exposed_user_id}|${main.exposure_date}`, { main, count: Number(day_risks) });
-      return out;
-    }
     for (const part of chunks(personDays, KEY_CHUNK)) {
       const rows = await trx
         .selectFrom('exposure_risks')
         .selectAll()
         .where((eb) => eb(eb.refTuple('exposed_user_id', 'exposure_date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
         .execute();
-      rows.forEach(add);
+      for (const row of rows) {
+        const key = `${row.exposed_user_id}|${row.exposure_date}`;
+        const day = out.get(key);
+        if (day === undefined) out.set(key, { main: row, count: 1 });
+        else {
+          day.count += 1;
+          if (row.weighted_minutes > day.main.weighted_minutes || (row.weighted_minutes === day.main.weighted_minutes && row.id < day.main.id)) day.main = row;
+        }
+      }
     }
     return out;
   }
@@ -433,8 +456,9 @@ export class TracingRepository {
     return query.orderBy('seq').limit(limit).execute();
   }
 
-  async markTraced(trx: Kysely<Database>, caseId: string, at: number): Promise<void> {
-    await trx.updateTable('cases').set({ traced_at: at }).where('id', '=', caseId).execute();
+  /** Marks a case traced, with the cell where its person spent most time (cluster detection's place of the case). */
+  async markTraced(trx: Kysely<Database>, caseId: string, at: number, cell: string | null): Promise<void> {
+    await trx.updateTable('cases').set({ traced_at: at, cell }).where('id', '=', caseId).execute();
   }
 
   /** The contacts of a case: every exposure risk it caused, with the person-day tier and notification state. */

@@ -68,7 +68,7 @@ interface PersistOptions {
    * A full trace of this case, which began reading at `readFrom`: its risks not in this trace are removed (unless
    * written since: a late upload's match in another process), and the case is marked traced.
    */
-  readonly tracedCase?: { readonly row: Row<'cases'>; readonly readFrom: number };
+  readonly tracedCase?: { readonly row: Row<'cases'>; readonly readFrom: number; readonly cell: string | null };
   /** The traced case's risks to keep (default: the drafts written). */
   readonly keepInteractionIds?: readonly string[];
   /** Mirrored encounters the uploaders' own recordings replace. */
@@ -83,7 +83,7 @@ function mirroredId(sourceInteractionId: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export function sourceCaseOf(row: Row<'cases'>, timeZone: string): SourceCase {
+export function sourceCaseOf(row: Pick<Row<'cases'>, 'onset_date' | 'report_date' | 'created_at' | 'report_type'>, timeZone: string): SourceCase {
   return {
     onsetDay: row.onset_date,
     reportDay: row.report_date ?? calendarDay(row.created_at, timeZone),
@@ -92,7 +92,7 @@ export function sourceCaseOf(row: Row<'cases'>, timeZone: string): SourceCase {
 }
 
 /** The infectious window of a case as epoch milliseconds [start, end) in the deployment's calendar. */
-export function caseWindowMs(row: Row<'cases'>, settings: Pick<TracingSettings, 'riskModel' | 'timeZone'>): { start: number; end: number } {
+export function caseWindowMs(row: Pick<Row<'cases'>, 'onset_date' | 'report_date' | 'created_at' | 'report_type'>, settings: Pick<TracingSettings, 'riskModel' | 'timeZone'>): { start: number; end: number } {
   const source = sourceCaseOf(row, settings.timeZone);
   const window = infectiousWindow(source.onsetDay, source.reportDay, settings.riskModel);
   return { start: startOfDay(window.fromDay, settings.timeZone), end: startOfDay(addDays(window.toDay, 1), settings.timeZone) };
@@ -123,8 +123,8 @@ export class TracingService {
 
     const readFrom = Date.now();
     const sources = await this.tracing.interactionsOf(row.user_id, window.start, window.end, this.settings.maxDurationMs);
-    const cell = mostVisitedCell(sources);
-    if (cell !== null && cell !== row.cell) await this.tracing.setCaseCell(row.id, cell);
+    // Cluster detection's place of the case: written with the trace's last transaction, off the notification path.
+    const cell = mostVisitedCell(sources) ?? row.cell;
     const contacts: ScoredContact[] = [];
     const score = (exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
       if (found !== null) contacts.push(scoreContact(exposed, found, this.settings.riskModel, this.settings.timeZone));
@@ -176,7 +176,7 @@ export class TracingService {
     }
 
     const drafts = combineIntoRisks(row.id, contacts, this.settings.riskModel);
-    return this.persist(drafts, { mirrored, tracedCase: { row, readFrom } });
+    return this.persist(drafts, { mirrored, tracedCase: { row, readFrom, cell } });
   }
 
   /** Matches one upload (see matchUploads). */
@@ -306,21 +306,22 @@ export class TracingService {
       // A case manager hears about risks that are new or whose numbers changed, not about every re-trace.
       const changed = drafts.filter((d) => before.get(`${d.interaction_id}|${d.case_id}`)?.weighted_minutes !== d.weighted_minutes);
       const keys = [...personDays.values()];
-      const totals = await this.tracing.dayTotals(trx, keys);
-      const days = await this.tracing.exposureDays(trx, keys);
+      const rises = (total: number, notifiedTier: Row<'exposure_days'>['notified_tier']) => {
+        const tier = tierFor(total, this.settings.riskModel);
+        return tier !== 'low' && tierRose(notifiedTier, tier);
+      };
+      const states = await this.tracing.dayStates(trx, keys, rises);
       const tiers = new Map<string, string>();
       const dayRows: Parameters<TracingRepository['upsertExposureDays']>[1][number][] = [];
-      const rising: Array<[string, string]> = [];
+      const mains = new Map<string, { main: Row<'exposure_risks'>; count: number }>();
       for (const [userId, date] of keys) {
         const key = `${userId}|${date}`;
-        const total = totals.get(key) ?? 0;
-        const tier = tierFor(total, this.settings.riskModel);
+        const state = states.get(key) ?? { total: 0, notifiedTier: null, main: null };
+        const tier = tierFor(state.total, this.settings.riskModel);
         tiers.set(key, tier);
-        const notifiedTier = days.get(key)?.notified_tier ?? null;
-        if (tier !== 'low' && tierRose(notifiedTier, tier)) rising.push([userId, date]);
-        dayRows.push({ user_id: userId, date, weighted_minutes: total, tier, notified_tier: notifiedTier, updated_at: now });
+        if (state.main !== null && rises(state.total, state.notifiedTier)) mains.set(key, state.main);
+        dayRows.push({ user_id: userId, date, weighted_minutes: state.total, tier, notified_tier: state.notifiedTier, updated_at: now });
       }
-      const mains = rising.length === 0 ? new Map<string, { main: Row<'exposure_risks'>; count: number }>() : await this.tracing.mainRisksOfDays(trx, rising);
       const venueCodes = [...mains.values()].flatMap(({ main }) => venueCodeOf(main) ?? []);
       const venueNames = venueCodes.length === 0 ? new Map<string, string>() : await this.tracing.venueNames(trx, venueCodes);
       const toNotify: Array<{ userId: string; facts: ExposureFacts }> = [];
@@ -334,7 +335,7 @@ export class TracingService {
       created.push(...(await this.notifications.createMany(trx, toNotify, now)));
       await this.tracing.upsertExposureDays(trx, dayRows);
       const staffEvents = await this.staffEventsFor(trx, changed, managers, tiers, now);
-      if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.row.id, now);
+      if (options.tracedCase) await this.tracing.markTraced(trx, options.tracedCase.row.id, now, options.tracedCase.cell);
       return { tiers, staffEvents, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
     });
     await this.notifications.publishCreated(created);
