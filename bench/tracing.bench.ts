@@ -213,6 +213,7 @@ const PART_OF: Record<string, string> = {
   upsertRisks: 'write risks',
   markTraced: 'write risks',
   dayStates: 'person-day tiers',
+  risksOfDays: 'person-day tiers',
   exposureDays: 'person-day tiers',
   upsertExposureDays: 'person-day tiers',
   create: 'notifications',

@@ -108,6 +108,11 @@ describe.each(testDialects())('tracing end to end over HTTP on %s', (dialect) =>
       expect(notification, who).toMatchObject({ tier: want.tier, seq: 1, exposure_date: new Date(yesterdayAt(0)).toISOString().slice(0, 10), details: { contact_kind: want.kind } });
       expect(event.id).toBe('1');
       expect(notification.body).not.toContain(users.source!.id);
+    }
+    // The risks are written just after the notifications (which go out first): once the trace is done, each notified
+    // person has exactly one, on their own interaction.
+    await t.app.traceWorker.idle();
+    for (const [who, want] of Object.entries(expected)) {
       const risks = await t.database.db.selectFrom('exposure_risks').selectAll().where('exposed_user_id', '=', users[who]!.id).execute();
       expect(risks, who).toHaveLength(1);
       expect(risks[0]).toMatchObject({ weighted_minutes: want.weighted, risk_level: want.risk, report_type: 'self_reported', model_version: 'v1' });

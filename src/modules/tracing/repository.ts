@@ -370,22 +370,39 @@ export class TracingRepository {
     }
   }
 
+  /** Every stored risk of the given person-days (all sources), oldest id first. */
+  async risksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Row<'exposure_risks'>[]> {
+    if (personDays.length === 0) return [];
+    if (isPostgres(trx)) {
+      const { rows } = await sql<Row<'exposure_risks'>>`
+        select r.* from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
+        join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date
+        order by r.id collate "C"`.execute(trx);
+      return rows;
+    }
+    const out: Row<'exposure_risks'>[] = [];
+    for (const part of chunks(personDays, KEY_CHUNK)) {
+      out.push(
+        ...(await trx
+          .selectFrom('exposure_risks')
+          .selectAll()
+          .where((eb) => eb(eb.refTuple('exposed_user_id', 'exposure_date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
+          .orderBy('id')
+          .execute()),
+      );
+    }
+    return out;
+  }
+
   private async sqliteMainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, { main: Row<'exposure_risks'>; count: number }>> {
     const out = new Map<string, { main: Row<'exposure_risks'>; count: number }>();
-    for (const part of chunks(personDays, KEY_CHUNK)) {
-      const rows = await trx
-        .selectFrom('exposure_risks')
-        .selectAll()
-        .where((eb) => eb(eb.refTuple('exposed_user_id', 'exposure_date'), 'in', part.map(([u, d]) => eb.tuple(u, d))))
-        .execute();
-      for (const row of rows) {
-        const key = `${row.exposed_user_id}|${row.exposure_date}`;
-        const day = out.get(key);
-        if (day === undefined) out.set(key, { main: row, count: 1 });
-        else {
-          day.count += 1;
-          if (row.weighted_minutes > day.main.weighted_minutes || (row.weighted_minutes === day.main.weighted_minutes && row.id < day.main.id)) day.main = row;
-        }
+    for (const row of await this.risksOfDays(trx, personDays)) {
+      const key = `${row.exposed_user_id}|${row.exposure_date}`;
+      const day = out.get(key);
+      if (day === undefined) out.set(key, { main: row, count: 1 });
+      else {
+        day.count += 1;
+        if (row.weighted_minutes > day.main.weighted_minutes) day.main = row; // rows come by id: ties keep the smallest
       }
     }
     return out;

@@ -249,22 +249,73 @@ export class TracingService {
   }
 
   /**
-   * Writes a trace's risks in two steps when only some of them can make anyone's day rise to a notification: those
-   * people's risks and notifications first (they are pushed as soon as that commits), then everyone else's. A day
-   * can only rise if its stored total plus this trace's new minutes reaches the medium tier, so the split never
-   * withholds a notification; the second step still works out every day's tier from the stored risks.
+   * Writes a trace's risks. When some people's days may rise to a notification, they are notified first, in a
+   * transaction of its own that stores only their notifications and days (the outbox: pushed once it commits), with
+   * each day's total worked out from its stored risks and this trace's drafts; the risks follow in a second
+   * transaction, which works out every day's total again from the stored risks and notifies any rise the first missed
+   * (another process's risks of the same day). A day can only rise if its stored total plus this trace's new minutes
+   * reaches the medium tier, so looking at those days alone never withholds a notification.
    */
   private async persist(drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<TraceOutcome> {
     if (drafts.length === 0 && !options.tracedCase && options.mirrored.length === 0 && (options.replaceMirrorsOf ?? []).length === 0) return NO_OUTCOME;
     const urgentDays = await this.daysThatMayRise(drafts);
     const urgent = drafts.filter((d) => urgentDays.has(personDay(d.exposed_user_id, d.exposure_date)));
-    if (urgent.length === 0 || urgent.length === drafts.length) return this.writeRisks(drafts, options);
-    const first = await this.writeRisks(urgent, { mirrored: options.mirrored, replaceMirrorsOf: options.replaceMirrorsOf });
-    const rest = await this.writeRisks(
-      drafts.filter((d) => !urgentDays.has(personDay(d.exposed_user_id, d.exposure_date))),
-      { mirrored: [], tracedCase: options.tracedCase, keepInteractionIds: drafts.map((d) => d.interaction_id) },
-    );
-    return { risks: drafts.length, notifications: first.notifications + rest.notifications, contacts: new Set(drafts.map((d) => d.exposed_user_id)).size };
+    const early = urgent.length === 0 ? [] : await this.notifyFirst(urgent, drafts, options);
+    return this.writeRisks(drafts, options, early);
+  }
+
+  /**
+   * Notifies the people whose day rises with this trace, before its risks are written. A day's total here is its
+   * stored risks, except those this trace replaces (the same interaction and case, or any of a fully traced case's
+   * own, which the risks' write replaces or removes), plus this trace's drafts: what the risks' write will find,
+   * short of risks written meanwhile elsewhere (which that write then counts). Returns the notifications stored.
+   */
+  private async notifyFirst(urgent: readonly ExposureRiskDraft[], drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<Row<'notifications'>[]> {
+    const now = Date.now();
+    const replaced = new Set(drafts.map((d) => `${d.interaction_id}|${d.case_id}`));
+    const tracedCaseId = options.tracedCase?.row.id;
+    const created = await this.db.transaction().execute(async (trx) => {
+      const keys = [...new Map(urgent.map((d) => [personDay(d.exposed_user_id, d.exposure_date), [d.exposed_user_id, d.exposure_date] as const])).entries()];
+      await lockKeys(trx, keys.map(([key]) => `exposure-day:${key}`));
+      const days = await this.tracing.exposureDays(trx, keys.map(([, k]) => k));
+      const totals = new Map<string, { total: number; count: number; main: RiskFacts }>();
+      const add = (key: string, risk: RiskFacts & { weighted_minutes: number }) => {
+        const day = totals.get(key);
+        if (day === undefined) totals.set(key, { total: risk.weighted_minutes, count: 1, main: risk });
+        else {
+          day.total += risk.weighted_minutes;
+          day.count += 1;
+          if (risk.weighted_minutes > day.main.weighted_minutes) day.main = risk;
+        }
+      };
+      for (const r of await this.tracing.risksOfDays(trx, keys.map(([, k]) => k))) {
+        if (r.exposed_user_id === null || r.case_id === tracedCaseId || replaced.has(`${r.interaction_id}|${r.case_id}`)) continue;
+        add(personDay(r.exposed_user_id, r.exposure_date), r);
+      }
+      for (const d of urgent) add(personDay(d.exposed_user_id, d.exposure_date), d);
+      const rising: Array<{ userId: string; date: string; tier: 'medium' | 'high'; day: { total: number; count: number; main: RiskFacts } }> = [];
+      for (const [key, [userId, date]] of keys) {
+        const day = totals.get(key)!;
+        const tier = tierFor(day.total, this.settings.riskModel);
+        if (tier !== 'low' && tierRose(days.get(key)?.notified_tier ?? null, tier)) rising.push({ userId, date, tier, day });
+      }
+      if (rising.length === 0) return [];
+      const venueCodes = rising.flatMap(({ day }) => venueCodeOf(day.main) ?? []);
+      const venueNames = venueCodes.length === 0 ? new Map<string, string>() : await this.tracing.venueNames(trx, venueCodes);
+      const notified = await this.notifications.createMany(
+        trx,
+        rising.map(({ userId, date, tier, day }) => ({ userId, facts: factsOf(tier, date, day.total, day, venueNames) })),
+        now,
+      );
+      // The day's total and tier until the risks' write works them out from the stored risks.
+      await this.tracing.upsertExposureDays(
+        trx,
+        rising.map(({ userId, date, tier, day }) => ({ user_id: userId, date, weighted_minutes: day.total, tier, notified_tier: tier, updated_at: now })),
+      );
+      return notified;
+    });
+    await this.notifications.publishCreated(created);
+    return created;
   }
 
   /** Person-days whose tier may rise above what they were notified of: stored total + this trace's minutes ≥ medium. */
@@ -285,7 +336,8 @@ export class TracingService {
     return out;
   }
 
-  private async writeRisks(drafts: readonly ExposureRiskDraft[], options: PersistOptions): Promise<TraceOutcome> {
+  /** Writes risks and the days they touch, notifying rises not yet notified; `early`: this trace's notifications sent first. */
+  private async writeRisks(drafts: readonly ExposureRiskDraft[], options: PersistOptions, early: readonly Row<'notifications'>[] = []): Promise<TraceOutcome> {
     const now = Date.now();
     const created: Row<'notifications'>[] = [];
     const managers = drafts.length === 0 ? new Map<string, string>() : await this.tracing.managersOf([...new Set(drafts.map((d) => d.case_id))]);
@@ -347,13 +399,13 @@ export class TracingService {
         type: 'risks.written',
         case_ids: [...new Set([...drafts.map((d) => d.case_id), ...(options.tracedCase ? [options.tracedCase.row.id] : [])])],
         contacts: result.contacts,
-        notifications: created.map((n) => ({ user_id: n.user_id, tier: n.tier, exposure_date: n.exposure_date })),
+        notifications: [...early, ...created].map((n) => ({ user_id: n.user_id, tier: n.tier, exposure_date: n.exposure_date })),
         at: new Date(now).toISOString(),
       };
       await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'domain event not published'));
     }
-    this.log.debug({ risks: drafts.length, notifications: created.length }, 'exposure risks written');
-    return { risks: drafts.length, notifications: created.length, contacts: result.contacts };
+    this.log.debug({ risks: drafts.length, notifications: early.length + created.length }, 'exposure risks written');
+    return { risks: drafts.length, notifications: early.length + created.length, contacts: result.contacts };
   }
 
   /** Case managers' stream events for the risks just written, stored in the same transaction as the risks. */
@@ -398,12 +450,15 @@ export class TracingService {
 /** A person's day as a map key. */
 const personDay = (userId: string, date: string) => `${userId}|${date}`;
 
+/** What a notification tells of the day's heaviest risk (a stored risk or a trace's draft). */
+type RiskFacts = Pick<Row<'exposure_risks'>, 'contact_kind' | 'place' | 'episode_start' | 'episode_end' | 'minutes' | 'weighted_minutes'>;
+
 /** The venue code of a risk found at a venue, or null. */
-function venueCodeOf(risk: Row<'exposure_risks'>): string | null {
+function venueCodeOf(risk: Pick<RiskFacts, 'place'>): string | null {
   return risk.place?.startsWith(VENUE_PREFIX) ? risk.place.slice(VENUE_PREFIX.length) : null;
 }
 
-function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { main: Row<'exposure_risks'>; count: number }, venueNames: Map<string, string>): ExposureFacts {
+function factsOf(tier: 'medium' | 'high', date: string, total: number, day: { main: RiskFacts; count: number }, venueNames: Map<string, string>): ExposureFacts {
   const main = day.main;
   const kind = (main.contact_kind ?? 'gps') as ExposureFacts['main']['contact_kind'];
   const venue = venueCodeOf(main);
