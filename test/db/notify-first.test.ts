@@ -26,13 +26,26 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
 
   const upload = (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number) => uploadStay(t, who, now - fromMinutesAgo * 60_000, now - toMinutesAgo * 60_000);
 
-  it("stores and publishes the high-risk contact's notification before the risks are written", async () => {
+  /** The source's case, not yet traced: H beside the source 40 minutes, L 6 minutes. */
+  const sourceBesideHighAndLow = async () => {
     const [source, high, low] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
     await upload(source, 60, 10);
     await upload(high, 50, 10);
     await upload(low, 16, 10);
     await t.app.traceWorker.idle();
-    const caseId = await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now);
+    return { high, low, caseId: await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now) };
+  };
+  /** H's day: 20 weighted minutes, high, notified; L's: 3, low, not notified. */
+  const expectDaysOf = async (high: AppUser, low: AppUser) => {
+    const days = await t.database.db.selectFrom('exposure_days').select(['user_id', 'weighted_minutes', 'tier', 'notified_tier']).orderBy('weighted_minutes', 'desc').execute();
+    expect(days).toEqual([
+      { user_id: high.id, weighted_minutes: 20, tier: 'high', notified_tier: 'high' },
+      { user_id: low.id, weighted_minutes: 3, tier: 'low', notified_tier: null },
+    ]);
+  };
+
+  it("stores and publishes the high-risk contact's notification before the risks are written", async () => {
+    const { high, low, caseId } = await sourceBesideHighAndLow();
 
     const atPublish: Array<{ notified: string[]; stored: string[]; riskHolders: string[] }> = [];
     const publish = NotificationsService.prototype.publishCreated;
@@ -49,24 +62,15 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
       { notified: [high.id], stored: [high.id], riskHolders: [] },
       { notified: [], stored: [high.id], riskHolders: [high.id, low.id].sort() },
     ]);
-    const notification = await t.database.db.selectFrom('notifications').select(['tier', 'data']).executeTakeFirstOrThrow();
+    const notification = await t.database.db.selectFrom('notifications').select('tier').executeTakeFirstOrThrow();
     expect(notification.tier).toBe('high');
-    const days = await t.database.db.selectFrom('exposure_days').select(['user_id', 'weighted_minutes', 'tier', 'notified_tier']).orderBy('weighted_minutes', 'desc').execute();
-    expect(days).toEqual([
-      { user_id: high.id, weighted_minutes: 20, tier: 'high', notified_tier: 'high' },
-      { user_id: low.id, weighted_minutes: 3, tier: 'low', notified_tier: null },
-    ]);
+    await expectDaysOf(high, low);
     const traced = await t.database.db.selectFrom('cases').select('traced_at').where('id', '=', caseId).executeTakeFirstOrThrow();
     expect(traced.traced_at).not.toBeNull();
   });
 
   it('a trace that fails after notifying is run again: the risks are written and nobody is notified twice', async () => {
-    const [source, high, low] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
-    await upload(source, 60, 10);
-    await upload(high, 50, 10);
-    await upload(low, 16, 10);
-    await t.app.traceWorker.idle();
-    const caseId = await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now);
+    const { high, low, caseId } = await sourceBesideHighAndLow();
     // The process dies (here: the write fails) between the notifications' transaction and the risks'.
     const upsert = vi.spyOn(TracingRepository.prototype, 'upsertRisks').mockRejectedValueOnce(new Error('connection lost'));
     await expect(t.app.tracing.traceCase(caseId)).rejects.toThrow('connection lost');
@@ -77,11 +81,7 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
     upsert.mockRestore();
     expect(await t.app.tracing.traceCase(caseId)).toEqual({ risks: 2, notifications: 0, contacts: 2 });
     expect((await t.database.db.selectFrom('notifications').select('user_id').execute()).map((n) => n.user_id)).toEqual([high.id]);
-    const days = await t.database.db.selectFrom('exposure_days').select(['user_id', 'weighted_minutes', 'tier', 'notified_tier']).orderBy('weighted_minutes', 'desc').execute();
-    expect(days).toEqual([
-      { user_id: high.id, weighted_minutes: 20, tier: 'high', notified_tier: 'high' },
-      { user_id: low.id, weighted_minutes: 3, tier: 'low', notified_tier: null },
-    ]);
+    await expectDaysOf(high, low);
   });
 
   it("a re-trace's own earlier risks are replaced, not added, when it decides whom to notify first", async () => {

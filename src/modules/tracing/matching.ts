@@ -157,6 +157,24 @@ export function presenceProbes(
   return { probes, byPlace };
 }
 
+/** A person-day's risks as a notification sums them: total weighted minutes, how many, and the heaviest. */
+export interface DayTally<R> {
+  total: number;
+  count: number;
+  main: R;
+}
+
+/** Adds a risk to its day's tally (pure apart from the map): the heavier risk is the main one; a tie keeps the first. */
+export function tallyRisk<R extends { readonly weighted_minutes: number }>(days: Map<string, DayTally<R>>, key: string, risk: R): void {
+  const day = days.get(key);
+  if (day === undefined) days.set(key, { total: risk.weighted_minutes, count: 1, main: risk });
+  else {
+    day.total += risk.weighted_minutes;
+    day.count += 1;
+    if (risk.weighted_minutes > day.main.weighted_minutes) day.main = risk;
+  }
+}
+
 export const overlaps = (a: PresenceRecord, b: PresenceRecord) => a.startMs < b.endMs && b.startMs < a.endMs;
 
 /** The contact episode between an exposed person's observation and the source's, or null when there is none. */

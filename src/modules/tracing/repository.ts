@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { insertRows, isPostgres, setFromExcluded, unnestRows, type ArrayColumn } from '../../platform/db/column-arrays.js';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
-import type { ExposureRiskDraft, PresenceProbe, PresenceRecord } from './matching.js';
+import { tallyRisk, type DayTally, type ExposureRiskDraft, type PresenceProbe, type PresenceRecord } from './matching.js';
 
 // Row-value IN lists are chunked to stay well under the engines' bound-parameter limits.
 const KEY_CHUNK = 400;
@@ -394,17 +394,10 @@ export class TracingRepository {
     return out;
   }
 
-  private async sqliteMainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, { main: Row<'exposure_risks'>; count: number }>> {
-    const out = new Map<string, { main: Row<'exposure_risks'>; count: number }>();
-    for (const row of await this.risksOfDays(trx, personDays)) {
-      const key = `${row.exposed_user_id}|${row.exposure_date}`;
-      const day = out.get(key);
-      if (day === undefined) out.set(key, { main: row, count: 1 });
-      else {
-        day.count += 1;
-        if (row.weighted_minutes > day.main.weighted_minutes) day.main = row; // rows come by id: ties keep the smallest
-      }
-    }
+  private async sqliteMainRisksOfDays(trx: Kysely<Database>, personDays: ReadonlyArray<readonly [string, string]>): Promise<Map<string, DayTally<Row<'exposure_risks'>>>> {
+    const out = new Map<string, DayTally<Row<'exposure_risks'>>>();
+    // Rows come by id, and a tie keeps the first: the smallest id.
+    for (const row of await this.risksOfDays(trx, personDays)) tallyRisk(out, `${row.exposed_user_id}|${row.exposure_date}`, row);
     return out;
   }
 

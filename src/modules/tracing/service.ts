@@ -15,6 +15,8 @@ import {
   overlaps,
   presenceProbes,
   scoreContact,
+  tallyRisk,
+  type DayTally,
   timeBucket,
   type ExposureRiskDraft,
   type PresenceRecord,
@@ -69,8 +71,6 @@ interface PersistOptions {
    * written since: a late upload's match in another process), and the case is marked traced.
    */
   readonly tracedCase?: { readonly row: Row<'cases'>; readonly readFrom: number; readonly cell: string | null };
-  /** The traced case's risks to keep (default: the drafts written). */
-  readonly keepInteractionIds?: readonly string[];
   /** Mirrored encounters the uploaders' own recordings replace. */
   readonly replaceMirrorsOf?: ReadonlyArray<{ userId: string; peers: string[]; from: number; to: number }>;
 }
@@ -278,22 +278,13 @@ export class TracingService {
       const keys = [...new Map(urgent.map((d) => [personDay(d.exposed_user_id, d.exposure_date), [d.exposed_user_id, d.exposure_date] as const])).entries()];
       await lockKeys(trx, keys.map(([key]) => `exposure-day:${key}`));
       const days = await this.tracing.exposureDays(trx, keys.map(([, k]) => k));
-      const totals = new Map<string, { total: number; count: number; main: RiskFacts }>();
-      const add = (key: string, risk: RiskFacts & { weighted_minutes: number }) => {
-        const day = totals.get(key);
-        if (day === undefined) totals.set(key, { total: risk.weighted_minutes, count: 1, main: risk });
-        else {
-          day.total += risk.weighted_minutes;
-          day.count += 1;
-          if (risk.weighted_minutes > day.main.weighted_minutes) day.main = risk;
-        }
-      };
+      const totals = new Map<string, DayTally<RiskFacts>>();
       for (const r of await this.tracing.risksOfDays(trx, keys.map(([, k]) => k))) {
         if (r.exposed_user_id === null || r.case_id === tracedCaseId || replaced.has(`${r.interaction_id}|${r.case_id}`)) continue;
-        add(personDay(r.exposed_user_id, r.exposure_date), r);
+        tallyRisk(totals, personDay(r.exposed_user_id, r.exposure_date), r);
       }
-      for (const d of urgent) add(personDay(d.exposed_user_id, d.exposure_date), d);
-      const rising: Array<{ userId: string; date: string; tier: 'medium' | 'high'; day: { total: number; count: number; main: RiskFacts } }> = [];
+      for (const d of urgent) tallyRisk<RiskFacts>(totals, personDay(d.exposed_user_id, d.exposure_date), d);
+      const rising: Array<{ userId: string; date: string; tier: 'medium' | 'high'; day: DayTally<RiskFacts> }> = [];
       for (const [key, [userId, date]] of keys) {
         const day = totals.get(key)!;
         const tier = tierFor(day.total, this.settings.riskModel);
@@ -346,7 +337,7 @@ export class TracingService {
       await this.tracing.insertMirrored(trx, options.mirrored);
       const personDays = new Map<string, [string, string]>();
       const stale = options.tracedCase
-        ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.row.id, options.keepInteractionIds ?? drafts.map((x) => x.interaction_id), options.tracedCase.readFrom - CLOCK_SKEW_MS)
+        ? await this.tracing.staleRisksOfCase(trx, options.tracedCase.row.id, drafts.map((x) => x.interaction_id), options.tracedCase.readFrom - CLOCK_SKEW_MS)
         : [];
       for (const r of stale) if (r.exposed_user_id !== null) personDays.set(personDay(r.exposed_user_id, r.exposure_date), [r.exposed_user_id, r.exposure_date]);
       for (const d of drafts) personDays.set(personDay(d.exposed_user_id, d.exposure_date), [d.exposed_user_id, d.exposure_date]);
