@@ -1,9 +1,10 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteDialectConfig } from 'kysely';
+import { Kysely, PostgresDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { startSqliteCheckpointer, type SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { LockWaitingSqliteDialect } from './sqlite-write-lock.js';
 import type { Database } from './tables.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -19,6 +20,8 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   /** SQLite file: how often a worker thread checkpoints the write-ahead log (0: SQLite's own, in commits). */
   readonly sqliteCheckpointMs?: number;
+  /** SQLite: how long a statement or a transaction's start waits for another process's write lock. */
+  readonly sqliteBusyTimeoutMs?: number;
 }
 
 export interface DatabaseHandle {
@@ -55,14 +58,15 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   connection.pragma('journal_mode = WAL');
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
-  connection.pragma('busy_timeout = 5000');
+  const busyTimeoutMs = options.sqliteBusyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
   // SQLite's default page cache is 2 MB: tracing lookups then go to the file system for every index page. The
   // first 2 GiB of the file (SQLite's build limit for memory mapping) are read through the mapping instead.
   connection.pragma('cache_size = -131072');
   connection.pragma('mmap_size = 2147418112');
   const checkpointMs = options.sqliteCheckpointMs ?? DEFAULT_CHECKPOINT_MS;
   const checkpointer = file !== ':memory:' && checkpointMs > 0 ? startSqliteCheckpointer(connection, file, checkpointMs) : undefined;
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection, STATEMENT_CACHE_SIZE) }) });
+  const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(withStatementCache(connection, STATEMENT_CACHE_SIZE), connection, busyTimeoutMs) });
   return {
     db,
     dialect: 'sqlite',
@@ -80,6 +84,7 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
 
 const STATEMENT_CACHE_SIZE = 200;
 const DEFAULT_CHECKPOINT_MS = 500;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * Kysely prepares every query it runs; SQLite compiles a statement anew each time (a trace's batched lookups and
@@ -100,27 +105,6 @@ export function withStatementCache(connection: SQLite.Database, size: number): S
       return statement;
     },
   };
-}
-
-/**
- * SQLite transactions take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction that reads
- * and then writes fails at once with SQLITE_BUSY when another process wrote in between (busy_timeout cannot help
- * it); an immediate one waits its turn. Every transaction here writes, so nothing is lost by taking the lock early.
- */
-class ImmediateSqliteDriver extends SqliteDriver {
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
-    super(settings);
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
-  }
 }
 
 function quoteIdentifier(name: string): string {

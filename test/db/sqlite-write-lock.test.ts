@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../../src/platform/db/connect.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// SQLite only: two handles on one file stand for two server processes (`serve --workers 2`) sharing the database.
+describe('SQLite transactions waiting for another connection’s write lock', () => {
+  let dir: string;
+  const handles: DatabaseHandle[] = [];
+  afterEach(async () => {
+    for (const h of handles.splice(0)) await h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const openTwo = async (busyTimeoutMs: number) => {
+    dir = mkdtempSync(join(tmpdir(), 'epitrace-lock-'));
+    const file = join(dir, 'db.sqlite');
+    const open = () => openDatabase({ dialect: 'sqlite', sqliteFile: file, sqliteCheckpointMs: 0, sqliteBusyTimeoutMs: busyTimeoutMs });
+    const [holder, waiter] = [open(), open()];
+    handles.push(holder, waiter);
+    await sql`create table t (v text)`.execute(holder.db);
+    return { holder, waiter };
+  };
+
+  /** Starts a transaction on `holder` that writes and keeps the lock until the returned release is called. */
+  const holdLock = async (holder: DatabaseHandle) => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const done = holder.db.transaction().execute(async (trx) => {
+      await sql`insert into t values ('holder')`.execute(trx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    return { release, done };
+  };
+
+  it('waits without blocking the thread, then begins once the holder commits', async () => {
+    const { holder, waiter } = await openTwo(2000);
+    const { release, done } = await holdLock(holder);
+    let waiterFinished = false;
+    const waiting = waiter.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`insert into t values ('waiter')`.execute(trx);
+      })
+      .finally(() => (waiterFinished = true));
+    // SQLite's own busy handler would sleep on this thread until its timeout, then fail: this timer could not fire
+    // before that, and the holder could never commit.
+    await sleep(50);
+    expect(waiterFinished).toBe(false);
+    release();
+    await done;
+    await waiting;
+    const rows = (await sql<{ v: string }>`select v from t order by rowid`.execute(waiter.db)).rows;
+    expect(rows.map((r) => r.v)).toEqual(['holder', 'waiter']);
+  });
+
+  it('a write outside a transaction waits the same way, and commits once the holder has', async () => {
+    const { holder, waiter } = await openTwo(2000);
+    const { release, done } = await holdLock(holder);
+    let waiterFinished = false;
+    const waiting = sql`insert into t values ('waiter')`.execute(waiter.db).finally(() => (waiterFinished = true));
+    await sleep(50);
+    expect(waiterFinished).toBe(false);
+    release();
+    await done;
+    await waiting;
+    const rows = (await sql<{ v: string }>`select v from t order by rowid`.execute(holder.db)).rows;
+    expect(rows.map((r) => r.v)).toEqual(['holder', 'waiter']);
+    // Reads never wait for the lock (write-ahead log), and a statement that fails leaves no transaction open.
+    await expect(sql`insert into missing values (1)`.execute(waiter.db)).rejects.toThrow(/no such table/);
+    await sql`insert into t values ('after')`.execute(waiter.db);
+    expect((await sql<{ n: number }>`select count(*) as n from t`.execute(holder.db)).rows[0]!.n).toBe(3);
+  });
+
+  it('gives up with SQLITE_BUSY after the busy timeout, the thread serving timers all along', async () => {
+    const { holder, waiter } = await openTwo(150);
+    const { release, done } = await holdLock(holder);
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 10);
+    const started = performance.now();
+    await expect(waiter.db.transaction().execute(async (trx) => sql`insert into t values ('waiter')`.execute(trx))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    const waited = performance.now() - started;
+    clearInterval(ticker);
+    expect(waited).toBeGreaterThanOrEqual(150);
+    expect(ticks).toBeGreaterThanOrEqual(2);
+    release();
+    await done;
+    // The failed attempt left nothing behind: the waiter's connection starts and commits a transaction normally.
+    await waiter.db.transaction().execute(async (trx) => sql`insert into t values ('after')`.execute(trx));
+    const rows = (await sql<{ v: string }>`select v from t order by rowid`.execute(holder.db)).rows;
+    expect(rows.map((r) => r.v)).toEqual(['holder', 'after']);
+  });
+});
