@@ -109,7 +109,7 @@ export interface BuildOptions {
 export function openConfiguredDatabase(config: Config): DatabaseHandle {
   return config.dialect === 'postgres'
     ? openDatabase({ dialect: 'postgres', databaseUrl: config.databaseUrl!, poolSize: config.dbPoolSize, schema: config.databaseSchema })
-    : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(config.dataDir), sqliteCheckpointMs: config.sqliteCheckpointMs });
+    : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(config.dataDir), sqliteCheckpointMs: config.sqliteCheckpointMs, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs });
 }
 
 /** Builds the whole server: platform plugins, then every module's routes. Migrates the database first. */

@@ -16,6 +16,7 @@ export interface Config {
   readonly databaseSchema: string;
   readonly dbPoolSize: number;
   readonly sqliteCheckpointMs: number;
+  readonly sqliteBusyTimeoutMs: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
   readonly encryptionKeys: string | undefined;
@@ -171,6 +172,7 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     databaseSchema,
     dbPoolSize: r.int('DB_POOL_SIZE', 1, 1000),
     sqliteCheckpointMs: r.int('SQLITE_CHECKPOINT_MS', 0, 3_600_000),
+    sqliteBusyTimeoutMs: r.int('SQLITE_BUSY_TIMEOUT_MS', 0, 600_000),
     redisUrl,
     logLevel: r.oneOf('LOG_LEVEL', ['info', 'fatal', 'error', 'warn', 'debug', 'trace', 'silent'] as const),
     encryptionKeys,

@@ -15,6 +15,7 @@ export const VARIABLES = [
   { name: 'DATABASE_URL', default: undefined, description: 'PostgreSQL connection string (postgres://...). Unset: embedded SQLite under DATA_DIR.' },
   { name: 'DATABASE_SCHEMA', default: 'public', description: 'PostgreSQL schema holding the tables (created if missing).' },
   { name: 'DB_POOL_SIZE', default: '10', description: 'Maximum PostgreSQL connections per process.' },
+  { name: 'SQLITE_BUSY_TIMEOUT_MS', default: '5000', description: 'SQLite: how long a write waits for the write lock another process holds (`serve --workers N`, a trace runner, the CLI) before the request is refused with 503. The waiting process goes on serving meanwhile.' },
   { name: 'SQLITE_CHECKPOINT_MS', default: '500', description: "SQLite: how often a worker thread copies the write-ahead log into the database file, so no request's commit does it. 0: SQLite's own checkpoints, inside commits." },
   { name: 'REDIS_URL', default: undefined, description: 'Redis connection string (redis://...) for rate limits shared between processes. Unset: in-process.' },
   { name: 'LOG_LEVEL', default: 'info', description: 'pino log level: fatal, error, warn, info, debug, trace or silent.' },

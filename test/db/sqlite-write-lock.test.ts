@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/connect.js';
+import { expectProblem, locationObservation, registerUser } from '../helpers/actors.js';
+import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -97,5 +99,44 @@ describe('SQLite transactions waiting for another connection’s write lock', ()
     await waiter.db.transaction().execute(async (trx) => sql`insert into t values ('after')`.execute(trx));
     const rows = (await sql<{ v: string }>`select v from t order by rowid`.execute(holder.db)).rows;
     expect(rows.map((r) => r.v)).toEqual(['holder', 'after']);
+  });
+});
+
+// SQLite only: the app's database and a second handle on its file, standing for another server process.
+describe('a request whose write waits past SQLITE_BUSY_TIMEOUT_MS', () => {
+  let t: TestApp;
+  let other: DatabaseHandle;
+  beforeEach(async () => {
+    t = await buildTestApp('sqlite', { SQLITE_BUSY_TIMEOUT_MS: '100' });
+    other = openDatabase({ dialect: 'sqlite', sqliteFile: t.sqliteFile!, sqliteCheckpointMs: 0 });
+  });
+  afterEach(async () => {
+    await other.close();
+    await t.close();
+  });
+
+  it('is refused with 503 and Retry-After, stores nothing, and succeeds when retried after the lock is free', async () => {
+    const user = await registerUser(t.app);
+    const observation = locationObservation();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = other.db.transaction().execute(async (trx) => {
+      await sql`delete from interactions where 0`.execute(trx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const refused = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [observation] } });
+    const problem = expectProblem(refused, 503);
+    expect(problem.detail).toMatch(/busy.*nothing was stored/);
+    expect(refused.headers['retry-after']).toBe('1');
+    release();
+    await holding;
+    expect(await t.database.db.selectFrom('interactions').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
+    const retried = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [observation] } });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(retried.json()).toMatchObject({ created: 1, duplicates: 0 });
   });
 });

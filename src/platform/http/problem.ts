@@ -72,6 +72,9 @@ function describeValidation(context: string | undefined, issues: ValidationIssue
   return { detail: first ? `${first.path} ${first.message}` : `${where} is invalid`, errors };
 }
 
+/** SQLite gave up waiting for another process's write lock (SQLITE_BUSY_TIMEOUT_MS): an overload, not a fault. */
+const isDatabaseBusy = (error: unknown) => (error as { code?: unknown }).code === 'SQLITE_BUSY';
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) {
@@ -80,6 +83,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     if (error.validation) {
       const { detail, errors } = describeValidation(error.validationContext, error.validation as ValidationIssue[]);
       return sendProblem(reply, request, 400, detail, { errors });
+    }
+    if (isDatabaseBusy(error)) {
+      reply.header('retry-after', '1');
+      return sendProblem(reply, request, 503, 'The database is busy with other writes; nothing was stored. Retry shortly.');
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
