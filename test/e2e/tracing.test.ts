@@ -82,7 +82,7 @@ describe.each(testDialects())('tracing end to end over HTTP on %s', (dialect) =>
     await upload('colocated', [stay({ lat: HOME.lat + 0.00004, lng: HOME.lng }, yesterdayAt(10), 30)]); // 4.4 m away, same 30 minutes
     await upload('otherTime', [stay(HOME, yesterdayAt(14), 30)]);
     await upload('neighbourCell', [stay(edge.outside, yesterdayAt(12), 60)]);
-    await upload('venue', [checkin('bakery-42', yesterdayAt(15, 10), 45)]);
+    await upload('venue', [checkin('BAKERY-42', yesterdayAt(15, 10), 45) /* the same code in capitals: the same venue */]);
     await upload('sawSource', [encounter(sourceToken!.token, yesterdayAt(16), 20, 50)]);
     await upload('beforeWindow', [stay(HOME, yesterdayAt(10) - 5 * DAY, 30)]); // day −6: not infectious
     await upload('farAway', [stay({ lat: HOME.lat + 0.01, lng: HOME.lng }, yesterdayAt(10), 30)]);

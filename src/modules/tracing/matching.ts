@@ -33,7 +33,8 @@ export interface PresenceRecord {
 }
 
 export const VENUE_PREFIX = 'venue:';
-export const venuePlace = (venueId: string) => `${VENUE_PREFIX}${venueId}`;
+/** Venue codes are case-insensitive (a code typed in lower case is the venue of the QR code): one place per venue. */
+export const venuePlace = (venueId: string) => `${VENUE_PREFIX}${venueId.toUpperCase()}`;
 
 export function timeBucket(epochMs: number, bucketMinutes: number): number {
   return Math.floor(epochMs / (bucketMinutes * 60_000));

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { insertRows, isPostgres, setFromExcluded, unnestRows, type ArrayColumn } from '../../platform/db/column-arrays.js';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
-import { tallyRisk, type DayTally, type ExposureRiskDraft, type PresenceProbe, type PresenceRecord } from './matching.js';
+import { VENUE_PREFIX, tallyRisk, venuePlace, type DayTally, type ExposureRiskDraft, type PresenceProbe, type PresenceRecord } from './matching.js';
 
 // Row-value IN lists are chunked to stay well under the engines' bound-parameter limits.
 const KEY_CHUNK = 400;
@@ -129,7 +129,7 @@ export function toPresence(row: Pick<InteractionRow, 'id' | 'user_id' | 'kind' |
     interactionId: row.id,
     userId: row.user_id,
     kind: row.kind,
-    place: row.kind === 'checkin' ? `venue:${row.venue_id}` : row.location,
+    place: row.kind === 'checkin' && row.venue_id !== null ? venuePlace(row.venue_id) : row.location,
     startMs: row.timestamp,
     endMs: row.ended_at,
     lat: row.lat,
@@ -220,7 +220,7 @@ export class TracingRepository {
         found.set(row.interaction_id, {
           interactionId: row.interaction_id,
           userId: row.user_id,
-          kind: row.place.startsWith('venue:') ? 'checkin' : 'location',
+          kind: row.place.startsWith(VENUE_PREFIX) ? 'checkin' : 'location',
           place: row.place,
           startMs: Number(row.started_at),
           endMs: Number(row.ended_at),

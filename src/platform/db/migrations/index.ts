@@ -10,6 +10,7 @@ import * as m0008 from './0008_venues.js';
 import * as m0009 from './0009_presence_index_clustered.js';
 import * as m0010 from './0010_one_active_case.js';
 import * as m0011 from './0011_presence_covering_key.js';
+import * as m0012 from './0012_venue_places_case_insensitive.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_presence_index_clustered': m0009,
   '0010_one_active_case': m0010,
   '0011_presence_covering_key': m0011,
+  '0012_venue_places_case_insensitive': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {
