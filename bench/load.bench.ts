@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPostgresSchema, dropPostgresSchema } from '../src/platform/db/connect.js';
 import { machineInfo } from './lib/machine.js';
+import { roundTrips } from './lib/round-trips.js';
 import { createLoadFixture } from './load-fixture.js';
 import { establishedOn, percentiles, processTreeRssMiB } from './load-metrics.js';
 import { writeLoadSection } from './load-report.js';
@@ -126,6 +127,11 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
   const staffToken = ((await (await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fixture.professional) })).json()) as { token: string }).token;
 
   // Streams: helper processes, each from its own source address.
+  // Baseline: what one HTTP round trip to this server costs on this machine now, before any load (compares runs
+  // made on machines of different speed).
+  await roundTrips(`${base}/healthz`, 50);
+  const idleHealthz = percentiles(await roundTrips(`${base}/healthz`, 300));
+  log(`idle GET /healthz: p50 ${idleHealthz.p50} ms, p99 ${idleHealthz.p99} ms`);
   const loadStart = machineInfo().load_average;
   log(`opening ${streams} notification streams at ${connectRate}/s`);
   const holders: { child: ChildProcess; status: Record<string, number>; receipts: [number, number, number, number][] }[] = [];
@@ -307,6 +313,7 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
     date: new Date().toISOString(),
     git: { commit: process.env.BENCH_GIT_COMMIT ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim() },
     machine: { ...machineInfo(), load_average_start: loadStart, load_average_end: loadEnd },
+    baseline: { healthz_idle_ms: idleHealthz },
     settings: { phones, streams_attempted: streams, seconds, upload_interval_s: intervalMs / 1000, reports_per_s: reportsPerS, confirmations_per_s: confirmationsPerS, concurrency, connect_rate: connectRate },
     connections: {
       attempted: sum('attempted'),

@@ -85,6 +85,7 @@ import {
 
 /** The app's longest accepted observation (MAX_OBSERVATION_MS in src/app.ts). */
 const MAX_OBSERVATION_MS = 86_400_000;
+import { roundTrips } from './lib/round-trips.js';
 import { machineInfo } from './lib/machine.js';
 import { prewarmSchema, type PostgresMemory } from './lib/postgres-memory.js';
 import { bucketKeyLookup, type LookupMeasure } from './lib/what-if.js';
@@ -467,18 +468,6 @@ async function lookupWhatIfs(
 // ---------------------------------------------------------------------------------------------------------------
 // The benchmark
 // ---------------------------------------------------------------------------------------------------------------
-
-async function roundTrips(url: string, count: number): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    const response = await fetch(url);
-    await response.arrayBuffer();
-    out.push(performance.now() - started);
-    if (!response.ok) throw new Error(`${url}: ${response.status}`);
-  }
-  return out;
-}
 
 const WHAT_IF_SOURCES = 3;
 
