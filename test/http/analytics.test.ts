@@ -261,6 +261,27 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       const summary = await t.app.inject({ method: 'GET', url: `/analytics/summary?from=${day(0)}`, headers: professional.auth });
       expect(summary.json().days).toEqual([expect.objectContaining({ date: day(0), cases: 2, traced_cases: 2, contacts_traced: 0, contacts_per_case: 0 })]);
     });
+
+    it('a person who erases their account leaves the day rows their case counted on', async () => {
+      const counts = async (date: string) => {
+        const row = await insight(t, date);
+        return { cases: row?.cases ?? 0, symptom_reports: row?.symptom_reports ?? 0, cases_by_onset: row?.cases_by_onset ?? 0 };
+      };
+      const before = { today: await counts(day(0)), onset: await counts(day(-3)) };
+      const person = await registerUser(t.app);
+      const reported = await t.app.inject({ method: 'POST', url: '/symptoms', headers: person.auth, payload: { symptom: 'cough', date: day(-3) } });
+      expect(reported.statusCode, reported.body).toBe(201);
+      await t.app.traceWorker.idle();
+      await t.app.analytics.idle();
+      expect(await counts(day(0))).toEqual({ ...before.today, cases: before.today.cases + 1, symptom_reports: before.today.symptom_reports + 1 });
+      expect(await counts(day(-3))).toEqual({ ...before.onset, cases_by_onset: before.onset.cases_by_onset + 1 });
+
+      const erased = await t.app.inject({ method: 'DELETE', url: `/users/${person.id}`, headers: person.auth });
+      expect(erased.statusCode, erased.body).toBe(204);
+      await t.app.analytics.idle();
+      expect(await counts(day(0))).toEqual(before.today);
+      expect(await counts(day(-3))).toEqual(before.onset);
+    });
   });
 
   describe('streaming: notification outcomes', () => {

@@ -117,6 +117,9 @@ export class AnalyticsEngine {
       this.pendingOutcomeUsers.add(event.user_id);
     } else if (event.type === 'cases.imported') {
       return; // the importing process recomputed those days before answering; the aggregates are in the database
+    } else if (event.type === 'person.erased') {
+      for (const date of event.case_dates) this.addCaseDays(date, date);
+      for (const at of event.notified_at) this.pendingOutcomeDays.add(calendarDay(at, this.settings.timeZone));
     } else {
       for (const id of event.case_ids) this.pendingCaseIds.add(id);
       for (const n of event.notifications) this.pendingOutcomeUsers.add(n.user_id);

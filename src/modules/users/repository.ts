@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
 
+/** What an erasure took out of the epidemic's counts (no one is named). */
+export interface ErasedPerson {
+  readonly caseDates: string[];
+  readonly notifiedAt: number[];
+}
+
 export class UsersRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -25,8 +31,10 @@ export class UsersRepository {
    * them), symptoms, cases, trace jobs, proximity tokens, daily exposure totals, notifications, tokens and account. Risks of other people that this person's case caused keep their numbers but
    * lose the link to the case; audit records keep the staff action but lose the link to the person.
    */
-  async erase(id: string): Promise<boolean> {
+  async erase(id: string): Promise<ErasedPerson | null> {
     return this.db.transaction().execute(async (trx) => {
+      const cases = await trx.selectFrom('cases').select(['report_date', 'onset_date']).where('user_id', '=', id).execute();
+      const notified = await trx.selectFrom('notifications').select('created_at').where('user_id', '=', id).where('tier', 'in', ['medium', 'high']).execute();
       await trx.deleteFrom('exposure_risks').where('interaction_id', 'in', trx.selectFrom('interactions').select('id').where('user_id', '=', id)).execute();
       await trx.updateTable('exposure_risks').set({ case_id: null }).where('case_id', 'in', trx.selectFrom('cases').select('id').where('user_id', '=', id)).execute();
       await trx.deleteFrom('trace_jobs').where((eb) => eb.or([eb('user_id', '=', id), eb('case_id', 'in', eb.selectFrom('cases').select('id').where('user_id', '=', id))])).execute();
@@ -44,7 +52,9 @@ export class UsersRepository {
       await trx.deleteFrom('device_tokens').where('user_id', '=', id).execute();
       await trx.updateTable('audit_log').set({ subject_user_id: null, subject_erased: 1 }).where('subject_user_id', '=', id).execute();
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
+      if (result.numDeletedRows === 0n) return null;
+      const caseDates = new Set(cases.flatMap((c) => [c.report_date, c.onset_date]).filter((d): d is string => d !== null));
+      return { caseDates: [...caseDates].sort(), notifiedAt: notified.map((n) => Number(n.created_at)) };
     });
   }
 }

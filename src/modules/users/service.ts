@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { EventBus } from '../../platform/bus/event-bus.js';
+import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/domain-events.js';
 import { newAppToken, hashAppToken } from '../../platform/crypto/app-tokens.js';
 import type { FieldCipher } from '../../platform/crypto/field-cipher.js';
 import type { Row } from '../../platform/db/tables.js';
@@ -15,6 +18,8 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly cipher: FieldCipher,
     private readonly access: AccessService,
+    private readonly bus: EventBus,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   async register(body: CreateUserBody): Promise<CreatedUser> {
@@ -43,7 +48,10 @@ export class UsersService {
     const id = rawId.toLowerCase();
     await this.access.assertMay(actor, id, 'erase', 'users.erase', requestId);
     const erased = await this.users.erase(id);
-    if (!erased) throw notFound(`user ${id} does not exist`);
+    if (erased === null) throw notFound(`user ${id} does not exist`);
+    if (erased.caseDates.length === 0 && erased.notifiedAt.length === 0) return;
+    const event: DomainEvent = { type: 'person.erased', case_dates: erased.caseDates, notified_at: erased.notifiedAt, at: new Date().toISOString() };
+    await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'erasure event not published; analytics catch up at their next start'));
   }
 
   userForTokenHash(hash: string): Promise<string | null> {

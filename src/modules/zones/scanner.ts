@@ -36,10 +36,10 @@ class ScanStopped extends Error {
   }
 }
 
-/** Case events that can change the scan's input: new or upgraded cases, a trace (which sets a case's cell), imports. */
+/** Case events that can change the scan's input: new or upgraded cases, a trace (which sets a case's cell), imports, erasures. */
 function changesCases(payload: unknown): boolean {
   const type = (payload as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && (type === 'risks.written' || type.startsWith('case'));
+  return typeof type === 'string' && (type === 'risks.written' || type === 'person.erased' || type.startsWith('case'));
 }
 
 function seedOf(text: string): number | string {

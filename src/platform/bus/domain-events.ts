@@ -26,6 +26,15 @@ export type DomainEvent =
       readonly at: string;
     }
   | {
+      /** A person erased their account: the days their case and notifications counted on must be recomputed. */
+      readonly type: 'person.erased';
+      /** Report and onset dates of the person's cases (none: they were no case). */
+      readonly case_dates: readonly string[];
+      /** When the person's notifications (medium and high) were written, epoch ms. */
+      readonly notified_at: readonly number[];
+      readonly at: string;
+    }
+  | {
       readonly type: 'cases.imported';
       /** Report dates the import added or changed cases on. */
       readonly first_report_date: string;
@@ -36,5 +45,5 @@ export type DomainEvent =
 
 export function isDomainEvent(payload: unknown): payload is DomainEvent {
   const type = (payload as { type?: unknown } | null)?.type;
-  return type === 'case.reported' || type === 'risks.written' || type === 'cases.imported';
+  return type === 'case.reported' || type === 'risks.written' || type === 'cases.imported' || type === 'person.erased';
 }
