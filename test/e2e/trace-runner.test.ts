@@ -99,9 +99,12 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     const lateEvent = await lateStream.waitFor((e) => e.event === 'notification', 20_000);
     expect(JSON.parse(lateEvent.data)).toMatchObject({ tier: 'high' });
 
-    const done = logLines().filter((l) => l.msg === 'trace job done');
-    expect(done.map((l) => l.job).sort()).toEqual(expect.arrayContaining(['match_upload', 'trace_case']));
-    expect(new Set(done.map((l) => l.pid))).toEqual(new Set([runner]));
+    // A trace logs its end after the risks it writes once the notifications are out, and the runner's log reaches
+    // this process later still: wait for the lines, then check them.
+    const done = () => logLines().filter((l) => l.msg === 'trace job done');
+    await waitFor(() => new Set(done().map((l) => l.job)).size === 2, 10_000);
+    expect(done().map((l) => l.job).sort()).toEqual(expect.arrayContaining(['match_upload', 'trace_case']));
+    expect(new Set(done().map((l) => l.pid))).toEqual(new Set([runner]));
   });
 
   it('a runner that dies is replaced, and the replacement runs the jobs written meanwhile', async () => {
