@@ -122,6 +122,7 @@ export function presenceLookup(postgres: boolean, part: readonly PresenceProbe[]
 }
 
 type InteractionRow = Row<'interactions'>;
+export type ActiveCase = Pick<Row<'cases'>, 'id' | 'user_id' | 'report_type' | 'onset_date' | 'report_date' | 'created_at' | 'window_start' | 'window_end'>;
 type PresenceRow = Pick<Row<'presence_index'>, 'interaction_id' | 'user_id' | 'place' | 'started_at' | 'ended_at' | 'lat' | 'lng'>;
 
 export function toPresence(row: Pick<InteractionRow, 'id' | 'user_id' | 'kind' | 'location' | 'venue_id' | 'timestamp' | 'ended_at' | 'lat' | 'lng' | 'attenuation_db' | 'peer_user_id'>): PresenceRecord {
@@ -149,10 +150,11 @@ export class TracingRepository {
   }
 
   /** Active cases whose infectious window overlaps [fromMs, toMs). */
-  activeCasesOverlapping(fromMs: number, toMs: number): Promise<Row<'cases'>[]> {
+  /** Only the columns matching needs: it runs for every batch of uploads, against every active case. */
+  activeCasesOverlapping(fromMs: number, toMs: number): Promise<ActiveCase[]> {
     return this.db
       .selectFrom('cases')
-      .selectAll()
+      .select(['id', 'user_id', 'report_type', 'onset_date', 'report_date', 'created_at', 'window_start', 'window_end'])
       .where('status', '=', 'active')
       .where('window_end', '>', fromMs)
       .where('window_start', '<', toMs)

@@ -24,7 +24,7 @@ import {
   VENUE_PREFIX,
 } from './matching.js';
 import { infectiousWindow, tierFor, tierRose, withinGpsRadius, type RiskModelConfig, type SourceCase } from './risk-model.js';
-import type { TracingRepository } from './repository.js';
+import type { ActiveCase, TracingRepository } from './repository.js';
 
 export interface TracingSettings {
   readonly riskModel: RiskModelConfig;
@@ -201,13 +201,13 @@ export class TracingService {
     if (caseOf.size === 0) return outcome;
 
     const contacts = new Map<string, ScoredContact[]>();
-    const push = (caseRow: Row<'cases'>, exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
+    const push = (caseRow: ActiveCase, exposed: PresenceRecord, found: Parameters<typeof scoreContact>[1] | null) => {
       if (found === null) return;
       const list = contacts.get(caseRow.id) ?? [];
       list.push(scoreContact(exposed, found, this.settings.riskModel, this.settings.timeZone));
       contacts.set(caseRow.id, list);
     };
-    const inWindow = (caseRow: Row<'cases'>, r: PresenceRecord) => (caseRow.window_start ?? 0) < r.endMs && r.startMs < (caseRow.window_end ?? 0);
+    const inWindow = (caseRow: ActiveCase, r: PresenceRecord) => (caseRow.window_start ?? 0) < r.endMs && r.startMs < (caseRow.window_end ?? 0);
 
     // The uploaded stays probe the places they could share; the active cases' own stays there are the sources.
     const { probes, byPlace } = presenceProbes(records, this.settings.bucketMinutes, this.settings.rings, this.settings.riskModel.gps.radiusMeters);
