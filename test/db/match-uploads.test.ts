@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
+import type { TracingRepository } from '../../src/modules/tracing/repository.js';
 import { caseWindowMs } from '../../src/modules/tracing/service.js';
 import { DEFAULT_RISK_MODEL } from '../../src/modules/tracing/risk-model.js';
 import { insertConfirmedCase, uploadStay } from '../helpers/tracing-fixtures.js';
@@ -62,5 +63,28 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     expect(await t.app.tracing.matchUploads([await upload(x, 40, 10)])).toEqual({ risks: 1, notifications: 1, contacts: 1 });
     const risk = await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'case_id', 'weighted_minutes']).executeTakeFirstOrThrow();
     expect(risk).toEqual({ exposed_user_id: x.id, case_id: row.id, weighted_minutes: 7.5 });
+  });
+
+  it('the uploading process matches the rows it just stored without reading them back; a job from the table reads them', async () => {
+    const [source, x, y] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
+    await upload(source, 60, 10);
+    const caseId = await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now);
+    await t.app.tracing.traceCase(caseId);
+    await t.app.traceWorker.idle();
+    const repository = (t.app.tracing as unknown as { tracing: TracingRepository }).tracing;
+    const reads = vi.spyOn(repository, 'interactionsByIds');
+
+    // Through the API: the upload's match job runs in this process on the stored rows.
+    await upload(x, 40, 10);
+    await t.app.traceWorker.idle();
+    expect(reads).not.toHaveBeenCalled();
+    expect(await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'weighted_minutes']).where('exposed_user_id', '=', x.id).execute()).toEqual([{ exposed_user_id: x.id, weighted_minutes: 15 }]);
+
+    // A job as another process's sweeper finds it (ids only) reads the rows, and scores them the same.
+    await t.app.traceWorker.stop();
+    const late = await upload(y, 40, 10);
+    expect(await t.app.tracing.matchUploads([late])).toEqual({ risks: 1, notifications: 1, contacts: 1 });
+    expect(reads).toHaveBeenCalledWith(late.interactionIds);
+    expect(await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'weighted_minutes']).where('exposed_user_id', '=', y.id).execute()).toEqual([{ exposed_user_id: y.id, weighted_minutes: 15 }]);
   });
 });

@@ -75,7 +75,14 @@ export class InteractionsService {
       (row) => presenceRowsOf(row, this.rules.timeBucketMinutes),
       (trx, created) => this.tracer.enqueueMany(trx, created.map((c) => ({ kind: 'match_upload', userId: c.userId, interactionIds: c.createdIds }))),
     );
-    for (const scheduled of committed.flat()) this.tracer.kick(scheduled);
+    const storedById = new Map(results.flatMap((r) => (r instanceof InteractionOwnershipConflict ? [] : r.stored)).map((row) => [row.id, row]));
+    for (const scheduled of committed.flat()) {
+      const { job } = scheduled;
+      // The match runs in this process on the rows just stored: it need not read them back.
+      const stored = job.kind === 'match_upload' ? job.interactionIds.map((id) => storedById.get(id)) : [];
+      const complete = stored.every((row) => row !== undefined);
+      this.tracer.kick(job.kind === 'match_upload' && complete ? { ...scheduled, job: { ...job, stored: stored as Row<'interactions'>[] } } : scheduled);
+    }
     return results;
   }
 

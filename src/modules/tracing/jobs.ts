@@ -7,7 +7,16 @@ export const MAX_ATTEMPTS = 10;
 
 export type TraceJob =
   | { readonly kind: 'trace_case'; readonly caseId: string }
-  | { readonly kind: 'match_upload'; readonly userId: string; readonly interactionIds: readonly string[] };
+  | {
+      readonly kind: 'match_upload';
+      readonly userId: string;
+      readonly interactionIds: readonly string[];
+      /**
+       * The rows as the uploading process stored them, handed to its own worker so the match need not read them back
+       * (never written to the table: a job swept from it reads them by id).
+       */
+      readonly stored?: readonly Row<'interactions'>[];
+    };
 
 /**
  * The trace job queue: a job is written in the same transaction as the report or upload that needs it,

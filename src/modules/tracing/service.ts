@@ -24,7 +24,7 @@ import {
   VENUE_PREFIX,
 } from './matching.js';
 import { infectiousWindow, tierFor, tierRose, withinGpsRadius, type RiskModelConfig, type SourceCase } from './risk-model.js';
-import type { ActiveCase, TracingRepository } from './repository.js';
+import { toPresence, type ActiveCase, type TracingRepository } from './repository.js';
 
 export interface TracingSettings {
   readonly riskModel: RiskModelConfig;
@@ -188,8 +188,10 @@ export class TracingService {
    * Matches observations uploaded after a trace against the active cases they overlap, and re-traces an uploader's
    * own case if they are one. Runs as a job after the uploads are stored; uploads that queued up are matched together.
    */
-  async matchUploads(uploads: ReadonlyArray<{ readonly userId: string; readonly interactionIds: readonly string[] }>): Promise<TraceOutcome> {
-    const records = await this.tracing.interactionsByIds(uploads.flatMap((u) => u.interactionIds));
+  async matchUploads(uploads: ReadonlyArray<{ readonly userId: string; readonly interactionIds: readonly string[]; readonly stored?: readonly Row<'interactions'>[] }>): Promise<TraceOutcome> {
+    const given = uploads.flatMap((u) => u.stored ?? []).map(toPresence);
+    const unread = uploads.filter((u) => u.stored === undefined).flatMap((u) => u.interactionIds);
+    const records = unread.length === 0 ? given : [...given, ...(await this.tracing.interactionsByIds(unread))];
     if (records.length === 0) return NO_OUTCOME;
     const cases = await this.tracing.activeCasesOverlapping(Math.min(...records.map((r) => r.startMs)), Math.max(...records.map((r) => r.endMs)) + 1);
     if (cases.length === 0) return NO_OUTCOME;
