@@ -33,7 +33,10 @@ export const NextCursor = Type.Union([Type.String(), Type.Null()], { description
 
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Type.Ref('Problem') } } });
 
-/** Error responses every route documents, merged with its success responses. */
+/**
+ * Error responses every route documents, merged with its success responses. 503 is always among them: any request
+ * may find the server not ready, or (SQLite) its write waiting past SQLITE_BUSY_TIMEOUT_MS; it comes with Retry-After.
+ */
 export function withProblems<T extends Record<number, TSchema>>(success: T, codes: number[] = [400, 401, 403, 429]) {
   const descriptions: Record<number, string> = {
     400: 'Malformed or invalid input',
@@ -44,9 +47,9 @@ export function withProblems<T extends Record<number, TSchema>>(success: T, code
     413: 'Body too large',
     415: 'Unsupported media type',
     429: 'Rate limit exceeded',
-    503: 'Not ready',
+    503: 'Temporarily unavailable (not ready, or the database busy with other writes; nothing was stored): retry later',
   };
-  const problems = Object.fromEntries(codes.map((code) => [code, problemResponse(descriptions[code] ?? 'Error')]));
+  const problems = Object.fromEntries([...new Set([...codes, 503])].map((code) => [code, problemResponse(descriptions[code] ?? 'Error')]));
   return { ...problems, ...success };
 }
 

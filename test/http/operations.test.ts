@@ -57,6 +57,7 @@ describe.each(testDialects())('operations on %s', (dialect) => {
     expect(doc.paths['/exposure_risks']!.get!.parameters?.some((p) => p.name === 'interaction_id' && p.in === 'query')).toBe(true);
     for (const path of ['/users/{id}', '/auth/login', '/staff', '/cases', '/healthz', '/readyz', '/metrics']) expect(doc.paths[path], path).toBeDefined();
     expect(doc.paths['/interactions']!.post!.responses['400']).toMatchObject({ content: { 'application/problem+json': {} } });
+    expect(doc.paths['/interactions']!.post!.responses['503']).toMatchObject({ content: { 'application/problem+json': {} } });
     const docs = await t.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
