@@ -1,13 +1,28 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/platform/db/connect.js';
 import { expectProblem, locationObservation, registerUser } from '../helpers/actors.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Starts a transaction on `holder` that runs `write` and keeps the write lock until the returned release is called. */
+async function holdLock(holder: DatabaseHandle, write: RawBuilder<unknown>) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((resolve) => (locked = resolve));
+  const done = holder.db.transaction().execute(async (trx) => {
+    await write.execute(trx);
+    locked();
+    await released;
+  });
+  await isLocked;
+  return { release, done };
+}
 
 // SQLite only: two handles on one file stand for two server processes (`serve --workers 2`) sharing the database.
 describe('SQLite transactions waiting for another connection’s write lock', () => {
@@ -28,55 +43,31 @@ describe('SQLite transactions waiting for another connection’s write lock', ()
     return { holder, waiter };
   };
 
-  /** Starts a transaction on `holder` that writes and keeps the lock until the returned release is called. */
-  const holdLock = async (holder: DatabaseHandle) => {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const done = holder.db.transaction().execute(async (trx) => {
-      await sql`insert into t values ('holder')`.execute(trx);
-      locked();
-      await released;
-    });
-    await isLocked;
-    return { release, done };
-  };
-
-  it('waits without blocking the thread, then begins once the holder commits', async () => {
-    const { holder, waiter } = await openTwo(2000);
-    const { release, done } = await holdLock(holder);
-    let waiterFinished = false;
-    const waiting = waiter.db
-      .transaction()
-      .execute(async (trx) => {
-        await sql`insert into t values ('waiter')`.execute(trx);
-      })
-      .finally(() => (waiterFinished = true));
+  /** Runs `write` on the waiter while the holder keeps the lock: it must still wait after 50 ms, then commit after the holder. */
+  const expectWaitsThenCommits = async (holder: DatabaseHandle, waiter: DatabaseHandle, write: () => Promise<unknown>) => {
+    const { release, done } = await holdLock(holder, sql`insert into t values ('holder')`);
+    let finished = false;
+    const waiting = write().finally(() => (finished = true));
     // SQLite's own busy handler would sleep on this thread until its timeout, then fail: this timer could not fire
     // before that, and the holder could never commit.
     await sleep(50);
-    expect(waiterFinished).toBe(false);
-    release();
-    await done;
-    await waiting;
-    const rows = (await sql<{ v: string }>`select v from t order by rowid`.execute(waiter.db)).rows;
-    expect(rows.map((r) => r.v)).toEqual(['holder', 'waiter']);
-  });
-
-  it('a write outside a transaction waits the same way, and commits once the holder has', async () => {
-    const { holder, waiter } = await openTwo(2000);
-    const { release, done } = await holdLock(holder);
-    let waiterFinished = false;
-    const waiting = sql`insert into t values ('waiter')`.execute(waiter.db).finally(() => (waiterFinished = true));
-    await sleep(50);
-    expect(waiterFinished).toBe(false);
+    expect(finished).toBe(false);
     release();
     await done;
     await waiting;
     const rows = (await sql<{ v: string }>`select v from t order by rowid`.execute(holder.db)).rows;
     expect(rows.map((r) => r.v)).toEqual(['holder', 'waiter']);
-    // Reads never wait for the lock (write-ahead log), and a statement that fails leaves no transaction open.
+  };
+
+  it('waits without blocking the thread, then begins once the holder commits', async () => {
+    const { holder, waiter } = await openTwo(2000);
+    await expectWaitsThenCommits(holder, waiter, () => waiter.db.transaction().execute(async (trx) => sql`insert into t values ('waiter')`.execute(trx)));
+  });
+
+  it('a write outside a transaction waits the same way, and commits once the holder has', async () => {
+    const { holder, waiter } = await openTwo(2000);
+    await expectWaitsThenCommits(holder, waiter, () => sql`insert into t values ('waiter')`.execute(waiter.db));
+    // A statement that fails leaves no transaction open.
     await expect(sql`insert into missing values (1)`.execute(waiter.db)).rejects.toThrow(/no such table/);
     await sql`insert into t values ('after')`.execute(waiter.db);
     expect((await sql<{ n: number }>`select count(*) as n from t`.execute(holder.db)).rows[0]!.n).toBe(3);
@@ -84,7 +75,7 @@ describe('SQLite transactions waiting for another connection’s write lock', ()
 
   it('gives up with SQLITE_BUSY after the busy timeout, the thread serving timers all along', async () => {
     const { holder, waiter } = await openTwo(150);
-    const { release, done } = await holdLock(holder);
+    const { release, done } = await holdLock(holder, sql`insert into t values ('holder')`);
     let ticks = 0;
     const ticker = setInterval(() => (ticks += 1), 10);
     const started = performance.now();
@@ -118,16 +109,7 @@ describe('a request whose write waits past SQLITE_BUSY_TIMEOUT_MS', () => {
   it('is refused with 503 and Retry-After, stores nothing, and succeeds when retried after the lock is free', async () => {
     const user = await registerUser(t.app);
     const observation = locationObservation();
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holding = other.db.transaction().execute(async (trx) => {
-      await sql`delete from interactions where 0`.execute(trx);
-      locked();
-      await released;
-    });
-    await isLocked;
+    const { release, done: holding } = await holdLock(other, sql`delete from interactions where 0`);
     const refused = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [observation] } });
     const problem = expectProblem(refused, 503);
     expect(problem.detail).toMatch(/busy.*nothing was stored/);

@@ -5,7 +5,7 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, conflict, forbidden } from '../../platform/http/problem.js';
 import type { AccessService } from '../access/service.js';
 import type { NewRow } from '../../platform/db/tables.js';
-import type { TraceScheduler } from '../tracing/worker.js';
+import type { ScheduledJob, TraceScheduler } from '../tracing/worker.js';
 import { GroupCommit } from '../../platform/db/group-commit.js';
 import { presenceRowsOf, timeProblem, toRow, type IngestRules } from './model.js';
 import { InteractionOwnershipConflict, type InteractionsRepository, type StoredUpload, type Upload } from './repository.js';
@@ -31,6 +31,14 @@ export function presentInteraction(row: Row<'interactions'>): Interaction {
     ended_at: iso(row.ended_at),
     received_at: iso(row.received_at),
   };
+}
+
+/** A match job run by this process carries the rows just stored, so the match need not read them back. */
+function withStoredRows(scheduled: ScheduledJob, storedById: ReadonlyMap<string, Row<'interactions'>>): ScheduledJob {
+  const { job } = scheduled;
+  if (job.kind !== 'match_upload') return scheduled;
+  const stored = job.interactionIds.map((id) => storedById.get(id));
+  return stored.every((row): row is Row<'interactions'> => row !== undefined) ? { ...scheduled, job: { ...job, stored } } : scheduled;
 }
 
 export class InteractionsService {
@@ -76,13 +84,7 @@ export class InteractionsService {
       (trx, created) => this.tracer.enqueueMany(trx, created.map((c) => ({ kind: 'match_upload', userId: c.userId, interactionIds: c.createdIds }))),
     );
     const storedById = new Map(results.flatMap((r) => (r instanceof InteractionOwnershipConflict ? [] : r.stored)).map((row) => [row.id, row]));
-    for (const scheduled of committed.flat()) {
-      const { job } = scheduled;
-      // The match runs in this process on the rows just stored: it need not read them back.
-      const stored = job.kind === 'match_upload' ? job.interactionIds.map((id) => storedById.get(id)) : [];
-      const complete = stored.every((row) => row !== undefined);
-      this.tracer.kick(job.kind === 'match_upload' && complete ? { ...scheduled, job: { ...job, stored: stored as Row<'interactions'>[] } } : scheduled);
-    }
+    for (const scheduled of committed.flat()) this.tracer.kick(withStoredRows(scheduled, storedById));
     return results;
   }
 
