@@ -102,6 +102,12 @@ export interface BuildOptions {
   readonly bus?: EventBus;
   /** This process is a trace runner: it runs the trace jobs other processes leave (TRACE_JOBS=runners), woken over the bus. */
   readonly traceRunner?: boolean;
+  /**
+   * Run the background work: the trace job sweeper, the streaming analytics, the zone scan, the webhook dispatcher and
+   * the periodic tasks (default true). A process that only holds real-time streams (`serve --stream-workers`) leaves
+   * it to the server processes; the trace jobs it writes itself, if any, it still runs.
+   */
+  readonly background?: boolean;
   /** Pino options or false; defaults to JSON logs at the configured level. */
   readonly logger?: boolean | Record<string, unknown>;
 }
@@ -191,7 +197,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker, doorbell), config.timeZone, bus, (row) =>
     caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: config.timeZone }),
   );
-  const stopPeriodic = startPeriodicTasks([
+  const background = options.background !== false;
+  const stopPeriodic = !background ? async () => undefined : startPeriodicTasks([
     {
       name: 'retention',
       everyMs: RETENTION_EVERY_MS,
@@ -218,7 +225,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const ensurePartitions = (kysely: typeof db, now: number) =>
     ensureDailyPartitions(kysely, now - 86_400_000, now + config.partitionDaysAhead * 86_400_000);
   if (database.dialect === 'postgres') await ensurePartitions(db, Date.now());
-  if (doorbell === undefined) app.addHook('onReady', async () => traceWorker.start());
+  if (doorbell === undefined && background) app.addHook('onReady', async () => traceWorker.start());
   closers.push(stopPeriodic, () => traceWorker.stop());
   if (options.traceRunner === true) {
     const sweep = () => void traceWorker.sweep();
@@ -229,7 +236,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Streaming analytics: every domain event updates the day rows it touches (app.analytics.idle() in tests).
   const analytics = createAnalytics(db, bus, config, app.log);
   app.decorate('analytics', analytics.engine);
-  app.addHook('onReady', async () => analytics.engine.start());
+  if (background) app.addHook('onReady', async () => analytics.engine.start());
   closers.push(() => analytics.engine.stop());
 
   // Infection zones and alerts: the cluster scan reruns as cases arrive; a newly significant cluster raises an
@@ -260,10 +267,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   app.decorate('zoneScanner', zoneScanner);
   app.decorate('webhookDispatcher', webhookDispatcher);
-  app.addHook('onReady', async () => {
-    webhookDispatcher.start();
-    await zoneScanner.start();
-  });
+  if (background) {
+    app.addHook('onReady', async () => {
+      webhookDispatcher.start();
+      await zoneScanner.start();
+    });
+  }
   closers.push(() => zoneScanner.stop(), () => webhookDispatcher.stop());
 
   await app.register(principalPlugin, {

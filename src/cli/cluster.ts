@@ -3,29 +3,39 @@ import { pino } from 'pino';
 import { openConfiguredDatabase } from '../app.js';
 import type { Config } from '../config/index.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
+import { ConnectionDispatcher, isReadyMessage } from './connection-dispatcher.js';
 import { serve } from './serve.js';
 
 export class ClusterConfigError extends Error {}
 
 /** Environment variable the primary sets on each process it forks: what that process is for. */
 const PROCESS_ROLE = 'EPITRACE_PROCESS_ROLE';
-type Role = 'server' | 'trace-runner';
+/** Set on the workers of `--stream-workers M`: the primary accepts the connections and hands them over. */
+const HANDED_CONNECTIONS = 'EPITRACE_HANDED_CONNECTIONS';
+type Role = 'server' | 'streams' | 'trace-runner';
+
+/** How long the primary waits for a new connection's request line (Node's own default for request headers). */
+const FIRST_LINE_TIMEOUT_MS = 60_000;
 
 /** Shortest time between replacing crashed workers, so a worker that crashes at start cannot spin the CPU. */
 const RESTART_DELAY_MS = 1_000;
 
 /**
- * `epitrace serve --workers N`: a primary process migrates the database once, then runs N server processes
- * sharing the port (node:cluster), and with TRACE_JOBS=runners one trace runner that runs the trace jobs they write. A worker that dies is replaced; SIGTERM/SIGINT stop every worker gracefully.
- * The processes share state only through the database and Redis, so Redis is required.
+ * `epitrace serve --workers N [--stream-workers M]`: a primary process migrates the database once, then runs N server
+ * processes sharing the port (node:cluster), and with TRACE_JOBS=runners one trace runner that runs the trace jobs
+ * they write. With M stream processes, the primary accepts the connections itself and passes real-time streams to
+ * the M stream processes, everything else to the N servers (see ConnectionDispatcher). A worker that dies is
+ * replaced; SIGTERM/SIGINT stop every worker gracefully. The processes share state only through the database and
+ * Redis, so Redis is required.
  */
-export async function serveWorkers(config: Config, workers: number): Promise<void> {
+export async function serveWorkers(config: Config, workers: number, streamWorkers = 0): Promise<void> {
   if (!cluster.isPrimary) {
-    await serve(config, { traceRunner: process.env[PROCESS_ROLE] === 'trace-runner' });
+    const role = process.env[PROCESS_ROLE] as Role | undefined;
+    await serve(config, { traceRunner: role === 'trace-runner', handedConnections: process.env[HANDED_CONNECTIONS] === '1', background: role !== 'streams' });
     return;
   }
-  if (workers > 1 && config.redisUrl === undefined) {
-    throw new ClusterConfigError('--workers above 1 needs REDIS_URL: the processes share real-time events, rate limits and job leadership through Redis');
+  if (workers + streamWorkers > 1 && config.redisUrl === undefined) {
+    throw new ClusterConfigError('--workers above 1 or --stream-workers needs REDIS_URL: the processes share real-time events, rate limits and job leadership through Redis');
   }
   const log = pino({ level: config.logLevel }).child({ role: 'primary' });
   const database = openConfiguredDatabase(config);
@@ -41,12 +51,29 @@ export async function serveWorkers(config: Config, workers: number): Promise<voi
   const roleOf = new Map<number, Role>();
   let stopping = false;
   let lastRestart = 0;
+  const dispatcher = streamWorkers > 0 ? new ConnectionDispatcher(log, { firstLineTimeoutMs: FIRST_LINE_TIMEOUT_MS }) : undefined;
+  let listening: Promise<void> | undefined;
   const fork = (role: Role): Worker => {
-    const worker = cluster.fork({ [PROCESS_ROLE]: role });
+    const worker = cluster.fork({ [PROCESS_ROLE]: role, ...(dispatcher ? { [HANDED_CONNECTIONS]: '1' } : {}) });
     roleOf.set(worker.id, role);
+    if (dispatcher !== undefined && role !== 'trace-runner') {
+      worker.on('message', (message: unknown) => {
+        if (!isReadyMessage(message) || stopping) return;
+        dispatcher.add(worker, role);
+        // The port opens once a server process can take what arrives on it.
+        if (role === 'server') listening ??= dispatcher.listen(config.port, config.host).then(
+          () => log.info({ port: config.port, host: config.host, workers, streamWorkers }, 'primary accepting connections'),
+          (error: unknown) => {
+            log.fatal({ err: error }, 'cannot listen');
+            process.exit(1);
+          },
+        );
+      });
+    }
     return worker;
   };
   cluster.on('exit', (worker, code, signal) => {
+    dispatcher?.remove(worker);
     if (stopping) return;
     const role = roleOf.get(worker.id) ?? 'server';
     roleOf.delete(worker.id);
@@ -59,12 +86,14 @@ export async function serveWorkers(config: Config, workers: number): Promise<voi
   });
   cluster.on('online', (worker) => log.info({ worker: worker.process.pid, role: roleOf.get(worker.id) }, 'worker started'));
   for (let i = 0; i < workers; i++) fork('server');
+  for (let i = 0; i < streamWorkers; i++) fork('streams');
   if (withRunner) fork('trace-runner');
 
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping workers');
+    void dispatcher?.close();
     const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
     if (alive.length === 0) process.exit(0);
     let remaining = alive.length;

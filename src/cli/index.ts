@@ -12,7 +12,9 @@ import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
 const USAGE = `Usage: epitrace <command>
 
 Commands:
-  serve [--workers N]        run the HTTP server (same as npm start); N processes sharing the port (needs REDIS_URL)
+  serve [--workers N] [--stream-workers M]
+                             run the HTTP server (same as npm start); N processes sharing the port, and M more that
+                             hold the real-time streams while the N serve the rest (either needs REDIS_URL)
   trace-runner               run the trace jobs that servers with TRACE_JOBS=runners leave (serves no requests; needs REDIS_URL)
   migrate                    apply pending database migrations and exit
   admin create-staff --role <health_professional|authority|admin> --username <name> --password <password>
@@ -27,11 +29,13 @@ async function run(argv: string[]): Promise<number> {
   const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'info' });
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' }, 'stream-workers': { type: 'string' } }, strict: true });
       const workers = values.workers === undefined ? 1 : Number(values.workers);
       if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be an integer from 1 to 64');
-      if (workers === 1) await serve(config);
-      else await serveWorkers(config, workers);
+      const streamWorkers = values['stream-workers'] === undefined ? 0 : Number(values['stream-workers']);
+      if (!Number.isInteger(streamWorkers) || streamWorkers < 0 || streamWorkers > 64) throw new UsageError('--stream-workers must be an integer from 0 to 64');
+      if (workers === 1 && streamWorkers === 0) await serve(config);
+      else await serveWorkers(config, workers, streamWorkers);
       return -1; // keeps running
     }
     case 'trace-runner': {
