@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { pino } from 'pino';
+import { setPriority } from 'node:os';
+import { pino, type Logger } from 'pino';
 import { openConfiguredDatabase } from '../app.js';
 import type { Config } from '../config/index.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
@@ -13,6 +14,13 @@ const PROCESS_ROLE = 'EPITRACE_PROCESS_ROLE';
 /** Set on the workers of `--stream-workers M`: the primary accepts the connections and hands them over. */
 const HANDED_CONNECTIONS = 'EPITRACE_HANDED_CONNECTIONS';
 type Role = 'server' | 'streams' | 'trace-runner';
+
+/**
+ * Stream processes run at a lower CPU priority (a higher nice value) than server processes: on a busy machine a
+ * heartbeat or a stream's replay can wait a few milliseconds, a request should not. Under contention the kernel
+ * gives a process at nice 5 about a third of the CPU share of one at 0; idle, it changes nothing.
+ */
+export const STREAM_WORKER_NICE = 5;
 
 /** How long the primary waits for a new connection's request line (Node's own default for request headers). */
 const FIRST_LINE_TIMEOUT_MS = 60_000;
@@ -56,6 +64,7 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
   const fork = (role: Role): Worker => {
     const worker = cluster.fork({ [PROCESS_ROLE]: role, ...(dispatcher ? { [HANDED_CONNECTIONS]: '1' } : {}) });
     roleOf.set(worker.id, role);
+    if (role === 'streams') lowerPriority(worker, log);
     if (dispatcher !== undefined && role !== 'trace-runner') {
       worker.on('message', (message: unknown) => {
         if (!isReadyMessage(message) || stopping) return;
@@ -108,4 +117,12 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function lowerPriority(worker: Worker, log: Pick<Logger, 'warn'>): void {
+  try {
+    setPriority(worker.process.pid!, STREAM_WORKER_NICE);
+  } catch (error) {
+    log.warn({ err: error, worker: worker.process.pid }, 'could not lower the stream process\'s CPU priority; it runs at the servers\' priority');
+  }
 }
