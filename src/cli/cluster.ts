@@ -1,5 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { openConfiguredDatabase } from '../app.js';
 import type { Config } from '../config/index.js';
@@ -16,7 +16,7 @@ const HANDED_CONNECTIONS = 'EPITRACE_HANDED_CONNECTIONS';
 type Role = 'server' | 'streams' | 'trace-runner';
 
 /**
- * Stream processes run at a lower CPU priority (a higher nice value) than server processes: on a busy machine a
+ * Stream processes run at a lower CPU priority (this much higher a nice value) than server processes: on a busy machine a
  * heartbeat or a stream's replay can wait a few milliseconds, a request should not. Under contention the kernel
  * gives a process at nice 5 about a third of the CPU share of one at 0; idle, it changes nothing.
  */
@@ -69,8 +69,9 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
       worker.on('message', (message: unknown) => {
         if (!isReadyMessage(message) || stopping) return;
         dispatcher.add(worker, role);
-        // The port opens once a server process can take what arrives on it.
-        if (role === 'server') listening ??= dispatcher.listen(config.port, config.host).then(
+        // The port opens once every process started with it can take connections (later, a role none of whose
+        // processes is up has its connections served by the other role's).
+        if (dispatcher.readyCount('server') >= workers && dispatcher.readyCount('streams') >= streamWorkers) listening ??= dispatcher.listen(config.port, config.host).then(
           () => log.info({ port: config.port, host: config.host, workers, streamWorkers }, 'primary accepting connections'),
           (error: unknown) => {
             log.fatal({ err: error }, 'cannot listen');
@@ -121,7 +122,7 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
 
 function lowerPriority(worker: Worker, log: Pick<Logger, 'warn'>): void {
   try {
-    setPriority(worker.process.pid!, STREAM_WORKER_NICE);
+    setPriority(worker.process.pid!, Math.min(19, getPriority() + STREAM_WORKER_NICE));
   } catch (error) {
     log.warn({ err: error, worker: worker.process.pid }, 'could not lower the stream process\'s CPU priority; it runs at the servers\' priority');
   }

@@ -51,6 +51,11 @@ export class ConnectionDispatcher {
     if (!this.ready[role].includes(worker)) this.ready[role].push(worker);
   }
 
+  /** How many workers of the role take connections. */
+  readyCount(role: ConnectionRole): number {
+    return this.ready[role].length;
+  }
+
   /** The worker died or is stopping: it gets no more connections. */
   remove(worker: Worker): void {
     for (const role of ['server', 'streams'] as const) this.ready[role] = this.ready[role].filter((w) => w !== worker);

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { getPriority } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STREAM_WORKER_NICE } from '../../src/cli/cluster.js';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
@@ -80,6 +82,8 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
         TOKEN_SECRET: randomBytes(32).toString('hex'),
         DATA_DIR: dataDir,
         LOG_LEVEL: 'info',
+        // Rate-limit counters live in Redis, shared with the other tests' servers running at the same time.
+        AUTH_RATE_LIMIT_MAX: '1000',
       },
       ['serve', '--workers', '1', '--stream-workers', '2'],
     );
@@ -144,13 +148,16 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
     for (const [method, url] of [['GET', '/notifications/stream'], ['GET', '/notifications/ws']] as const) {
       const pids = servedBy(method, url);
       expect(pids.size, `${method} ${url}`).toBeGreaterThan(0);
-      for (const pid of pids) expect(streamers.has(pid), `${method} ${url} served by ${pid}`).toBe(true);
+      for (const pid of pids) expect(streamers.has(pid), `${method} ${url} served by ${pid}; streams ${[...streamers]}, servers ${[...servers]}`).toBe(true);
     }
     for (const [method, url] of [['POST', '/users'], ['POST', '/interactions'], ['POST', '/symptoms']] as const) {
       const pids = servedBy(method, url);
       expect(pids.size, `${method} ${url}`).toBeGreaterThan(0);
       for (const pid of pids) expect(servers.has(pid), `${method} ${url} served by ${pid}`).toBe(true);
     }
+    // Under contention the servers' requests go before the streams' heartbeats.
+    for (const pid of streamers) expect(getPriority(pid)).toBe(getPriority(server.child.pid!) + STREAM_WORKER_NICE);
+    for (const pid of servers) expect(getPriority(pid)).toBe(getPriority(server.child.pid!));
   });
 
   it('a request whose first line and body arrive in separate pieces is served whole', async () => {
