@@ -13,7 +13,7 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { getPriority, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -71,6 +71,13 @@ const CONFIGS: Record<string, ConfigSpec> = {
   // Not one the issue asks for: six workers, each under the per-process open-file limit, to hold 100,000 streams.
   'workers6-sqlite': { name: 'workers6-sqlite', workers: 6, engine: 'sqlite' },
 };
+
+/**
+ * The stream holders stand for phones, which in a real deployment run on other machines: here they share two cores with
+ * the server they measure, so they run at a lower CPU priority. That can only delay their own receipt times (the push
+ * latencies they report), never the server.
+ */
+const HOLDER_NICE = 10;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -150,6 +157,7 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
       JSON.stringify({ host: '127.0.0.1', port, localAddress: `127.0.0.${h + 2}`, firstPhone: first, tokens: fixture.tokens.slice(first, Math.min(streams, first + SOCKETS_PER_HOLDER)), connectsPerSecond: connectRate / holderCount }),
     );
     const child = fork(join(ROOT, 'bench/load-streams.ts'), [jobFile], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    setPriority(child.pid!, Math.min(19, getPriority() + HOLDER_NICE));
     const holder = { child, status: {} as Record<string, number>, receipts: [] as [number, number, number, number][] };
     child.on('message', (m: { type: string; status?: Record<string, number>; receipts?: [number, number, number, number][] }) => {
       if (m.status) holder.status = m.status;
@@ -320,7 +328,7 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
     git: { commit: process.env.BENCH_GIT_COMMIT ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim() },
     machine: { ...machineInfo(), load_average_start: loadStart, load_average_end: loadEnd },
     baseline: { healthz_idle_ms: idleHealthz },
-    settings: { phones, streams_attempted: streams, seconds, upload_interval_s: intervalMs / 1000, reports_per_s: reportsPerS, confirmations_per_s: confirmationsPerS, concurrency, connect_rate: connectRate },
+    settings: { phones, streams_attempted: streams, seconds, upload_interval_s: intervalMs / 1000, reports_per_s: reportsPerS, confirmations_per_s: confirmationsPerS, concurrency, connect_rate: connectRate, stream_holders_nice: HOLDER_NICE },
     connections: {
       attempted: sum('attempted'),
       held_after_ramp: heldAfterRamp,
