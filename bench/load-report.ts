@@ -14,7 +14,7 @@ interface LoadResult {
   date: string;
   git?: { commit: string };
   machine: { node: string; cpu: string; cpu_count: number; total_memory_gib: number; load_average_start: number[]; load_average_end: number[] };
-  settings: { phones: number; streams_attempted: number; seconds: number; upload_interval_s: number; reports_per_s: number; confirmations_per_s: number; concurrency: number };
+  settings: { phones: number; streams_attempted: number; seconds: number; upload_interval_s: number; reports_per_s: number; confirmations_per_s: number; concurrency: number; stream_holders_nice?: number };
   connections: { attempted: number; held_after_ramp: { client: number; server: number }; held_at_end: { client: number; server: number }; ramp_seconds: number; refused: number; failed: number; dropped: number; errors: Record<string, number> };
   uploads: { offered: number; offered_per_s: number; sent: number; achieved_per_s: number; never_sent_backlog: number; max_backlog: number };
   endpoints: { endpoint: string; requests: number; failed: number; latency_ms: { p50: number | null; p99: number | null; max: number | null } }[];
@@ -63,6 +63,9 @@ export function loadSection(resultsDir: string): string {
     'client-side. Streams are held by helper processes (`bench/load-streams.ts`) from 127.0.0.2, .3, ...; the measured phase starts',
     'once every stream is open. "Report sent → on the contact\'s stream" includes, when the server fell behind, the wait for the',
     'contact\'s own first upload (still in the client\'s backlog), so it is an end-to-end figure, not the push latency (the row above it).',
+    'The stream holders stand for phones, which would run on other machines; in runs that say so they run at a lower CPU priority',
+    '(nice +10), so that they take less of the two cores from the server they measure. That can only delay their own receipt times',
+    '(the push rows), never the server\'s answers, which the main client (at normal priority) times.',
     '',
     'Limits of this machine: the hard limit on open files is 20,000 per process and cannot be raised here (`ulimit -n 200000` fails with',
     '"Operation not permitted"), so one server process can hold fewer than 20,000 connections and two workers fewer than 40,000;',
@@ -101,6 +104,7 @@ export function loadSection(resultsDir: string): string {
     const idle = r.baseline?.healthz_idle_ms;
     const ingestP50 = r.endpoints.find((e) => e.endpoint === 'POST /interactions')?.latency_ms.p50 ?? null;
     if (idle?.p50) out.push(`- Baseline: \`GET /healthz\` on the idle server before the streams opened (300 round trips): p50 ${idle.p50} ms, p99 ${idle.p99} ms; ingest p50 ÷ that p50 = ${ingestP50 === null ? '—' : `${(ingestP50 / idle.p50).toFixed(1)}×`}.`);
+    if (r.settings.stream_holders_nice !== undefined) out.push(`- Stream holders at nice +${r.settings.stream_holders_nice}.`);
     out.push(`- Server memory (all processes, largest sample): ${r.server_memory_mib.max_total ?? '—'} MiB. Failed requests: ${r.errors.failed_requests}.`);
     out.push('');
     out.push('| Endpoint | Requests | Failed | p50 | p99 | max |');
