@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
@@ -123,6 +124,9 @@ export class TracingService {
 
     const readFrom = Date.now();
     const sources = await this.tracing.interactionsOf(row.user_id, window.start, window.end, this.settings.maxDurationMs);
+    // A trace is several steps of synchronous work on SQLite (its statements run on this thread): requests that
+    // arrived meanwhile are let in between the steps instead of waiting for the whole trace.
+    await yieldToEventLoop();
     // Cluster detection's place of the case: written with the trace's last transaction, off the notification path.
     const cell = mostVisitedCell(sources) ?? row.cell;
     const contacts: ScoredContact[] = [];
@@ -176,6 +180,7 @@ export class TracingService {
     }
 
     const drafts = combineIntoRisks(row.id, contacts, this.settings.riskModel);
+    await yieldToEventLoop();
     return this.persist(drafts, { mirrored, tracedCase: { row, readFrom, cell } });
   }
 
@@ -263,6 +268,7 @@ export class TracingService {
     const urgentDays = await this.daysThatMayRise(drafts);
     const urgent = drafts.filter((d) => urgentDays.has(personDay(d.exposed_user_id, d.exposure_date)));
     const early = urgent.length === 0 ? [] : await this.notifyFirst(urgent, drafts, options);
+    if (early.length > 0) await yieldToEventLoop(); // the notifications are out; the risks' write can wait a turn
     return this.writeRisks(drafts, options, early);
   }
 
