@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_WORKER_NICE } from '../../src/cli/cluster.js';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { logLinesOf, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
 import { connectWs, type WsConnection } from '../helpers/ws-client.js';
 
 const MIN = 60_000;
@@ -96,12 +96,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const logLines = (): LogLine[] =>
-    server
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
+  const logLines = () => logLinesOf<LogLine>(server);
   const pidsOf = (role: string) => new Set(logLines().filter((l) => l.msg === 'worker started' && l.role === role).map((l) => l.worker!));
   /** The processes that logged a request to `url` (a path, or a path prefix ending in '?'). */
   const servedBy = (method: string, url: string) =>
@@ -113,14 +108,9 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
   };
   const register = async () => (await post('/users', null, {})).body as { id: string; token: string };
   const stay = (lat: number, start: number, minutes: number) => ({ id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(start), ended_at: iso(start + minutes * MIN) });
-  const waitFor = async (what: () => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    return what();
-  };
 
   it('streams are held by the stream processes, other requests served by the server process, and a report reaches both kinds of stream', async () => {
-    expect(await waitFor(() => pidsOf('streams').size === 2 && pidsOf('server').size === 1, 30_000)).toBe(true);
+    expect(await waitUntil(() => pidsOf('streams').size === 2 && pidsOf('server').size === 1, 30_000)).toBe(true);
     const start = Date.now() - 3 * 3_600_000;
     const source = await register();
     const contact = await register();
@@ -135,7 +125,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
 
     expect((await post('/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
     const notification = /id: (\d+)\nevent: notification\ndata: (.*)\n/;
-    expect(await waitFor(() => notification.test(sse.received()), 20_000)).toBe(true);
+    expect(await waitUntil(() => notification.test(sse.received()), 20_000)).toBe(true);
     const [, id, data] = notification.exec(sse.received())!;
     expect(id).toBe('1');
     expect(JSON.parse(data!)).toMatchObject({ tier: 'high', seq: 1 }); // 60 min × 0.5 × 0.5 = 15
@@ -144,7 +134,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
 
     const streamers = pidsOf('streams');
     const servers = pidsOf('server');
-    expect(await waitFor(() => servedBy('POST', '/symptoms').size > 0 && servedBy('GET', '/notifications/ws').size > 0, 5_000)).toBe(true);
+    expect(await waitUntil(() => servedBy('POST', '/symptoms').size > 0 && servedBy('GET', '/notifications/ws').size > 0, 5_000)).toBe(true);
     for (const [method, url] of [['GET', '/notifications/stream'], ['GET', '/notifications/ws']] as const) {
       const pids = servedBy(method, url);
       expect(pids.size, `${method} ${url}`).toBeGreaterThan(0);
@@ -176,7 +166,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
     const [victim] = [...before];
     process.kill(victim!, 'SIGKILL');
     const died = () => logLines().some((l) => l.msg.startsWith('worker died') && l.role === 'streams' && l.worker === victim);
-    expect(await waitFor(died, 10_000)).toBe(true);
+    expect(await waitUntil(died, 10_000)).toBe(true);
     const user = await register();
     // Streams opened before the replacement is ready go to the other stream process.
     for (let i = 0; i < 4; i++) {
@@ -184,6 +174,6 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
       streams.push(stream);
       expect(stream.received().split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
     }
-    expect(await waitFor(() => pidsOf('streams').size === 3, 30_000)).toBe(true);
+    expect(await waitUntil(() => pidsOf('streams').size === 3, 30_000)).toBe(true);
   });
 });

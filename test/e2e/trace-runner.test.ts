@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { logLinesOf, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';
 
 const MIN = 60_000;
@@ -49,12 +49,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const logLines = (): LogLine[] =>
-    server
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
+  const logLines = () => logLinesOf<LogLine>(server);
   const runnerPids = () => logLines().filter((l) => l.msg.startsWith('trace runner ready')).map((l) => l.pid);
   const post = async (path: string, token: string | null, body: unknown) => {
     const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
@@ -76,14 +71,9 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     expect((await post('/interactions', contact.token, { interactions: [stay(lat + 0.00002, start, minutes)] })).status).toBe(200);
     return { source, stream: await streamOf(contact.token) };
   };
-  const waitFor = async (what: () => boolean, ms: number) => {
-    const deadline = Date.now() + ms;
-    while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    return what();
-  };
 
   it('a report and a later upload are traced by the runner alone, and their contacts are notified', async () => {
-    expect(await waitFor(() => runnerPids().length === 1, 30_000)).toBe(true);
+    expect(await waitUntil(() => runnerPids().length === 1, 30_000)).toBe(true);
     const [runner] = runnerPids();
     const start = Date.now() - 3 * 3_600_000;
     const { source, stream: contactStream } = await sourceAndContact(48.8566, start, 60);
@@ -102,7 +92,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     // A trace logs its end after the risks it writes once the notifications are out, and the runner's log reaches
     // this process later still: wait for the lines, then check them.
     const done = () => logLines().filter((l) => l.msg === 'trace job done');
-    await waitFor(() => new Set(done().map((l) => l.job)).size === 2, 10_000);
+    await waitUntil(() => new Set(done().map((l) => l.job)).size === 2, 10_000);
     expect(done().map((l) => l.job).sort()).toEqual(expect.arrayContaining(['match_upload', 'trace_case']));
     expect(new Set(done().map((l) => l.pid))).toEqual(new Set([runner]));
   });
@@ -117,7 +107,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     // The notification can come before the runner's log lines do (the case carries its window from the report, so the
     // contact's upload, matched first, may notify before the trace job is done).
     const doneElsewhere = () => logLines().filter((l) => l.msg === 'trace job done' && l.pid !== runner);
-    expect(await waitFor(() => doneElsewhere().some((l) => l.job === 'trace_case'), 20_000)).toBe(true);
+    expect(await waitUntil(() => doneElsewhere().some((l) => l.job === 'trace_case'), 20_000)).toBe(true);
     const replacement = runnerPids().filter((pid) => pid !== runner);
     expect(replacement).toHaveLength(1);
     expect(logLines().some((l) => l.msg.startsWith('worker died') && l.role === 'trace-runner' && l.worker === runner)).toBe(true);

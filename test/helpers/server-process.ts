@@ -70,3 +70,19 @@ export async function startServer(env: Record<string, string>, cli?: readonly st
     },
   };
 }
+
+/** The JSON log lines a server process has written so far (pino), parsed. */
+export function logLinesOf<T>(server: ServerProcess): T[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** Polls `what` every 50 ms until it holds or `ms` have passed; returns its last value. */
+export async function waitUntil(what: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return what();
+}
