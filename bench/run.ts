@@ -8,7 +8,7 @@
  *
  * Options: --sizes 1m,10m (also 100k for a quick try) · --engines sqlite,postgres · --samples 40 · --warmup 5 ·
  * --skip-scan / --skip-ingest / --skip-tracing (the scan statistic and the ingest benchmark, with 1 and 2 workers, run first) ·
- * --seed N · --regenerate (ignore reusable cities) · --redis URL (PostgreSQL runs with the Redis bus) ·
+ * --sqlite-cache-mb N / --sqlite-mmap-mb N (the app's SQLITE_CACHE_MB and SQLITE_MMAP_MB on SQLite) · --seed N · --regenerate (ignore reusable cities) · --redis URL (PostgreSQL runs with the Redis bus) ·
  * --drop (drop the PostgreSQL bench schemas afterwards; they are kept by default so reruns are fast).
  *
  * Each generation and each benchmark runs in its own child process (its own heap, JIT and caches), in order,
@@ -81,6 +81,8 @@ async function main(): Promise<void> {
       'skip-ingest': { type: 'boolean', default: false },
       'skip-tracing': { type: 'boolean', default: false },
       'skip-scan': { type: 'boolean', default: false },
+      'sqlite-cache-mb': { type: 'string' },
+      'sqlite-mmap-mb': { type: 'string' },
     },
   });
   mkdirSync(RESULTS_DIR, { recursive: true });
@@ -124,6 +126,8 @@ async function main(): Promise<void> {
         '--warmup', values.warmup!,
         '--out', out,
         ...(values.redis && engine === 'postgres' ? ['--redis', values.redis] : []),
+        ...(engine === 'sqlite' && values['sqlite-cache-mb'] !== undefined ? ['--sqlite-cache-mb', values['sqlite-cache-mb']] : []),
+        ...(engine === 'sqlite' && values['sqlite-mmap-mb'] !== undefined ? ['--sqlite-mmap-mb', values['sqlite-mmap-mb']] : []),
       ]);
       const result = JSON.parse(readFileSync(out, 'utf8')) as TracingBenchResult;
       rmSync(out, { force: true });

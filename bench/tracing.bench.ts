@@ -88,6 +88,7 @@ const MAX_OBSERVATION_MS = 86_400_000;
 import { roundTrips } from './lib/round-trips.js';
 import { machineInfo } from './lib/machine.js';
 import { prewarmSchema, type PostgresMemory } from './lib/postgres-memory.js';
+import { prewarmSqlite, type SqliteMemory } from './lib/sqlite-memory.js';
 import { bucketKeyLookup, type LookupMeasure } from './lib/what-if.js';
 import { summarize, median, type Summary } from './lib/stats.js';
 
@@ -104,6 +105,9 @@ export interface TracingBenchOptions {
   readonly baselinePerSample?: number;
   /** Sources of the (b′) pass with the analytics engine stopped (0: skip it). */
   readonly analyticsSamples?: number;
+  /** SQLite: the app's SQLITE_CACHE_MB and SQLITE_MMAP_MB (their defaults when absent). */
+  readonly sqliteCacheMb?: number;
+  readonly sqliteMmapMb?: number;
 }
 
 interface NotifySample {
@@ -156,6 +160,8 @@ export interface TracingBenchResult {
   readonly machine_at_end: ReturnType<typeof machineInfo>;
   /** PostgreSQL: its shared buffers and how much of the schema was loaded into them before the run. */
   readonly postgres_memory?: PostgresMemory;
+  /** SQLite: the app's page cache and memory mapping, and how much of the file was read into the cache before the run. */
+  readonly sqlite_memory?: SqliteMemory;
   readonly city: GenerationResult;
   readonly onset_day: string;
   readonly infectious_window: readonly [string, string];
@@ -505,10 +511,12 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
     TOKEN_SECRET: secrets.tokenSecret,
     ...(options.engine === 'postgres' ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: postgresSchema(options.size) } : {}),
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+    ...(options.sqliteCacheMb !== undefined ? { SQLITE_CACHE_MB: String(options.sqliteCacheMb) } : {}),
+    ...(options.sqliteMmapMb !== undefined ? { SQLITE_MMAP_MB: String(options.sqliteMmapMb) } : {}),
   });
   const database: DatabaseHandle =
     options.engine === 'sqlite'
-      ? openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFile(options.size) })
+      ? openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFile(options.size), sqliteCacheMib: config.sqliteCacheMib, sqliteMmapMib: config.sqliteMmapMib })
       : openDatabase({ dialect: 'postgres', databaseUrl: options.databaseUrl!, schema: postgresSchema(options.size), poolSize: config.dbPoolSize });
   log('resetting tracing state…');
   await resetTracingState(database.db);
@@ -517,6 +525,12 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
     log('loading the schema into shared buffers…');
     postgresMemory = await prewarmSchema(options.databaseUrl!, postgresSchema(options.size));
     log(`shared_buffers ${postgresMemory.shared_buffers_mib} MiB, schema ${postgresMemory.schema_mib} MiB, prewarmed ${postgresMemory.prewarmed_mib} MiB${postgresMemory.note ? ` (${postgresMemory.note})` : ''}`);
+  }
+  let sqliteMemory: SqliteMemory | undefined;
+  if (options.engine === 'sqlite') {
+    log('reading the file into the page cache…');
+    sqliteMemory = await prewarmSqlite(database.db, sqliteFile(options.size));
+    log(`cache ${sqliteMemory.cache_mib} MiB, mapped ${sqliteMemory.mmap_mib} MiB, file ${sqliteMemory.file_mib} MiB, prewarmed ${sqliteMemory.prewarmed_mib} MiB, resident ${sqliteMemory.rss_mib} MiB${sqliteMemory.note ? ` (${sqliteMemory.note})` : ''}`);
   }
   const tokens = await issueAppTokens(database.db, [...new Set(used.flatMap((p) => [p.source, p.buddy]))]);
 
@@ -682,6 +696,7 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       machine,
       machine_at_end: machineInfo(),
       ...(postgresMemory ? { postgres_memory: postgresMemory } : {}),
+      ...(sqliteMemory ? { sqlite_memory: sqliteMemory } : {}),
       city: stored.result,
       onset_day: onsetDay,
       infectious_window: [addDays(onsetDay, -4), addDays(onsetDay, 5)],
@@ -754,6 +769,8 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '5' },
       redis: { type: 'string' },
       out: { type: 'string' },
+      'sqlite-cache-mb': { type: 'string' },
+      'sqlite-mmap-mb': { type: 'string' },
     },
   });
   const engine = values.engine as DialectName;
@@ -768,6 +785,8 @@ async function main(): Promise<void> {
     warmup: Number(values.warmup),
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(values.redis ? { redisUrl: values.redis } : {}),
+    ...(values['sqlite-cache-mb'] !== undefined ? { sqliteCacheMb: Number(values['sqlite-cache-mb']) } : {}),
+    ...(values['sqlite-mmap-mb'] !== undefined ? { sqliteMmapMb: Number(values['sqlite-mmap-mb']) } : {}),
   });
   const text = JSON.stringify(result, null, 2);
   if (values.out) writeFileSync(values.out, `${text}\n`);

@@ -115,7 +115,7 @@ export interface BuildOptions {
 export function openConfiguredDatabase(config: Config): DatabaseHandle {
   return config.dialect === 'postgres'
     ? openDatabase({ dialect: 'postgres', databaseUrl: config.databaseUrl!, poolSize: config.dbPoolSize, schema: config.databaseSchema })
-    : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(config.dataDir), sqliteCheckpointMs: config.sqliteCheckpointMs, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs });
+    : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(config.dataDir), sqliteCheckpointMs: config.sqliteCheckpointMs, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs, sqliteCacheMib: config.sqliteCacheMib, sqliteMmapMib: config.sqliteMmapMib });
 }
 
 /** Builds the whole server: platform plugins, then every module's routes. Migrates the database first. */

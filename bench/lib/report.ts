@@ -61,6 +61,16 @@ function postgresMemoryNote(memory: TracingBenchResult['postgres_memory']): stri
     : `, shared_buffers ${gib(memory.shared_buffers_mib)}, schema ${gib(memory.schema_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
 }
 
+/** ", SQLite cache 8 GiB holding the prewarmed file (6.9 GiB), no memory mapping" for a SQLite run that recorded it. */
+function sqliteMemoryNote(memory: TracingBenchResult['sqlite_memory']): string {
+  if (memory === undefined) return '';
+  const gib = (mib: number) => (mib >= 1024 ? `${Math.round((mib / 1024) * 10) / 10} GiB` : `${mib} MiB`);
+  const mapping = memory.mmap_mib > 0 ? `the file's first ${gib(memory.mmap_mib)} memory-mapped` : 'no memory mapping';
+  return memory.prewarmed_mib > 0
+    ? `, SQLite cache ${gib(memory.cache_mib)} holding the prewarmed file (${gib(memory.prewarmed_mib)}), ${mapping}`
+    : `, SQLite cache ${gib(memory.cache_mib)}, ${mapping}, file ${gib(memory.file_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
+}
+
 function readJson<T>(path: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
 }
@@ -88,6 +98,7 @@ function tracingSection(files: readonly TracingResultFile[]): string {
     (r) =>
       `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}: ${r.run.date.slice(0, 16).replace('T', ' ')} UTC (load average ${r.run.machine.load_average.join(', ')} at start)` +
       postgresMemoryNote(r.run.postgres_memory) +
+      sqliteMemoryNote(r.run.sqlite_memory) +
       (commits.size > 1 ? `, commit ${r.run.git.commit.slice(0, 10)}${r.run.git.modified_src_files > 0 ? ' with uncommitted changes in src/' : ''}` : ''),
   );
   out.push(`Measured on ${first.machine.cpu_count} cores (${first.machine.cpu}), ${first.machine.total_memory_gib} GiB RAM, Node ${first.machine.node}, ${first.machine.platform}; ` +

@@ -17,6 +17,8 @@ export interface Config {
   readonly dbPoolSize: number;
   readonly sqliteCheckpointMs: number;
   readonly sqliteBusyTimeoutMs: number;
+  readonly sqliteCacheMib: number;
+  readonly sqliteMmapMib: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
   readonly encryptionKeys: string | undefined;
@@ -173,6 +175,8 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     dbPoolSize: r.int('DB_POOL_SIZE', 1, 1000),
     sqliteCheckpointMs: r.int('SQLITE_CHECKPOINT_MS', 0, 3_600_000),
     sqliteBusyTimeoutMs: r.int('SQLITE_BUSY_TIMEOUT_MS', 0, 600_000),
+    sqliteCacheMib: r.int('SQLITE_CACHE_MB', 2, 1_048_576),
+    sqliteMmapMib: r.int('SQLITE_MMAP_MB', 0, 2047),
     redisUrl,
     logLevel: r.oneOf('LOG_LEVEL', ['info', 'fatal', 'error', 'warn', 'debug', 'trace', 'silent'] as const),
     encryptionKeys,

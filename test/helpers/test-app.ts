@@ -39,7 +39,7 @@ export async function buildTestApp(dialect: DialectName, env: Record<string, str
     database = openDatabase({ dialect: 'postgres', databaseUrl: postgresUrl(), schema, poolSize: 4 });
   } else {
     sqliteFile = sqliteFileIn(dataDir);
-    database = openDatabase({ dialect: 'sqlite', sqliteFile, sqliteCheckpointMs: config.sqliteCheckpointMs, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs });
+    database = openDatabase({ dialect: 'sqlite', sqliteFile, sqliteCheckpointMs: config.sqliteCheckpointMs, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs, sqliteCacheMib: config.sqliteCacheMib, sqliteMmapMib: config.sqliteMmapMib });
   }
   const app = await buildApp(config, { database, logger: false });
   await app.ready();

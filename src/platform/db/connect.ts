@@ -22,6 +22,10 @@ export interface DatabaseOptions {
   readonly sqliteCheckpointMs?: number;
   /** SQLite: how long a statement or a transaction's start waits for another process's write lock. */
   readonly sqliteBusyTimeoutMs?: number;
+  /** SQLite: the most MiB of database pages this connection keeps in memory (allocated as they are read). */
+  readonly sqliteCacheMib?: number;
+  /** SQLite: how many MiB at the start of the file are read through a memory mapping instead (0: none). */
+  readonly sqliteMmapMib?: number;
 }
 
 export interface DatabaseHandle {
@@ -42,6 +46,11 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
+/** SQLite's page cache per connection unless configured (SQLITE_CACHE_MB). */
+export const DEFAULT_CACHE_MIB = 128;
+/** How much of the file SQLite reads through a memory mapping unless configured (SQLITE_MMAP_MB): its build's limit. */
+export const DEFAULT_MMAP_MIB = 2047;
+
 export function sqliteFileIn(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   return join(dataDir, 'epitrace.sqlite');
@@ -61,9 +70,10 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   const busyTimeoutMs = options.sqliteBusyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   connection.pragma(`busy_timeout = ${busyTimeoutMs}`);
   // SQLite's default page cache is 2 MB: tracing lookups then go to the file system for every index page. The
-  // first 2 GiB of the file (SQLite's build limit for memory mapping) are read through the mapping instead.
-  connection.pragma('cache_size = -131072');
-  connection.pragma('mmap_size = 2147418112');
+  // start of the file (up to 2 GiB, SQLite's build limit) is read through a memory mapping instead; pages past it
+  // come through this cache, so a larger database needs a larger one (SQLITE_CACHE_MB).
+  connection.pragma(`cache_size = -${(options.sqliteCacheMib ?? DEFAULT_CACHE_MIB) * 1024}`);
+  connection.pragma(`mmap_size = ${(options.sqliteMmapMib ?? DEFAULT_MMAP_MIB) * 2 ** 20}`);
   const checkpointMs = options.sqliteCheckpointMs ?? DEFAULT_CHECKPOINT_MS;
   const checkpointer = file !== ':memory:' && checkpointMs > 0 ? startSqliteCheckpointer(connection, file, checkpointMs) : undefined;
   const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(withStatementCache(connection, STATEMENT_CACHE_SIZE), connection, busyTimeoutMs) });
