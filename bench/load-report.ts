@@ -9,7 +9,7 @@ const START = '<!-- load:start -->';
 const END = '<!-- load:end -->';
 
 interface LoadResult {
-  config: { name: string; workers: number; streamWorkers?: number; engine: string };
+  config: { name: string; workers: number; streamWorkers?: number; traceJobs?: string; engine: string };
   command: string;
   date: string;
   git?: { commit: string };
@@ -92,7 +92,9 @@ export function loadSection(resultsDir: string): string {
   for (const r of results) {
     const p99 = (endpoint: string) => r.endpoints.find((e) => e.endpoint === endpoint)?.latency_ms.p99 ?? null;
     const worstP99 = Math.max(...r.endpoints.map((e) => e.latency_ms.p99 ?? 0));
-    const processes = r.config.streamWorkers ? `\`--workers ${r.config.workers} --stream-workers ${r.config.streamWorkers}\`` : r.config.workers === 1 ? 'one process' : `\`--workers ${r.config.workers}\``;
+    const processes =
+      (r.config.streamWorkers ? `\`--workers ${r.config.workers} --stream-workers ${r.config.streamWorkers}\`` : r.config.workers === 1 ? 'one process' : `\`--workers ${r.config.workers}\``) +
+      (r.config.traceJobs ? ` with \`TRACE_JOBS=${r.config.traceJobs}\`` : '');
     const multi = r.config.workers > 1 || (r.config.streamWorkers ?? 0) > 0;
     out.push(`### ${r.config.name}: ${processes}, ${r.config.engine === 'postgres' ? 'PostgreSQL + Redis' : multi ? 'SQLite + Redis' : 'SQLite'}`);
     out.push('');
