@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { testDialects, testRedisUrl } from '../helpers/dialects.js';
-import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { gpsStay, postJson, registerWith, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';
 
-const MIN = 60_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** Two server processes sharing one PostgreSQL schema and one Redis, as on two machines. */
@@ -40,39 +38,33 @@ describe.runIf(testDialects().includes('postgres') && testRedisUrl() !== undefin
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const post = async (server: ServerProcess, path: string, token: string | null, body: unknown) => {
-    const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
-  };
-  const register = async (server: ServerProcess) => (await post(server, '/users', null, {})).body as { id: string; token: string };
-  const stay = (lat: number, start: number, minutes: number) => ({ id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(start), ended_at: iso(start + minutes * MIN) });
 
   it('a symptom reported through one process reaches a contact streaming from the other', async () => {
-    const source = await register(a);
-    const contact = await register(b);
+    const source = await registerWith(a);
+    const contact = await registerWith(b);
     const start = Date.now() - 3 * 3_600_000;
-    expect((await post(a, '/interactions', source.token, { interactions: [stay(48.8566, start, 60)] })).status).toBe(200);
-    expect((await post(b, '/interactions', contact.token, { interactions: [stay(48.85662, start, 60)] })).status).toBe(200);
+    expect((await postJson(a, '/interactions', source.token, { interactions: [gpsStay(48.8566, start, 60)] })).status).toBe(200);
+    expect((await postJson(b, '/interactions', contact.token, { interactions: [gpsStay(48.85662, start, 60)] })).status).toBe(200);
     const stream = await connectSse(`${b.baseUrl}/notifications/stream`, { headers: { authorization: `Bearer ${contact.token}` } });
     streams.push(stream);
     expect(stream.status).toBe(200);
-    expect((await post(a, '/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
+    expect((await postJson(a, '/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
     const event = await stream.waitFor((e) => e.event === 'notification', 20_000);
     expect(JSON.parse(event.data)).toMatchObject({ tier: 'high', seq: 1 }); // 60 min × 0.5 × 0.5 = 15
   });
 
   it('killing one process loses no acknowledged write and no notification: the survivor delivers them', async () => {
-    const source = await register(a);
-    const contact = await register(b);
+    const source = await registerWith(a);
+    const contact = await registerWith(b);
     const start = Date.now() - 5 * 3_600_000;
-    const acknowledged = await post(a, '/interactions', source.token, { interactions: [stay(48.8600, start, 40)] });
+    const acknowledged = await postJson(a, '/interactions', source.token, { interactions: [gpsStay(48.8600, start, 40)] });
     expect(acknowledged.status).toBe(200);
-    expect((await post(b, '/interactions', contact.token, { interactions: [stay(48.86002, start, 40)] })).status).toBe(200);
+    expect((await postJson(b, '/interactions', contact.token, { interactions: [gpsStay(48.86002, start, 40)] })).status).toBe(200);
     const stream = await connectSse(`${b.baseUrl}/notifications/stream`, { headers: { authorization: `Bearer ${contact.token}` } });
     streams.push(stream);
 
     // Process A acknowledges the report, then dies at once: its trace job may not have run (or finished).
-    const report = await post(a, '/symptoms', source.token, { symptom: 'cough', date: today() });
+    const report = await postJson(a, '/symptoms', source.token, { symptom: 'cough', date: today() });
     expect(report.status).toBe(201);
     await a.stop('SIGKILL');
 

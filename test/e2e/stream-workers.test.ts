@@ -8,11 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_WORKER_NICE } from '../../src/cli/cluster.js';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
-import { logLinesOf, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
+import { gpsStay, logLinesOf, postJson, registerWith, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
 import { connectWs, type WsConnection } from '../helpers/ws-client.js';
 
-const MIN = 60_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
 
 interface LogLine {
@@ -102,20 +100,14 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
   const servedBy = (method: string, url: string) =>
     new Set(logLines().filter((l) => l.msg === 'incoming request' && l.req?.method === method && (l.req.url === url || l.req.url?.startsWith(`${url}?`))).map((l) => l.pid));
   const port = () => Number(new URL(server.baseUrl).port);
-  const post = async (path: string, token: string | null, body: unknown) => {
-    const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
-  };
-  const register = async () => (await post('/users', null, {})).body as { id: string; token: string };
-  const stay = (lat: number, start: number, minutes: number) => ({ id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(start), ended_at: iso(start + minutes * MIN) });
 
   it('streams are held by the stream processes, other requests served by the server process, and a report reaches both kinds of stream', async () => {
     expect(await waitUntil(() => pidsOf('streams').size === 2 && pidsOf('server').size === 1, 30_000)).toBe(true);
     const start = Date.now() - 3 * 3_600_000;
-    const source = await register();
-    const contact = await register();
-    expect((await post('/interactions', source.token, { interactions: [stay(48.8566, start, 60)] })).status).toBe(200);
-    expect((await post('/interactions', contact.token, { interactions: [stay(48.85662, start, 60)] })).status).toBe(200);
+    const source = await registerWith(server);
+    const contact = await registerWith(server);
+    expect((await postJson(server, '/interactions', source.token, { interactions: [gpsStay(48.8566, start, 60)] })).status).toBe(200);
+    expect((await postJson(server, '/interactions', contact.token, { interactions: [gpsStay(48.85662, start, 60)] })).status).toBe(200);
     const sse = await openRawStream(port(), '/notifications/stream', contact.token);
     streams.push(sse);
     expect(sse.received().split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
@@ -123,7 +115,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
     sockets.push(ws);
     await ws.waitFor((m) => m.type === 'ready', 10_000);
 
-    expect((await post('/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
+    expect((await postJson(server, '/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
     const notification = /id: (\d+)\nevent: notification\ndata: (.*)\n/;
     expect(await waitUntil(() => notification.test(sse.received()), 20_000)).toBe(true);
     const [, id, data] = notification.exec(sse.received())!;
@@ -167,7 +159,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --strea
     process.kill(victim!, 'SIGKILL');
     const died = () => logLines().some((l) => l.msg.startsWith('worker died') && l.role === 'streams' && l.worker === victim);
     expect(await waitUntil(died, 10_000)).toBe(true);
-    const user = await register();
+    const user = await registerWith(server);
     // Streams opened before the replacement is ready go to the other stream process.
     for (let i = 0; i < 4; i++) {
       const stream = await openRawStream(port(), '/notifications/stream', user.token);

@@ -5,11 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
-import { logLinesOf, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
+import { gpsStay, logLinesOf, postJson, registerWith, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';
 
-const MIN = 60_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
 
 interface LogLine {
@@ -51,12 +49,6 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
 
   const logLines = () => logLinesOf<LogLine>(server);
   const runnerPids = () => logLines().filter((l) => l.msg.startsWith('trace runner ready')).map((l) => l.pid);
-  const post = async (path: string, token: string | null, body: unknown) => {
-    const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-    return { status: response.status, body: await response.json() };
-  };
-  const register = async () => (await post('/users', null, {})).body as { id: string; token: string };
-  const stay = (lat: number, start: number, minutes: number) => ({ id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(start), ended_at: iso(start + minutes * MIN) });
   const streamOf = async (token: string) => {
     const stream = await connectSse(`${server.baseUrl}/notifications/stream`, { headers: { authorization: `Bearer ${token}` } });
     streams.push(stream);
@@ -65,10 +57,10 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
   };
   /** A future source and a contact who stayed 2 m from them for `minutes`, the contact's notification stream open. */
   const sourceAndContact = async (lat: number, start: number, minutes: number) => {
-    const source = await register();
-    const contact = await register();
-    expect((await post('/interactions', source.token, { interactions: [stay(lat, start, minutes)] })).status).toBe(200);
-    expect((await post('/interactions', contact.token, { interactions: [stay(lat + 0.00002, start, minutes)] })).status).toBe(200);
+    const source = await registerWith(server);
+    const contact = await registerWith(server);
+    expect((await postJson(server, '/interactions', source.token, { interactions: [gpsStay(lat, start, minutes)] })).status).toBe(200);
+    expect((await postJson(server, '/interactions', contact.token, { interactions: [gpsStay(lat + 0.00002, start, minutes)] })).status).toBe(200);
     return { source, stream: await streamOf(contact.token) };
   };
 
@@ -77,15 +69,15 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     const [runner] = runnerPids();
     const start = Date.now() - 3 * 3_600_000;
     const { source, stream: contactStream } = await sourceAndContact(48.8566, start, 60);
-    const late = await register();
+    const late = await registerWith(server);
     const lateStream = await streamOf(late.token);
 
-    expect((await post('/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
+    expect((await postJson(server, '/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
     const event = await contactStream.waitFor((e) => e.event === 'notification', 20_000);
     expect(JSON.parse(event.data)).toMatchObject({ tier: 'high', seq: 1 }); // 60 min × 0.5 × 0.5 = 15
 
     // Uploaded after the trace: its match job, too, goes to the runner.
-    expect((await post('/interactions', late.token, { interactions: [stay(48.85661, start, 60)] })).status).toBe(200);
+    expect((await postJson(server, '/interactions', late.token, { interactions: [gpsStay(48.85661, start, 60)] })).status).toBe(200);
     const lateEvent = await lateStream.waitFor((e) => e.event === 'notification', 20_000);
     expect(JSON.parse(lateEvent.data)).toMatchObject({ tier: 'high' });
 
@@ -101,7 +93,7 @@ describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --worke
     const [runner] = runnerPids();
     process.kill(runner!, 'SIGKILL');
     const { source, stream } = await sourceAndContact(48.87, Date.now() - 6 * 3_600_000, 40);
-    expect((await post('/symptoms', source.token, { symptom: 'cough', date: today() })).status).toBe(201);
+    expect((await postJson(server, '/symptoms', source.token, { symptom: 'cough', date: today() })).status).toBe(201);
     const event = await stream.waitFor((e) => e.event === 'notification', 30_000);
     expect(JSON.parse(event.data)).toMatchObject({ tier: 'medium' }); // 40 min × 0.5 × 0.5 = 10
     // The notification can come before the runner's log lines do (the case carries its window from the report, so the

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -85,4 +86,21 @@ export async function waitUntil(what: () => boolean, ms: number): Promise<boolea
   const deadline = Date.now() + ms;
   while (!what() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   return what();
+}
+
+/** POSTs a JSON body to a server process, with a bearer token or none; returns the status and the parsed answer. */
+export async function postJson(server: ServerProcess, path: string, token: string | null, body: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Registers an anonymous app user with a server process. */
+export async function registerWith(server: ServerProcess): Promise<{ id: string; token: string }> {
+  return (await postJson(server, '/users', null, {})).body as { id: string; token: string };
+}
+
+/** A GPS stay of `minutes` from `startMs` on the meridian the cluster tests share (their people differ by latitude). */
+export function gpsStay(lat: number, startMs: number, minutes: number) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return { id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(startMs), ended_at: iso(startMs + minutes * 60_000) };
 }
