@@ -31,7 +31,7 @@ const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
 export function loadSection(resultsDir: string): string {
   const files = existsSync(resultsDir) ? readdirSync(resultsDir).filter((f) => /^load-.*\.json$/.test(f)).sort() : [];
   const parsed = files.map((f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8')) as { benchmark: string });
-  const order = ['workers2-sqlite', 'workers2-streams6-sqlite', 'workers2-streams6-runner-sqlite', 'single-sqlite', 'workers2-postgres', 'workers6-sqlite'];
+  const order = ['workers2-sqlite', 'workers2-streams6-sqlite', 'workers2-streams6-runner-sqlite', 'single-sqlite', 'workers2-postgres', 'workers2-streams6-postgres', 'workers6-sqlite'];
   const results = (parsed.filter((r) => r.benchmark === 'load (issue 7)') as unknown as LoadResult[]).sort(
     (a, b) => (order.indexOf(a.config.name) + 1 || 99) - (order.indexOf(b.config.name) + 1 || 99),
   );
