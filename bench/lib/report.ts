@@ -52,23 +52,24 @@ export function growthOf(file: Pick<TracingResultFile, 'runs'>, from = '1m', to 
   };
 }
 
+/** "975 MiB", "9.5 GiB". */
+const memoryLabel = (mib: number) => (mib >= 1024 ? `${Math.round((mib / 1024) * 10) / 10} GiB` : `${mib} MiB`);
+
 /** ", shared_buffers 12 GiB holding the prewarmed schema (9.8 GiB)" for a PostgreSQL run that recorded it. */
 function postgresMemoryNote(memory: TracingBenchResult['postgres_memory']): string {
   if (memory === undefined) return '';
-  const gib = (mib: number) => `${Math.round((mib / 1024) * 10) / 10} GiB`;
   return memory.prewarmed_mib > 0
-    ? `, shared_buffers ${gib(memory.shared_buffers_mib)} holding the prewarmed schema (${gib(memory.prewarmed_mib)})`
-    : `, shared_buffers ${gib(memory.shared_buffers_mib)}, schema ${gib(memory.schema_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
+    ? `, shared_buffers ${memoryLabel(memory.shared_buffers_mib)} holding the prewarmed schema (${memoryLabel(memory.prewarmed_mib)})`
+    : `, shared_buffers ${memoryLabel(memory.shared_buffers_mib)}, schema ${memoryLabel(memory.schema_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
 }
 
 /** ", SQLite cache 8 GiB holding the prewarmed file (6.9 GiB), no memory mapping" for a SQLite run that recorded it. */
 function sqliteMemoryNote(memory: TracingBenchResult['sqlite_memory']): string {
   if (memory === undefined) return '';
-  const gib = (mib: number) => (mib >= 1024 ? `${Math.round((mib / 1024) * 10) / 10} GiB` : `${mib} MiB`);
-  const mapping = memory.mmap_mib > 0 ? `the file's first ${gib(memory.mmap_mib)} memory-mapped` : 'no memory mapping';
+  const mapping = memory.mmap_mib > 0 ? `the file's first ${memoryLabel(memory.mmap_mib)} memory-mapped` : 'no memory mapping';
   return memory.prewarmed_mib > 0
-    ? `, SQLite cache ${gib(memory.cache_mib)} holding the prewarmed file (${gib(memory.prewarmed_mib)}), ${mapping}`
-    : `, SQLite cache ${gib(memory.cache_mib)}, ${mapping}, file ${gib(memory.file_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
+    ? `, SQLite cache ${memoryLabel(memory.cache_mib)} holding the prewarmed file (${memoryLabel(memory.prewarmed_mib)}), ${mapping}`
+    : `, SQLite cache ${memoryLabel(memory.cache_mib)}, ${mapping}, file ${memoryLabel(memory.file_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
 }
 
 function readJson<T>(path: string): T | undefined {

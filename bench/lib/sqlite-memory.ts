@@ -26,7 +26,9 @@ const MIB = 2 ** 20;
 export async function prewarmSqlite(db: Kysely<Database>, file: string): Promise<SqliteMemory> {
   const [cache] = (await sql<{ cache_size: number }>`pragma cache_size`.execute(db)).rows;
   const [mmap] = (await sql<{ mmap_size: number }>`pragma mmap_size`.execute(db)).rows;
-  const cacheBytes = cache!.cache_size < 0 ? -cache!.cache_size * 1024 : cache!.cache_size * 4096;
+  const [page] = (await sql<{ page_size: number }>`pragma page_size`.execute(db)).rows;
+  // A negative cache_size is KiB, a positive one pages.
+  const cacheBytes = cache!.cache_size < 0 ? -cache!.cache_size * 1024 : cache!.cache_size * page!.page_size;
   const fileBytes = statSync(file).size;
   const result = (prewarmedBytes: number, note?: string): SqliteMemory => ({
     cache_mib: Math.round(cacheBytes / MIB),

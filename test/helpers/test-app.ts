@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, openConfiguredDatabase } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DatabaseHandle, type DialectName } from '../../src/platform/db/connect.js';
 import { postgresUrl } from './dialects.js';
@@ -38,8 +38,9 @@ export async function buildTestApp(dialect: DialectName, env: Record<string, str
     await createPostgresSchema(postgresUrl(), schema);
     database = openDatabase({ dialect: 'postgres', databaseUrl: postgresUrl(), schema, poolSize: 4 });
   } else {
-    sqliteFile = sqliteFileIn(dataDir);
-    database = openDatabase({ dialect: 'sqlite', sqliteFile, sqliteCheckpointMs: config.sqliteCheckpointMs, sqliteBusyTimeoutMs: config.sqliteBusyTimeoutMs, sqliteCacheMib: config.sqliteCacheMib, sqliteMmapMib: config.sqliteMmapMib });
+    sqliteFile = sqliteFileIn(config.dataDir);
+    // As every process opens it: the file under DATA_DIR with the SQLite settings of the configuration.
+    database = openConfiguredDatabase(config);
   }
   const app = await buildApp(config, { database, logger: false });
   await app.ready();
