@@ -51,7 +51,7 @@ import pg from 'pg';
 import type { Observation } from '../src/contracts/interactions.js';
 import { presenceRowsOf, toRow, type IngestRules } from '../src/modules/interactions/model.js';
 import { deriveToken, deriveTokenKey, intervalOf, intervalStart, PROXIMITY_TOKEN_INTERVAL_MS } from '../src/modules/proximity-tokens/model.js';
-import { addDays } from '../src/modules/tracing/calendar.js';
+import { addDays } from '../src/platform/time/calendar.js';
 import { Xoshiro128 } from '../src/modules/zones/prng.js';
 import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DialectName } from '../src/platform/db/connect.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';

@@ -59,7 +59,7 @@ import { hashAppToken, newAppToken } from '../src/platform/crypto/app-tokens.js'
 import { isPostgres } from '../src/platform/db/column-arrays.js';
 import { openDatabase, type DatabaseHandle, type DialectName } from '../src/platform/db/connect.js';
 import type { Database } from '../src/platform/db/tables.js';
-import { addDays } from '../src/modules/tracing/calendar.js';
+import { addDays } from '../src/platform/time/calendar.js';
 import { ringsForRadius } from '../src/modules/tracing/matching.js';
 import type { TracingRepository } from '../src/modules/tracing/repository.js';
 import { DEFAULT_RISK_MODEL } from '../src/modules/tracing/risk-model.js';

@@ -80,6 +80,7 @@ import { VenuesRepository } from './modules/venues/repository.js';
 import { venuesRoutes } from './modules/venues/routes.js';
 import { VenuesService } from './modules/venues/service.js';
 import { webRoutes } from './modules/web/routes.js';
+import { MS_PER_DAY } from './platform/time/calendar.js';
 
 export const VERSION = '0.1.0';
 const MAX_ONSET_AGE_DAYS = 60;
@@ -223,7 +224,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Partitions from yesterday to the coming days exist before the first upload can need them. (Observations
   // uploaded more than a day late land in the DEFAULT partition and are deleted row by row by retention.)
   const ensurePartitions = (kysely: typeof db, now: number) =>
-    ensureDailyPartitions(kysely, now - 86_400_000, now + config.partitionDaysAhead * 86_400_000);
+    ensureDailyPartitions(kysely, now - MS_PER_DAY, now + config.partitionDaysAhead * MS_PER_DAY);
   if (database.dialect === 'postgres') await ensurePartitions(db, Date.now());
   if (doorbell === undefined && background) app.addHook('onReady', async () => traceWorker.start());
   closers.push(stopPeriodic, () => traceWorker.stop());

@@ -1,5 +1,5 @@
 import type { Xoshiro128 } from '../modules/zones/prng.js';
-import { DAY } from './time.js';
+import { MS_PER_DAY } from '../platform/time/calendar.js';
 
 /** The course of one infection, in simulation time (ms since the start of day 0). */
 export interface Course {
@@ -54,13 +54,13 @@ export const DEFAULT_DISEASE: DiseaseParameters = {
  * are infectious 6 days. Reports come after onset; a report or a confirmation sends the person home.
  */
 export function drawCourse(rng: Xoshiro128, infectedAt: number, infector: number | null, hasApp: boolean, p: DiseaseParameters): Course {
-  const infectiousFrom = infectedAt + (2 + 2 * rng.nextFloat()) * DAY;
+  const infectiousFrom = infectedAt + (2 + 2 * rng.nextFloat()) * MS_PER_DAY;
   if (rng.nextFloat() >= p.symptomaticShare) {
     return {
       infectedAt,
       infector,
       infectiousFrom,
-      infectiousUntil: infectiousFrom + 6 * DAY,
+      infectiousUntil: infectiousFrom + 6 * MS_PER_DAY,
       onsetAt: null,
       infectiousness: p.asymptomaticInfectiousness,
       selfReportAt: null,
@@ -68,14 +68,14 @@ export function drawCourse(rng: Xoshiro128, infectedAt: number, infector: number
       isolatesFrom: null,
     };
   }
-  const onsetAt = infectiousFrom + (0.5 + 1.5 * rng.nextFloat()) * DAY;
+  const onsetAt = infectiousFrom + (0.5 + 1.5 * rng.nextFloat()) * MS_PER_DAY;
   let selfReportAt: number | null = null;
   let confirmedAt: number | null = null;
   if (hasApp && rng.nextFloat() < p.selfReportShare) {
-    selfReportAt = onsetAt + (0.25 + 1.25 * rng.nextFloat()) * DAY;
-    if (rng.nextFloat() < p.confirmAfterReportShare) confirmedAt = selfReportAt + (0.5 + 1.5 * rng.nextFloat()) * DAY;
+    selfReportAt = onsetAt + (0.25 + 1.25 * rng.nextFloat()) * MS_PER_DAY;
+    if (rng.nextFloat() < p.confirmAfterReportShare) confirmedAt = selfReportAt + (0.5 + 1.5 * rng.nextFloat()) * MS_PER_DAY;
   } else if (rng.nextFloat() < p.clinicConfirmShare) {
-    confirmedAt = onsetAt + (1 + 2 * rng.nextFloat()) * DAY;
+    confirmedAt = onsetAt + (1 + 2 * rng.nextFloat()) * MS_PER_DAY;
   }
   const stayHome = rng.nextFloat() < p.stayHomeWhenSickShare ? onsetAt : null;
   const reported = Math.min(selfReportAt ?? Infinity, confirmedAt ?? Infinity);
@@ -84,7 +84,7 @@ export function drawCourse(rng: Xoshiro128, infectedAt: number, infector: number
     infectedAt,
     infector,
     infectiousFrom,
-    infectiousUntil: onsetAt + 5 * DAY,
+    infectiousUntil: onsetAt + 5 * MS_PER_DAY,
     onsetAt,
     infectiousness: 1,
     selfReportAt,

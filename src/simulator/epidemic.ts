@@ -3,7 +3,7 @@ import type { City } from './city.js';
 import { contactsOf, type Contact } from './contacts.js';
 import { DEFAULT_DISEASE, drawCourse, infectiousnessAt, type Course, type DiseaseParameters } from './disease.js';
 import type { Stay } from './schedule.js';
-import { MINUTE } from './time.js';
+import { MS_PER_MINUTE } from '../platform/time/calendar.js';
 
 /** A transmission that happened: the simulator's ground truth. */
 export interface Transmission {
@@ -35,7 +35,7 @@ export function hazardDecision(disease: DiseaseParameters, courses: ReadonlyMap<
     const end = Math.min(contact.end, course.infectiousUntil);
     if (end <= start) return null;
     const beta = contact.close ? disease.betaClose : disease.betaFar;
-    const hazard = beta * ((end - start) / MINUTE) * infectiousnessAt(course, start);
+    const hazard = beta * ((end - start) / MS_PER_MINUTE) * infectiousnessAt(course, start);
     if (rng.nextFloat() >= 1 - Math.exp(-hazard)) return null;
     return start + Math.floor(rng.nextFloat() * (end - start));
   };

@@ -1,10 +1,9 @@
+import type { LatLng } from '../platform/geo/haversine.js';
+
+export type { LatLng } from '../platform/geo/haversine.js';
+
 /** Metres to degrees near a latitude (pure; good to a few centimetres over a city). */
 const METRES_PER_DEGREE_LAT = 111_320;
-
-export interface LatLng {
-  readonly lat: number;
-  readonly lng: number;
-}
 
 export interface BoundingBox {
   readonly south: number;
@@ -35,11 +34,3 @@ export function spotPosition(place: LatLng, spot: number): LatLng {
   return offsetMetres(place, Math.floor(spot / 8) * SPOT_PITCH_METRES, (spot % 8) * SPOT_PITCH_METRES);
 }
 
-/** Great-circle distance in metres (haversine). */
-export function distanceMetres(a: LatLng, b: LatLng): number {
-  const toRad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * toRad;
-  const dLng = (b.lng - a.lng) * toRad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * toRad) * Math.cos(b.lat * toRad) * Math.sin(dLng / 2) ** 2;
-  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
-}

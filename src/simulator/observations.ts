@@ -4,7 +4,7 @@ import type { City } from './city.js';
 import type { Contact } from './contacts.js';
 import { offsetMetres, spotPosition } from './geometry.js';
 import type { Stay } from './schedule.js';
-import { MINUTE } from './time.js';
+import { MS_PER_MINUTE } from '../platform/time/calendar.js';
 import { stampOf, type Timeline } from './timeline.js';
 
 export type PhoneObservation = LocationObservation | CheckinObservation | ProximityObservation;
@@ -49,7 +49,7 @@ export function proximityObservations(timeline: Timeline, contact: Contact, peer
   for (const token of peerTokens) {
     const from = Math.max(start, token.validFrom);
     const to = Math.min(end, token.validTo);
-    if (to - from < MINUTE) continue;
+    if (to - from < MS_PER_MINUTE) continue;
     observations.push({ id: newId(), kind: 'proximity', peer_token: token.token, attenuation_db: attenuation, started_at: iso(from), ended_at: iso(to) });
   }
   return observations;

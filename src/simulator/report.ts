@@ -4,6 +4,7 @@ import type { Epidemic } from './epidemic.js';
 import { distributionOf, type Distribution, type TierScore } from './ground-truth.js';
 import type { RequestLog } from './pacing.js';
 import type { Timeline } from './timeline.js';
+import { MS_PER_DAY } from '../platform/time/calendar.js';
 
 export interface SimulationReport {
   readonly population: number;
@@ -76,7 +77,7 @@ export function buildReport(input: ReportInput): SimulationReport {
     simulated: {
       from: new Date(input.timeline.origin).toISOString(),
       to: new Date(input.timeline.origin + input.timeline.end).toISOString(),
-      days: Math.round((input.timeline.end / 86_400_000) * 100) / 100,
+      days: Math.round((input.timeline.end / MS_PER_DAY) * 100) / 100,
     },
     wall_seconds: Math.round(input.wallMs / 100) / 10,
     epidemic: {

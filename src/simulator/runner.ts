@@ -11,7 +11,7 @@ import { buildReport, type SimulationReport } from './report.js';
 import type { Scenario } from './scenario.js';
 import type { Stay } from './schedule.js';
 import { StaffSession } from './staff-session.js';
-import { DAY, HOUR, MINUTE } from './time.js';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../platform/time/calendar.js';
 import { dateOf, planTimeline, releaseAt, stampOf, weekdayOf, type Timeline } from './timeline.js';
 
 export interface StaffCredentials {
@@ -86,7 +86,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   let currentDay = 0;
   let simulatedAt = timeline.origin;
   let lagMs = 0;
-  const totalDays = Math.ceil(timeline.end / DAY);
+  const totalDays = Math.ceil(timeline.end / MS_PER_DAY);
   let runEnd = timeline.end;
   const progress = () =>
     options.onProgress?.({
@@ -165,16 +165,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (let day = 0; day < totalDays; day++) {
       currentDay = day;
       phase = 'simulating';
-      const dayStart = day * DAY;
+      const dayStart = day * MS_PER_DAY;
       // A run that fell behind its schedule lives its last day on until the present (never past it).
-      if (day === totalDays - 1) runEnd = Math.min(dayStart + DAY, Math.max(timeline.end, Date.now() - timeline.origin));
-      const dayEnd = Math.min(dayStart + DAY, runEnd);
+      if (day === totalDays - 1) runEnd = Math.min(dayStart + MS_PER_DAY, Math.max(timeline.end, Date.now() - timeline.origin));
+      const dayEnd = Math.min(dayStart + MS_PER_DAY, runEnd);
 
       // Everyone's day, cut at the end of the run.
       const stays: Stay[] = [];
       const weekday = weekdayOf(timeline, day);
       for (const agent of city.agents) {
-        const staysHome = isIsolating(epidemic.courses.get(agent.id), dayStart + 8 * HOUR);
+        const staysHome = isIsolating(epidemic.courses.get(agent.id), dayStart + 8 * MS_PER_HOUR);
         rng.reseed(options.seed, 10_000_000 + day * city.agents.length + agent.id);
         for (const stay of scenario.stays(agent, { day, weekday, staysHome }, rng, runEnd)) {
           if (stay.start >= dayEnd || stay.end <= dayStart) continue;
@@ -193,7 +193,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
 
       // Bluetooth: only where the peer held a token, i.e. from the current 15-minute interval on.
-      const tokenWindowStart = Math.floor(Date.now() / (15 * MINUTE)) * 15 * MINUTE;
+      const tokenWindowStart = Math.floor(Date.now() / (15 * MS_PER_MINUTE)) * 15 * MS_PER_MINUTE;
       if (stampOf(timeline, dayEnd) > tokenWindowStart) {
         const close = contactsOf(stays, () => false).filter((c) => phones.has(c.a.agent) && phones.has(c.b.agent) && stampOf(timeline, c.end) > tokenWindowStart);
         const needing = new Set(close.flatMap((c) => [c.a.agent, c.b.agent]));
@@ -224,7 +224,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       // The day's actions, in time order: uploads, symptom reports, confirmations.
       const actions: { at: number; run: () => Promise<void> }[] = [];
       for (const phone of phones.values()) {
-        const at = dayStart + phone.uploadHour * HOUR;
+        const at = dayStart + phone.uploadHour * MS_PER_HOUR;
         if (at < dayEnd) actions.push({ at, run: async () => void (await uploadReady(phone, at, log)) });
       }
       for (const [agent, course] of epidemic.courses) {

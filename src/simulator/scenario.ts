@@ -2,7 +2,7 @@ import { createRng, type Seed, type Xoshiro128 } from '../modules/zones/prng.js'
 import { generateCity, type Agent, type City } from './city.js';
 import type { CourseDrawer, TransmissionDecision } from './epidemic.js';
 import { dailyStays, type DayContext, type Stay } from './schedule.js';
-import { DAY } from './time.js';
+import { MS_PER_DAY } from '../platform/time/calendar.js';
 
 /** What a run simulates: the city, everyone's days, the first infections and, for scripted runs, fixed rules. */
 export interface Scenario {
@@ -31,6 +31,6 @@ export function generatedScenario(options: GeneratedScenarioOptions): Scenario {
   const chosen = new Set<number>();
   while (chosen.size < count) chosen.add(rng.nextInt(options.population));
   // Infected 0-3 days before the start, so the first cases fall ill in the first days.
-  const seeds = [...chosen].map((agent) => ({ agent, at: -Math.floor(rng.nextFloat() * 3 * DAY) }));
+  const seeds = [...chosen].map((agent) => ({ agent, at: -Math.floor(rng.nextFloat() * 3 * MS_PER_DAY) }));
   return { city, seeds, stays: (agent, context, r) => dailyStays(city, agent, context, r) };
 }

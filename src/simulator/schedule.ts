@@ -1,6 +1,6 @@
 import type { Xoshiro128 } from '../modules/zones/prng.js';
 import type { Agent, City } from './city.js';
-import { DAY, HOUR, MINUTE } from './time.js';
+import { MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE } from '../platform/time/calendar.js';
 
 /** Someone at one spot of one place for a while (simulation ms). */
 export interface Stay {
@@ -24,8 +24,8 @@ export interface DayContext {
  * evening out at a venue; at home all day when isolating. Stays are contiguous and cover the whole day.
  */
 export function dailyStays(city: City, agent: Agent, context: DayContext, rng: Xoshiro128): Stay[] {
-  const dayStart = context.day * DAY;
-  const at = (hours: number) => dayStart + Math.round(hours * HOUR / MINUTE) * MINUTE;
+  const dayStart = context.day * MS_PER_DAY;
+  const at = (hours: number) => dayStart + Math.round(hours * MS_PER_HOUR / MS_PER_MINUTE) * MS_PER_MINUTE;
   const outings: { place: number; spot: number; start: number; end: number }[] = [];
   if (!context.staysHome) {
     const weekend = context.weekday === 0 || context.weekday === 6;
@@ -36,12 +36,12 @@ export function dailyStays(city: City, agent: Agent, context: DayContext, rng: X
     } else if (rng.nextFloat() < 0.3) {
       const venue = pickVenue(city, agent, rng);
       const start = at(10 + 2 * rng.nextFloat());
-      outings.push({ place: venue, spot: rng.nextInt(city.places[venue]!.spots), start, end: start + Math.round(20 + 70 * rng.nextFloat()) * MINUTE });
+      outings.push({ place: venue, spot: rng.nextInt(city.places[venue]!.spots), start, end: start + Math.round(20 + 70 * rng.nextFloat()) * MS_PER_MINUTE });
     }
     if (rng.nextFloat() < agent.outingRate * (weekend ? 1.5 : 1)) {
       const venue = pickVenue(city, agent, rng);
       const start = at(18.5 + 2 * rng.nextFloat());
-      outings.push({ place: venue, spot: rng.nextInt(city.places[venue]!.spots), start, end: start + Math.round(30 + 90 * rng.nextFloat()) * MINUTE });
+      outings.push({ place: venue, spot: rng.nextInt(city.places[venue]!.spots), start, end: start + Math.round(30 + 90 * rng.nextFloat()) * MS_PER_MINUTE });
     }
   }
   const stays: Stay[] = [];
@@ -52,7 +52,7 @@ export function dailyStays(city: City, agent: Agent, context: DayContext, rng: X
     stays.push({ agent: agent.id, ...outing });
     cursor = outing.end;
   }
-  stays.push({ agent: agent.id, place: agent.home, spot: 0, start: cursor, end: dayStart + DAY });
+  stays.push({ agent: agent.id, place: agent.home, spot: 0, start: cursor, end: dayStart + MS_PER_DAY });
   return stays;
 }
 

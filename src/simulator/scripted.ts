@@ -3,7 +3,7 @@ import type { Course } from './disease.js';
 import type { CourseDrawer, TransmissionDecision } from './epidemic.js';
 import type { Scenario } from './scenario.js';
 import type { Stay } from './schedule.js';
-import { DAY } from './time.js';
+import { MS_PER_DAY } from '../platform/time/calendar.js';
 
 /** A visit away from home: place, spot and simulation times (may cross days; clipped to each day). */
 export interface Outing {
@@ -37,8 +37,8 @@ export function scriptedScenario(input: ScriptedScenarioInput): Scenario {
           seeded.get(agent) ?? {
             infectedAt,
             infector,
-            infectiousFrom: infectedAt + 30 * DAY,
-            infectiousUntil: infectedAt + 31 * DAY,
+            infectiousFrom: infectedAt + 30 * MS_PER_DAY,
+            infectiousUntil: infectedAt + 31 * MS_PER_DAY,
             onsetAt: null,
             infectiousness: 1,
             selfReportAt: null,
@@ -59,8 +59,8 @@ export function scriptedScenario(input: ScriptedScenarioInput): Scenario {
     decide,
     course,
     stays: (agent, context, _rng, runEnd) => {
-      const dayStart = context.day * DAY;
-      const dayEnd = dayStart + DAY;
+      const dayStart = context.day * MS_PER_DAY;
+      const dayEnd = dayStart + MS_PER_DAY;
       const stays: Stay[] = [];
       let cursor = dayStart;
       const outings = input

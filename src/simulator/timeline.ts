@@ -1,4 +1,4 @@
-import { DAY } from './time.js';
+import { MS_PER_DAY } from '../platform/time/calendar.js';
 
 /**
  * Where simulated time lands in real time (pure).
@@ -21,7 +21,7 @@ export interface Timeline {
 export function planTimeline(wallStart: number, days: number, speedUp: number): Timeline {
   if (!Number.isInteger(days) || days < 1) throw new RangeError('days must be a positive integer');
   if (!(speedUp > 1)) throw new RangeError('the speed-up must be greater than 1: simulated time has to catch up with the wall clock');
-  const origin = Math.floor(wallStart / DAY) * DAY - (days - 1) * DAY;
+  const origin = Math.floor(wallStart / MS_PER_DAY) * MS_PER_DAY - (days - 1) * MS_PER_DAY;
   // origin + τ = wallStart + τ / speedUp  ⇔  τ = (wallStart − origin) · speedUp / (speedUp − 1)
   const end = Math.floor(((wallStart - origin) * speedUp) / (speedUp - 1));
   return { origin, wallStart, speedUp, end, days };
@@ -44,5 +44,5 @@ export function dateOf(timeline: Timeline, simTime: number): string {
 
 /** Day of the week (0 = Sunday) of simulation day `day`. */
 export function weekdayOf(timeline: Timeline, day: number): number {
-  return new Date(timeline.origin + day * DAY).getUTCDay();
+  return new Date(timeline.origin + day * MS_PER_DAY).getUTCDay();
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { cellToChildren, cellToLatLng, cellToParent, gridDisk, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhook } from '../../src/modules/alerts/model.js';
-import { addDays } from '../../src/modules/tracing/calendar.js';
+import { addDays } from '../../src/platform/time/calendar.js';
 import { createStaff, registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';

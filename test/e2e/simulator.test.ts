@@ -11,7 +11,7 @@ import { scoreTracing } from '../../src/simulator/ground-truth.js';
 import { startLocalServer, type LocalServer } from '../../src/simulator/local-server.js';
 import { runSimulation, type SimulationResult } from '../../src/simulator/runner.js';
 import { scriptedScenario } from '../../src/simulator/scripted.js';
-import { DAY, HOUR, MINUTE } from '../../src/simulator/time.js';
+import { MS_PER_DAY as DAY, MS_PER_HOUR as HOUR, MS_PER_MINUTE as MINUTE } from '../../src/platform/time/calendar.js';
 import { postgresUrl, testDialects } from '../helpers/dialects.js';
 
 /**

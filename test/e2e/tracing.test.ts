@@ -3,7 +3,7 @@ import { cellToBoundary, cellToLatLng, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProximityTokensRepository } from '../../src/modules/proximity-tokens/repository.js';
 import { ProximityTokensService } from '../../src/modules/proximity-tokens/service.js';
-import { haversineMeters } from '../../src/modules/tracing/risk-model.js';
+import { haversineMeters } from '../../src/platform/geo/haversine.js';
 import { createStaff, registerUser, type AppUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { verifyWebhook } from '../../src/modules/alerts/model.js';
-import { addDays } from '../../src/modules/tracing/calendar.js';
+import { addDays } from '../../src/platform/time/calendar.js';
 import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DatabaseHandle, type DialectName } from '../../src/platform/db/connect.js';
 import type { Database } from '../../src/platform/db/tables.js';
 import type { Kysely } from 'kysely';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsRepository } from '../../src/modules/alerts/repository.js';
 import { AlertsService } from '../../src/modules/alerts/service.js';
 import { AuditRepository } from '../../src/modules/audit/repository.js';
-import { addDays } from '../../src/modules/tracing/calendar.js';
+import { addDays } from '../../src/platform/time/calendar.js';
 import { foundClusters, scanInput, studyPeriod, type ScanSettings } from '../../src/modules/zones/model.js';
 import { ZonesRepository } from '../../src/modules/zones/repository.js';
 import { spaceTimePermutationScan } from '../../src/modules/zones/scan-statistic.js';

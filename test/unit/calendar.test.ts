@@ -14,7 +14,7 @@ import {
   splitIntervalByDay,
   startOfDay,
   utcOffsetMs,
-} from '../../src/modules/tracing/calendar.js';
+} from '../../src/platform/time/calendar.js';
 
 const at = (iso: string): number => {
   const ms = Date.parse(iso);

@@ -1,7 +1,7 @@
 import { cellToLatLng, getResolution, gridDisk, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import { cellsReached, distanceToPolygon } from '../../src/modules/tracing/cell-reach.js';
-import { haversineMeters } from '../../src/modules/tracing/risk-model.js';
+import { haversineMeters } from '../../src/platform/geo/haversine.js';
 import { createRng } from '../../src/modules/zones/prng.js';
 import { nearCorner, nearEdge } from '../helpers/cell-geometry.js';
 

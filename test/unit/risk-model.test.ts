@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { EARTH_RADIUS_METERS, haversineMeters, type LatLng } from '../../src/platform/geo/haversine.js';
 import {
   DEFAULT_RISK_MODEL,
-  EARTH_RADIUS_METERS,
   RiskModelConfigError,
   aggregateDailyTiers,
   compareTiers,
-  haversineMeters,
   infectiousWindow,
   infectiousnessWeight,
   proximityWeight,
@@ -20,7 +19,6 @@ import {
   withinGpsRadius,
   type ContactEpisode,
   type ExposedPersonEpisode,
-  type LatLng,
   type ReportType,
   type RiskModelConfig,
   type SourceCase,

@@ -4,12 +4,13 @@ import { generateCity } from '../../src/simulator/city.js';
 import { contactsOf } from '../../src/simulator/contacts.js';
 import { DEFAULT_DISEASE, drawCourse } from '../../src/simulator/disease.js';
 import { Epidemic } from '../../src/simulator/epidemic.js';
-import { distanceMetres, SPOT_PITCH_METRES, spotPosition } from '../../src/simulator/geometry.js';
+import { haversineMeters as distanceMetres } from '../../src/platform/geo/haversine.js';
+import { SPOT_PITCH_METRES, spotPosition } from '../../src/simulator/geometry.js';
 import { distributionOf, scoreTracing } from '../../src/simulator/ground-truth.js';
 import { proximityObservations } from '../../src/simulator/observations.js';
 import { generatedScenario } from '../../src/simulator/scenario.js';
 import { dailyStays, type Stay } from '../../src/simulator/schedule.js';
-import { DAY, HOUR, MINUTE } from '../../src/simulator/time.js';
+import { MS_PER_DAY as DAY, MS_PER_HOUR as HOUR, MS_PER_MINUTE as MINUTE } from '../../src/platform/time/calendar.js';
 import { dateOf, planTimeline, releaseAt, stampOf } from '../../src/simulator/timeline.js';
 
 const stay = (agent: number, place: number, spot: number, startMin: number, endMin: number): Stay => ({ agent, place, spot, start: startMin * MINUTE, end: endMin * MINUTE });

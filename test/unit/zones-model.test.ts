@@ -15,7 +15,7 @@ import {
   type TrackedCluster,
 } from '../../src/modules/zones/model.js';
 import { spaceTimePermutationScan, type ScanResult } from '../../src/modules/zones/scan-statistic.js';
-import { addDays } from '../../src/modules/tracing/calendar.js';
+import { addDays } from '../../src/platform/time/calendar.js';
 
 const CENTRE = latLngToCell(48.8566, 2.3522, 8);
 const FINE = cellToChildren(CENTRE, 10)[0]!;

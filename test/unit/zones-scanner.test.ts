@@ -3,7 +3,7 @@ import { cellToChildren, gridDisk, latLngToCell } from 'h3-js';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EpidemicCase } from '../../src/modules/cases/epidemic-cases.js';
-import { addDays } from '../../src/modules/tracing/calendar.js';
+import { addDays } from '../../src/platform/time/calendar.js';
 import type { ScanSettings } from '../../src/modules/zones/model.js';
 import { Xoshiro128 } from '../../src/modules/zones/prng.js';
 import { ZoneScanner } from '../../src/modules/zones/scanner.js';

@@ -5,7 +5,7 @@ import { DOMAIN_EVENTS_CHANNEL, isDomainEvent, type DomainEvent } from '../../pl
 import type { EventBus, Unsubscribe } from '../../platform/bus/event-bus.js';
 import type { NewRow } from '../../platform/db/tables.js';
 import type { EpidemicCasesRepository } from '../cases/epidemic-cases.js';
-import { addDays, calendarDay, startOfDay } from '../tracing/calendar.js';
+import { addDays, calendarDay, startOfDay } from '../../platform/time/calendar.js';
 import {
   INDICATOR_LOOKBACK_DAYS,
   consecutiveRuns,

@@ -2,7 +2,7 @@
  * Pure rules of the analytics engine (no I/O): daily indicators, notification outcomes, small-count suppression
  * and the parsing of an empirical serial interval. Unit-tested with exact numbers in test/unit/analytics-model.test.ts.
  */
-import { addDays, dayFromNumber, dayNumber } from '../tracing/calendar.js';
+import { MS_PER_DAY, addDays, dayFromNumber, dayNumber } from '../../platform/time/calendar.js';
 
 /** Days of history a day's indicators look back on: this week (7 days ending that day) and the week before. */
 export const INDICATOR_LOOKBACK_DAYS = 13;
@@ -92,7 +92,7 @@ export function notificationOutcomes(
   }
   const casesOf = new Map<string, number[]>();
   for (const c of cases) casesOf.set(c.user_id, [...(casesOf.get(c.user_id) ?? []), c.created_at]);
-  const followUpMs = followUpDays * 86_400_000;
+  const followUpMs = followUpDays * MS_PER_DAY;
   const counts = new Map<string, { day: string; tier: NotifiedTier; notified: number; became_cases: number }>();
   for (const n of first.values()) {
     const day = dayOf(n.created_at);

@@ -3,7 +3,7 @@ import { MAX_SI_DISTR_ENTRIES } from '../../contracts/analytics.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
 import type { EpidemicCasesRepository } from '../cases/epidemic-cases.js';
-import { addDays, calendarDay, dayDifference, isValidDay } from '../tracing/calendar.js';
+import { addDays, calendarDay, dayDifference, isValidDay } from '../../platform/time/calendar.js';
 import {
   INDICATOR_LOOKBACK_DAYS,
   OUTCOME_FOLLOW_UP_DAYS,

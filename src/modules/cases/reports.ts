@@ -4,7 +4,7 @@ import { DOMAIN_EVENTS_CHANNEL, type DomainEvent } from '../../platform/bus/doma
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Database, ReportType, Row } from '../../platform/db/tables.js';
 import { lockKeys } from '../../platform/db/write-locks.js';
-import { calendarDay } from '../tracing/calendar.js';
+import { calendarDay } from '../../platform/time/calendar.js';
 import type { TraceScheduler } from '../tracing/worker.js';
 import type { CasesRepository } from './repository.js';
 

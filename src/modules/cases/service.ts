@@ -4,7 +4,7 @@ import type { Row } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden, notFound } from '../../platform/http/problem.js';
 import type { AuditService } from '../audit/service.js';
-import { isPlausibleOnsetDate } from '../symptoms/model.js';
+import { isPlausibleOnsetDate } from '../../platform/time/plausible-dates.js';
 import type { UsersRepository } from '../users/repository.js';
 import type { CaseReports } from './reports.js';
 import type { CasesRepository } from './repository.js';

@@ -2,6 +2,7 @@ import { latLngToCell } from 'h3-js';
 import type { Observation } from '../../contracts/interactions.js';
 import type { NewRow } from '../../platform/db/tables.js';
 import { bucketsOf, venuePlace } from '../tracing/matching.js';
+import { MS_PER_DAY } from '../../platform/time/calendar.js';
 
 export interface IngestRules {
   readonly h3Resolution: number;
@@ -12,8 +13,6 @@ export interface IngestRules {
   readonly maxDurationMs: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The first thing wrong with an observation's times, or null. Pure: `now` is passed in. */
 export function timeProblem(observation: Observation, rules: IngestRules, now: number): string | null {
   const start = Date.parse(observation.started_at);
@@ -22,7 +21,7 @@ export function timeProblem(observation: Observation, rules: IngestRules, now: n
   if (end < start) return 'ended_at must not be before started_at';
   if (end - start > rules.maxDurationMs) return `an observation may last at most ${rules.maxDurationMs / 3_600_000} hours`;
   if (end > now + rules.maxClockSkewMs) return `times may not be more than ${rules.maxClockSkewMs / 1000} seconds in the future`;
-  if (start < now - rules.retentionDays * DAY_MS) return `observations older than ${rules.retentionDays} days are not accepted`;
+  if (start < now - rules.retentionDays * MS_PER_DAY) return `observations older than ${rules.retentionDays} days are not accepted`;
   return null;
 }
 

@@ -4,7 +4,7 @@
  * every problem reported, so a department can fix its file in one go.
  */
 import { EXTERNAL_ID_PATTERN } from '../../contracts/analytics.js';
-import { isValidDay } from '../tracing/calendar.js';
+import { isValidDay } from '../../platform/time/calendar.js';
 
 export const LINE_LIST_FIELDS = ['external_id', 'report_date', 'onset_date', 'lat', 'lng', 'infector_external_id'] as const;
 export type LineListField = (typeof LINE_LIST_FIELDS)[number];

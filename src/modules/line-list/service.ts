@@ -8,7 +8,7 @@ import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { NewRow } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
-import { calendarDay } from '../tracing/calendar.js';
+import { calendarDay } from '../../platform/time/calendar.js';
 import { checkCsvHeader, checkRows, type LineListCase, type RowProblem } from './model.js';
 import type { LineListRepository } from './repository.js';
 

@@ -1,5 +1,5 @@
 import { cellToLatLng, getHexagonEdgeLengthAvg, getResolution, isValidCell, UNITS } from 'h3-js';
-import { addDays, calendarDay, dayNumber, isValidDay, utcOffsetMs, type CalendarDay } from '../tracing/calendar.js';
+import { addDays, calendarDay, dayNumber, isValidDay, utcOffsetMs, type CalendarDay } from '../../platform/time/calendar.js';
 
 /**
  * What an exposure notification is made from: the exposed person's tier for one day and their main contact

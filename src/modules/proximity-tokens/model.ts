@@ -1,4 +1,5 @@
 import { createHmac, hkdfSync } from 'node:crypto';
+import { MS_PER_DAY } from '../../platform/time/calendar.js';
 
 /**
  * Rotating proximity tokens (pure rules, no I/O).
@@ -14,7 +15,7 @@ import { createHmac, hkdfSync } from 'node:crypto';
 /** Tokens rotate every 15 minutes, on interval boundaries aligned to the Unix epoch. */
 export const PROXIMITY_TOKEN_INTERVAL_MS = 15 * 60_000;
 /** One day of tokens: 96 intervals of 15 minutes. */
-export const TOKENS_PER_DAY = 86_400_000 / PROXIMITY_TOKEN_INTERVAL_MS;
+export const TOKENS_PER_DAY = MS_PER_DAY / PROXIMITY_TOKEN_INTERVAL_MS;
 /**
  * Clock drift tolerated when resolving an observed token: an encounter at `at` matches a token valid on
  * [valid_from − 1 interval, valid_to + 1 interval), i.e. the token's own interval and one either side.

@@ -11,9 +11,10 @@ import {
   observedWhileValid,
 } from './model.js';
 import type { ProximityTokensRepository } from './repository.js';
+import { MS_PER_DAY } from '../../platform/time/calendar.js';
 
 /** How far ahead a phone may fetch tokens. */
-export const MAX_FETCH_AHEAD_MS = 7 * 86_400_000;
+export const MAX_FETCH_AHEAD_MS = 7 * MS_PER_DAY;
 /** A phone whose clock is a little behind may ask from up to 5 minutes before now (possibly the previous interval). */
 export const MAX_FETCH_BEHIND_MS = 5 * 60_000;
 /** Most tokens one issueFor call derives: 8 days (a fetch 7 days ahead plus its 24 hours). */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ReportSymptomBody, Symptom } from '../../contracts/symptoms.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
-import { isPlausibleOnsetDate } from './model.js';
+import { isPlausibleOnsetDate } from '../../platform/time/plausible-dates.js';
 import type { CaseReports } from '../cases/reports.js';
 import type { SymptomsRepository } from './repository.js';
 

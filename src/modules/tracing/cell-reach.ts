@@ -1,5 +1,5 @@
 import { cellToBoundary, gridDisk } from 'h3-js';
-import { EARTH_RADIUS_METERS } from './risk-model.js';
+import { EARTH_RADIUS_METERS } from '../../platform/geo/haversine.js';
 
 const RADIANS = Math.PI / 180;
 /** Added to the radius so that the planar approximation below can only include a cell too many, never miss one. */

@@ -1,8 +1,8 @@
 import { getHexagonEdgeLengthAvg, gridDisk, UNITS } from 'h3-js';
+import { EARTH_RADIUS_METERS } from '../../platform/geo/haversine.js';
 import { cellsReached } from './cell-reach.js';
 import {
   DEFAULT_RISK_MODEL,
-  EARTH_RADIUS_METERS,
   riskLevel,
   scoreEpisode,
   type ContactEpisode,

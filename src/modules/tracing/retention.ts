@@ -1,7 +1,5 @@
-import { addDays, calendarDay } from './calendar.js';
+import { addDays, calendarDay, MS_PER_DAY } from '../../platform/time/calendar.js';
 import type { TracingRepository } from './repository.js';
-
-const DAY_MS = 86_400_000;
 
 export interface RetentionTargets {
   readonly tracing: TracingRepository;
@@ -23,9 +21,9 @@ export interface RetentionResult {
  * exposure risks computed on them), proximity tokens and per-day exposure totals.
  */
 export async function purgeExpired(targets: RetentionTargets, now: number, retentionDays: number, timeZone: string): Promise<RetentionResult> {
-  const cutoff = now - retentionDays * DAY_MS;
+  const cutoff = now - retentionDays * MS_PER_DAY;
   // A partition holds observations that started that day and may last up to a day: keep one more day of them.
-  const dropped = targets.dropPartitionsBefore ? await targets.dropPartitionsBefore(cutoff - DAY_MS) : undefined;
+  const dropped = targets.dropPartitionsBefore ? await targets.dropPartitionsBefore(cutoff - MS_PER_DAY) : undefined;
   const interactions = await targets.tracing.deleteInteractionsEndedBefore(cutoff);
   const proximityTokens = await targets.deleteTokensOlderThan(cutoff);
   const exposureDays = await targets.tracing.deleteExposureDaysBefore(addDays(calendarDay(now, timeZone), -retentionDays));

@@ -29,7 +29,8 @@ import {
   dayDifference,
   splitIntervalByDay,
   type CalendarDay,
-} from './calendar.js';
+} from '../../platform/time/calendar.js';
+import { haversineMeters, type LatLng } from '../../platform/geo/haversine.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
@@ -507,37 +508,6 @@ export function reportTypeWeight(reportType: ReportType, config: RiskModelConfig
     throw new RangeError(`reportType must be one of ${REPORT_TYPES.join(', ')}, got ${show(reportType)}`);
   }
   return config.reportTypeWeights[reportType];
-}
-
-export interface LatLng {
-  readonly lat: number;
-  readonly lng: number;
-}
-
-/** Mean Earth radius (IUGG R1), metres. */
-export const EARTH_RADIUS_METERS = 6_371_008.8;
-
-function assertLatLng(point: LatLng, what: string): void {
-  const { lat, lng } = point;
-  if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) {
-    throw new RangeError(`${what}.lat must be a latitude in −90..90, got ${show(lat)}`);
-  }
-  if (typeof lng !== 'number' || !Number.isFinite(lng) || lng < -180 || lng > 180) {
-    throw new RangeError(`${what}.lng must be a longitude in −180..180, got ${show(lng)}`);
-  }
-}
-
-/** Great-circle distance in metres between two WGS 84 points (haversine formula on a sphere of mean radius). */
-export function haversineMeters(a: LatLng, b: LatLng): number {
-  assertLatLng(a, 'a');
-  assertLatLng(b, 'b');
-  const toRadians = Math.PI / 180;
-  const phi1 = a.lat * toRadians;
-  const phi2 = b.lat * toRadians;
-  const dPhi = (b.lat - a.lat) * toRadians;
-  const dLambda = (b.lng - a.lng) * toRadians;
-  const h = Math.sin(dPhi / 2) ** 2 + Math.cos(phi1) * Math.cos(phi2) * Math.sin(dLambda / 2) ** 2;
-  return 2 * EARTH_RADIUS_METERS * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
 /** True when the two reported points are within the configured GPS co-location radius (inclusive). */

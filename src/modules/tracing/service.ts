@@ -8,7 +8,7 @@ import type { EventBus } from '../../platform/bus/event-bus.js';
 import { lockKeys } from '../../platform/db/write-locks.js';
 import type { NotificationsService } from '../notifications/service.js';
 import type { ExposureFacts } from '../notifications/model.js';
-import { addDays, calendarDay, startOfDay } from './calendar.js';
+import { addDays, calendarDay, startOfDay } from '../../platform/time/calendar.js';
 import {
   combineIntoRisks,
   encounterEpisode,

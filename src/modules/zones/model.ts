@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cellToLatLng, cellToParent, getResolution, isValidCell } from 'h3-js';
-import { addDays, dayDifference } from '../tracing/calendar.js';
+import { addDays, dayDifference } from '../../platform/time/calendar.js';
 import type { CaseCount, ScanCluster, ScanResult } from './scan-statistic.js';
 
 export interface ScanSettings {

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { DOMAIN_EVENTS_CHANNEL } from '../../platform/bus/domain-events.js';
 import type { EventBus, Unsubscribe } from '../../platform/bus/event-bus.js';
 import type { EpidemicCase } from '../cases/epidemic-cases.js';
-import { calendarDay } from '../tracing/calendar.js';
+import { calendarDay } from '../../platform/time/calendar.js';
 import { foundClusters, inputFingerprint, scanInput, studyPeriod, type ScanSettings } from './model.js';
 import { finishScan, prepareScan, replicateMaxima, type PreparedScan } from './scan-statistic.js';
 import type { RecordedScan, ZonesService } from './service.js';

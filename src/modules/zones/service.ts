@@ -7,17 +7,16 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
 import type { AlertsService } from '../alerts/service.js';
 import type { AuditRepository } from '../audit/repository.js';
-import { addDays } from '../tracing/calendar.js';
+import { addDays, MS_PER_DAY } from '../../platform/time/calendar.js';
 import { cellCentre, compareSites, exposureSites, identityKey, matchTracked, type FoundCluster, type ScanSettings, type StudyPeriod, type TrackedCluster } from './model.js';
 import type { ZonesRepository } from './repository.js';
 
-const DAY_MS = 86_400_000;
 /** Scans older than this are deleted (the latest is always kept). */
-const SCAN_HISTORY_MS = 30 * DAY_MS;
+const SCAN_HISTORY_MS = 30 * MS_PER_DAY;
 /** Exposure sites default to presence in this last period. */
-const DEFAULT_SITES_PERIOD_MS = 14 * DAY_MS;
+const DEFAULT_SITES_PERIOD_MS = 14 * MS_PER_DAY;
 /** Longest period one exposure-site request may cover. */
-const MAX_SITES_PERIOD_MS = 60 * DAY_MS;
+const MAX_SITES_PERIOD_MS = 60 * MS_PER_DAY;
 
 /** One finished run of the scan statistic, ready to be recorded. */
 export interface CompletedScan {
@@ -271,7 +270,7 @@ export class ZonesService {
     const since = query.since === undefined ? until - DEFAULT_SITES_PERIOD_MS : Date.parse(query.since);
     if (Number.isNaN(since) || Number.isNaN(until)) throw badRequest('querystring/since and until must be ISO 8601 date-times');
     if (!(since < until)) throw badRequest('querystring/since must be before until');
-    if (until - since > MAX_SITES_PERIOD_MS) throw badRequest(`querystring: since to until may span at most ${MAX_SITES_PERIOD_MS / DAY_MS} days`);
+    if (until - since > MAX_SITES_PERIOD_MS) throw badRequest(`querystring: since to until may span at most ${MAX_SITES_PERIOD_MS / MS_PER_DAY} days`);
     if (query.resolution !== undefined && query.resolution > this.rules.h3Resolution) {
       throw badRequest(`querystring/resolution may be at most ${this.rules.h3Resolution} (the resolution interactions are stored at)`);
     }

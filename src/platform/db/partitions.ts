@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { MS_PER_DAY } from '../time/calendar.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- partition DDL works on any schema */
 
@@ -11,14 +12,12 @@ export const PARTITIONED_TABLES = [
   { table: 'presence_index', column: 'started_at' },
 ] as const;
 
-const DAY_MS = 86_400_000;
-
 export function partitionName(table: string, dayStartMs: number): string {
   return `${table}_p${new Date(dayStartMs).toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
 export function utcDayStart(ms: number): number {
-  return Math.floor(ms / DAY_MS) * DAY_MS;
+  return Math.floor(ms / MS_PER_DAY) * MS_PER_DAY;
 }
 
 /** Existing daily partitions of a table: name → first millisecond of its day. */
@@ -48,7 +47,7 @@ export async function ensureDailyPartitions(db: Kysely<any>, fromMs: number, toM
   for (const { table } of PARTITIONED_TABLES) {
     const existing = await dailyPartitions(db, table);
     for (const name of existing.keys()) before.add(name);
-    for (let day = utcDayStart(fromMs); day <= toMs; day += DAY_MS) {
+    for (let day = utcDayStart(fromMs); day <= toMs; day += MS_PER_DAY) {
       const name = partitionName(table, day);
       if (!existing.has(name)) wanted.push({ table, name, day });
     }
@@ -56,7 +55,7 @@ export async function ensureDailyPartitions(db: Kysely<any>, fromMs: number, toM
   if (wanted.length === 0) return { created: [], skipped: [] };
   // Names and bounds are generated here (identifiers of the form table_pYYYYMMDD, integers), never user input.
   const statements = wanted.map(({ table, name, day }) =>
-    `BEGIN CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF "${table}" FOR VALUES FROM (${day}) TO (${day + DAY_MS}); EXCEPTION WHEN others THEN NULL; END;`,
+    `BEGIN CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF "${table}" FOR VALUES FROM (${day}) TO (${day + MS_PER_DAY}); EXCEPTION WHEN others THEN NULL; END;`,
   );
   await sql.raw(`DO $$ BEGIN ${statements.join(' ')} END $$`).execute(db);
   const after = new Set<string>();
@@ -72,7 +71,7 @@ export async function dropDailyPartitionsBefore(db: Kysely<any>, beforeMs: numbe
   const dropped: string[] = [];
   for (const { table } of PARTITIONED_TABLES) {
     for (const [name, day] of await dailyPartitions(db, table)) {
-      if (day + DAY_MS <= beforeMs) {
+      if (day + MS_PER_DAY <= beforeMs) {
         await sql`drop table if exists ${sql.id(name)}`.execute(db);
         dropped.push(name);
       }

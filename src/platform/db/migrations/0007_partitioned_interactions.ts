@@ -1,7 +1,6 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import { ensureDailyPartitions } from '../partitions.js';
-
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY } from '../../time/calendar.js';
 
 /**
  * PostgreSQL: `interactions` and `presence_index` become partitioned by day, so retention drops whole
@@ -34,7 +33,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // server creates the days further ahead when it starts.
   const bounds = await sql<{ lo: number | null }>`select min("timestamp") as lo from interactions_unpartitioned`.execute(db);
   const oldest = Number(bounds.rows[0]?.lo ?? Date.now());
-  await ensureDailyPartitions(db, Math.max(oldest, Date.now() - 60 * DAY_MS), Date.now() + DAY_MS);
+  await ensureDailyPartitions(db, Math.max(oldest, Date.now() - 60 * MS_PER_DAY), Date.now() + MS_PER_DAY);
 
   await sql`insert into interactions select * from interactions_unpartitioned`.execute(db);
   await sql`insert into presence_index select * from presence_index_unpartitioned`.execute(db);

@@ -1,4 +1,4 @@
-const DAY_MS = 86_400_000;
+import { MS_PER_DAY } from './calendar.js';
 
 /** Today's calendar date in a time zone, as YYYY-MM-DD. */
 export function todayIn(timeZone: string, now: number): string {
@@ -11,6 +11,6 @@ export function isPlausibleOnsetDate(date: string, now: number, timeZone: string
   if (Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== date) return 'is not a valid calendar date';
   const today = Date.parse(`${todayIn(timeZone, now)}T00:00:00Z`);
   if (parsed > today) return 'may not be in the future';
-  if (parsed < today - maxAgeDays * DAY_MS) return `may not be more than ${maxAgeDays} days ago`;
+  if (parsed < today - maxAgeDays * MS_PER_DAY) return `may not be more than ${maxAgeDays} days ago`;
   return null;
 }
