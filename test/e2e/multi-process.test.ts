@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropPostgresSchema } from '../../src/platform/db/connect.js';
-import { testDialects, testRedisUrl } from '../helpers/dialects.js';
+import { needs } from '../helpers/dialects.js';
 import { gpsStay, postJson, registerWith, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 /** Two server processes sharing one PostgreSQL schema and one Redis, as on two machines. */
-describe.runIf(testDialects().includes('postgres') && testRedisUrl() !== undefined)('several processes over PostgreSQL and Redis', () => {
+const services = needs({ postgres: true, redis: true });
+describe.skipIf(services.skip)(services.title('several processes over PostgreSQL and Redis'), () => {
   const schema = `mp_${randomUUID().replaceAll('-', '')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-mp-'));
   const env = {

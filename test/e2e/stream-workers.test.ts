@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_WORKER_NICE } from '../../src/cli/cluster.js';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
-import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
+import { needs, postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
 import { gpsStay, logLinesOf, postJson, registerWith, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
 import { connectWs, type WsConnection } from '../helpers/ws-client.js';
 
@@ -64,7 +64,8 @@ function openRawStream(port: number, path: string, token: string): Promise<RawSt
  * `serve --workers 1 --stream-workers 2`: the primary accepts every connection and hands real-time streams to the two
  * stream processes, everything else to the server process.
  */
-describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --stream-workers on %s', (dialect) => {
+const redis = needs({ redis: true });
+describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --stream-workers on %s'), (dialect) => {
   const schema = `sw_${randomUUID().replaceAll('-', '')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-streams-'));
   let server: ServerProcess;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
-import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
+import { needs, postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
 import { gpsStay, logLinesOf, postJson, registerWith, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
 import { connectSse, type SseConnection } from '../helpers/sse-client.js';
 
@@ -19,7 +19,8 @@ interface LogLine {
 }
 
 /** `serve --workers 2` with TRACE_JOBS=runners: two server processes leave every trace job to a third, the trace runner. */
-describe.each(testRedisUrl() === undefined ? [] : testDialects())('serve --workers 2 with TRACE_JOBS=runners on %s', (dialect) => {
+const redis = needs({ redis: true });
+describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --workers 2 with TRACE_JOBS=runners on %s'), (dialect) => {
   const schema = `tr_${randomUUID().replaceAll('-', '')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-runner-'));
   let server: ServerProcess;

@@ -16,7 +16,7 @@ import type { ExposureFacts } from '../../src/modules/notifications/model.js';
 import { NotificationsRepository } from '../../src/modules/notifications/repository.js';
 import { NotificationsService } from '../../src/modules/notifications/service.js';
 import { createStaff, expectProblem, registerUser, type AppUser } from '../helpers/actors.js';
-import { postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
+import { needs, postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
 import { connectSse, type SseConnection, type SseEvent } from '../helpers/sse-client.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { connectWs, WsRejected, type WsConnection } from '../helpers/ws-client.js';
@@ -409,7 +409,8 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
 
 const redisUrl = testRedisUrl();
 
-describe.skipIf(redisUrl === undefined).each(testDialects())('notifications across processes over Redis on %s', (dialect) => {
+const redis = needs({ redis: true });
+describe.skipIf(redis.skip).each(testDialects())(redis.title('notifications across processes over Redis on %s'), (dialect) => {
   let b: TestApp;
   let publisherBus: RedisBus;
   const open: SseConnection[] = [];

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BusClosedError, type EventBus } from '../../src/platform/bus/event-bus.js';
 import { MemoryBus } from '../../src/platform/bus/memory-bus.js';
 import { RedisBus } from '../../src/platform/bus/redis-bus.js';
-import { testRedisUrl } from '../helpers/dialects.js';
+import { needs, testRedisUrl } from '../helpers/dialects.js';
 
 const redisUrl = testRedisUrl();
 
@@ -159,7 +159,8 @@ describe.each(implementations)('%s', (_name, make) => {
   });
 });
 
-describe.skipIf(redisUrl === undefined)('RedisBus specifics', () => {
+const redis = needs({ redis: true });
+describe.skipIf(redis.skip)(redis.title('RedisBus specifics'), () => {
   const buses: RedisBus[] = [];
   const bus = (prefix: string) => {
     const b = new RedisBus({ url: redisUrl!, prefix });

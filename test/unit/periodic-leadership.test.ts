@@ -3,12 +3,13 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisLeases, type LeaseManager } from '../../src/platform/jobs/lease.js';
 import { startPeriodicTasks } from '../../src/platform/jobs/periodic.js';
-import { testRedisUrl } from '../helpers/dialects.js';
+import { needs, testRedisUrl } from '../helpers/dialects.js';
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('periodic jobs across processes (Redis leases)', () => {
+const redis = needs({ redis: true });
+describe.skipIf(redis.skip)(redis.title('periodic jobs across processes (Redis leases)'), () => {
   const url = testRedisUrl();
   const clients: Redis[] = [];
   afterAll(async () => {
