@@ -31,14 +31,16 @@ import { AlertsRepository } from './modules/alerts/repository.js';
 import { alertsRoutes } from './modules/alerts/routes.js';
 import { AlertsService } from './modules/alerts/service.js';
 import { WebhookDispatcher } from './modules/alerts/webhooks.js';
-import { EpidemicCasesRepository } from './modules/cases/epidemic-cases.js';
+import { EpidemicCases } from './modules/cases/epidemic-cases.js';
+import { LineListRepository } from './modules/line-list/repository.js';
+import { LineListService } from './modules/line-list/service.js';
 import { ZonesRepository } from './modules/zones/repository.js';
 import { zonesRoutes } from './modules/zones/routes.js';
 import { ZoneScanner } from './modules/zones/scanner.js';
 import { ZonesService } from './modules/zones/service.js';
 import { AuditRepository } from './modules/audit/repository.js';
 import { AuditService } from './modules/audit/service.js';
-import { CaseReports } from './modules/cases/reports.js';
+import { CaseReportsService } from './modules/cases/case-reports-service.js';
 import { CasesRepository } from './modules/cases/repository.js';
 import { casesRoutes } from './modules/cases/routes.js';
 import { CasesService } from './modules/cases/service.js';
@@ -195,7 +197,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     maxClockSkewMs: config.maxClockSkewSeconds * 1000,
     maxDurationMs: MAX_OBSERVATION_MS,
   }, proximityTokens, new TraceScheduler(traceJobs, traceWorker, doorbell));
-  const caseReports = new CaseReports(db, casesRepository, new TraceScheduler(traceJobs, traceWorker, doorbell), config.timeZone, bus, (row) =>
+  const caseReports = new CaseReportsService(db, casesRepository, new TraceScheduler(traceJobs, traceWorker, doorbell), config.timeZone, bus, (row) =>
     caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: config.timeZone }),
   );
   const background = options.background !== false;
@@ -235,7 +237,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   // Streaming analytics: every domain event updates the day rows it touches (app.analytics.idle() in tests).
-  const analytics = createAnalytics(db, bus, config, app.log);
+  const epidemicCases = new EpidemicCases(casesRepository, new LineListRepository(db));
+  const analytics = createAnalytics(db, bus, epidemicCases, config, app.log);
+  const lineList = new LineListService(new LineListRepository(db), analytics.engine, { timeZone: config.timeZone, h3Resolution: config.h3Resolution }, app.log, bus);
   app.decorate('analytics', analytics.engine);
   if (background) app.addHook('onReady', async () => analytics.engine.start());
   closers.push(() => analytics.engine.stop());
@@ -250,8 +254,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     giveUpMs: config.webhooks.giveUpHours * 3_600_000,
   }, app.log);
   const alerts = new AlertsService(alertsRepository, bus, config.webhooks.urls, app.log, webhookDispatcher);
-  const zones = new ZonesService(new ZonesRepository(db, database.dialect), alerts, new AuditRepository(db), { h3Resolution: config.h3Resolution, maxDurationMs: MAX_OBSERVATION_MS });
-  const zoneScanner = new ZoneScanner(new EpidemicCasesRepository(db), zones, bus, app.log, {
+  const zones = new ZonesService(new ZonesRepository(db, database.dialect), alerts, audit, { h3Resolution: config.h3Resolution, maxDurationMs: MAX_OBSERVATION_MS });
+  const zoneScanner = new ZoneScanner(epidemicCases, zones, bus, app.log, {
     settings: {
       resolution: config.zones.scanResolution,
       days: config.zones.scanDays,
@@ -300,7 +304,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(notificationsRoutes, { notifications, bus });
   await app.register(tracingRoutes, { contacts: new CaseContactsService(tracingRepository, audit), staffStream: new StaffStreamService(tracingRepository), bus });
   await app.register(analyticsRoutes, { analytics: analytics.service });
-  await app.register(lineListRoutes, { lineList: analytics.lineList });
+  await app.register(lineListRoutes, { lineList });
   await app.register(zonesRoutes, { zones });
   await app.register(alertsRoutes, { alerts, bus });
   await app.register(venuesRoutes, { venues: new VenuesService(new VenuesRepository(db)) });

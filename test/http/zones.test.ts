@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsRepository } from '../../src/modules/alerts/repository.js';
 import { AlertsService } from '../../src/modules/alerts/service.js';
 import { AuditRepository } from '../../src/modules/audit/repository.js';
+import { AuditService } from '../../src/modules/audit/service.js';
 import { addDays } from '../../src/platform/time/calendar.js';
 import { foundClusters, scanInput, studyPeriod, type ScanSettings } from '../../src/modules/zones/model.js';
 import { ZonesRepository } from '../../src/modules/zones/repository.js';
@@ -186,7 +187,7 @@ describe.each(testDialects())('infection zones on %s', (dialect) => {
     const db = t.database.db;
     const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
     const service = () =>
-      new ZonesService(new ZonesRepository(db, dialect), new AlertsService(new AlertsRepository(db), new MemoryBus(), [], log, null), new AuditRepository(db), { h3Resolution: 10, maxDurationMs: 86_400_000 });
+      new ZonesService(new ZonesRepository(db, dialect), new AlertsService(new AlertsRepository(db), new MemoryBus(), [], log, null), new AuditService(new AuditRepository(db)), { h3Resolution: 10, maxDurationMs: 86_400_000 });
     const settings: ScanSettings = { resolution: 8, days: 14, maxRings: 3, maxDurationDays: 7, replications: 999, seed: '7', minCases: 2, alertRecurrenceDays: 100 };
     const period = studyPeriod(today(), 14);
     // A third place, never seen before: 9 cases today.

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { FastifyBaseLogger } from 'fastify';
 import { AnalyticsEngine } from '../../src/modules/analytics/engine.js';
 import type { AnalyticsRepository } from '../../src/modules/analytics/repository.js';
-import type { EpidemicCasesRepository } from '../../src/modules/cases/epidemic-cases.js';
+import type { EpidemicCases } from '../../src/modules/cases/epidemic-cases.js';
 import { MemoryBus } from '../../src/platform/bus/memory-bus.js';
 
 const today = new Date().toISOString().slice(0, 10);
@@ -11,7 +11,7 @@ const report = (caseId: string) => ({ type: 'case.reported', case_id: caseId, us
 
 function engineWith(settleMs: number) {
   const repository = { reportDatesOfCases: vi.fn(async () => []), notificationsOf: vi.fn(async () => []) } as unknown as AnalyticsRepository;
-  const engine = new AnalyticsEngine(repository, {} as EpidemicCasesRepository, new MemoryBus(), { timeZone: 'UTC', publicCellResolution: 7, catchUpDays: 28, settleMs }, pino({ level: 'silent' }) as unknown as FastifyBaseLogger);
+  const engine = new AnalyticsEngine(repository, {} as EpidemicCases, new MemoryBus(), { timeZone: 'UTC', publicCellResolution: 7, catchUpDays: 28, settleMs }, pino({ level: 'silent' }) as unknown as FastifyBaseLogger);
   const recompute = vi.spyOn(engine, 'recomputeDays').mockResolvedValue();
   vi.spyOn(engine, 'recomputeOutcomes').mockResolvedValue();
   return { engine, recompute };

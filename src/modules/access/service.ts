@@ -1,13 +1,18 @@
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { forbidden } from '../../platform/http/problem.js';
 import type { AuditService } from '../audit/service.js';
-import type { CasesRepository } from '../cases/repository.js';
 import { mayAccessPerson, type PersonalDataAction } from './policy.js';
+
+/** What the access policy needs to know of the cases module. */
+export interface CaseManagementFacts {
+  /** The person has a case this professional manages, or is a traced contact of one. */
+  isPersonManagedBy(userId: string, staffId: string): Promise<boolean>;
+}
 
 /** Enforces the access policy for a person's data and audits every access by someone else. */
 export class AccessService {
   constructor(
-    private readonly cases: CasesRepository,
+    private readonly cases: CaseManagementFacts,
     private readonly audit: AuditService,
   ) {}
 

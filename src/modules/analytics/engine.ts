@@ -4,7 +4,7 @@ import { cellToParent, getResolution, isValidCell } from 'h3-js';
 import { DOMAIN_EVENTS_CHANNEL, isDomainEvent, type DomainEvent } from '../../platform/bus/domain-events.js';
 import type { EventBus, Unsubscribe } from '../../platform/bus/event-bus.js';
 import type { NewRow } from '../../platform/db/tables.js';
-import type { EpidemicCasesRepository } from '../cases/epidemic-cases.js';
+import type { EpidemicCases } from '../cases/epidemic-cases.js';
 import { addDays, calendarDay, startOfDay } from '../../platform/time/calendar.js';
 import {
   INDICATOR_LOOKBACK_DAYS,
@@ -68,7 +68,7 @@ export class AnalyticsEngine {
 
   constructor(
     private readonly repository: AnalyticsRepository,
-    private readonly epidemic: EpidemicCasesRepository,
+    private readonly epidemic: EpidemicCases,
     private readonly bus: EventBus,
     private readonly settings: AnalyticsSettings,
     private readonly log: FastifyBaseLogger,

@@ -2,7 +2,7 @@ import type { PublicAggregate, PublicQuery, RtQuery, RtResult, Summary, SummaryQ
 import { MAX_SI_DISTR_ENTRIES } from '../../contracts/analytics.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
-import type { EpidemicCasesRepository } from '../cases/epidemic-cases.js';
+import type { EpidemicCases } from '../cases/epidemic-cases.js';
 import { addDays, calendarDay, dayDifference, isValidDay } from '../../platform/time/calendar.js';
 import {
   INDICATOR_LOOKBACK_DAYS,
@@ -55,7 +55,7 @@ function period(query: { from?: string; to?: string }, latest: string, maxDays: 
 export class AnalyticsService {
   constructor(
     private readonly analytics: AnalyticsRepository,
-    private readonly epidemic: EpidemicCasesRepository,
+    private readonly epidemic: EpidemicCases,
     private readonly settings: AnalyticsReadSettings,
   ) {}
 

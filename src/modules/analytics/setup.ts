@@ -3,9 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Config } from '../../config/index.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Database } from '../../platform/db/tables.js';
-import { EpidemicCasesRepository } from '../cases/epidemic-cases.js';
-import { LineListRepository } from '../line-list/repository.js';
-import { LineListService } from '../line-list/service.js';
+import type { EpidemicCases } from '../cases/epidemic-cases.js';
 import { AnalyticsEngine } from './engine.js';
 import { PUBLIC_CELL_RESOLUTION } from './model.js';
 import { AnalyticsRepository } from './repository.js';
@@ -14,13 +12,11 @@ import { AnalyticsService } from './service.js';
 /** Days the engine recomputes at start and after a lost bus connection. */
 const CATCH_UP_DAYS = 28;
 
-/** The analytics engine, the analytics reads and the line-list import, wired to one database and bus. */
-export function createAnalytics(db: Kysely<Database>, bus: EventBus, config: Pick<Config, 'timeZone' | 'h3Resolution' | 'publicMinCases' | 'analyticsSettleMs'>, log: FastifyBaseLogger) {
+/** The analytics engine and the analytics reads, wired to one database, bus and count of the epidemic's cases. */
+export function createAnalytics(db: Kysely<Database>, bus: EventBus, epidemic: EpidemicCases, config: Pick<Config, 'timeZone' | 'h3Resolution' | 'publicMinCases' | 'analyticsSettleMs'>, log: FastifyBaseLogger) {
   const repository = new AnalyticsRepository(db);
-  const epidemic = new EpidemicCasesRepository(db);
   const publicCellResolution = Math.min(PUBLIC_CELL_RESOLUTION, config.h3Resolution);
   const engine = new AnalyticsEngine(repository, epidemic, bus, { timeZone: config.timeZone, publicCellResolution, catchUpDays: CATCH_UP_DAYS, settleMs: config.analyticsSettleMs }, log);
   const service = new AnalyticsService(repository, epidemic, { timeZone: config.timeZone, publicMinCases: config.publicMinCases, publicCellResolution });
-  const lineList = new LineListService(new LineListRepository(db), engine, { timeZone: config.timeZone, h3Resolution: config.h3Resolution }, log, bus);
-  return { engine, service, lineList };
+  return { engine, service };
 }

@@ -20,4 +20,18 @@ export class AuditService {
       request_id: requestId,
     });
   }
+
+  /** Records a staff action that reads no one person's data (e.g. a list of exposure sites). */
+  async recordAction(actor: AuthenticatedPrincipal & { kind: 'staff' }, action: string, requestId: string | null, at: number = Date.now()): Promise<void> {
+    await this.audit.insert({
+      id: randomUUID(),
+      at,
+      actor_kind: 'staff',
+      actor_id: actor.staffId,
+      actor_role: actor.role,
+      action,
+      subject_user_id: null,
+      request_id: requestId,
+    });
+  }
 }

@@ -1,6 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../platform/db/tables.js';
-
 /** One case as analytics and cluster detection see it, whether an app user's or from an imported line list. */
 export interface EpidemicCase {
   readonly id: string;
@@ -12,26 +9,41 @@ export interface EpidemicCase {
   readonly infector_id: string | null;
 }
 
+/** An app case reported in a period, as the cases repository reads it. */
+export interface AppCaseReport {
+  readonly id: string;
+  readonly onset_date: string | null;
+  readonly report_date: string | null;
+  readonly cell: string | null;
+}
+
+/** A line-list case reported in a period, as the line-list module reads it. */
+export interface ListedCaseReport {
+  readonly id: string;
+  readonly external_id: string | null;
+  readonly onset_date: string | null;
+  readonly report_date: string;
+  readonly cell: string | null;
+  readonly infector_external_id: string | null;
+}
+
+interface ReportedBetween<T> {
+  reportedBetween(fromDate: string, toDate: string): Promise<T[]>;
+}
+
 /**
- * Every case reported in [fromDate, toDate] (inclusive, YYYY-MM-DD): active app cases with a report date,
- * and line-list cases. Queries only: the union is done here so every reader counts the same cases.
+ * Every case reported in [fromDate, toDate] (inclusive, YYYY-MM-DD): app cases with a report date, and line-list
+ * cases. The union is made here so every reader (analytics, cluster detection) counts the same cases.
  */
-export class EpidemicCasesRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+export class EpidemicCases {
+  constructor(
+    private readonly appCases: ReportedBetween<AppCaseReport>,
+    private readonly listedCases: ReportedBetween<ListedCaseReport>,
+  ) {}
 
   async reportedBetween(fromDate: string, toDate: string): Promise<EpidemicCase[]> {
-    const app = await this.db
-      .selectFrom('cases')
-      .select(['id', 'onset_date', 'report_date', 'cell'])
-      .where('report_date', '>=', fromDate)
-      .where('report_date', '<=', toDate)
-      .execute();
-    const listed = await this.db
-      .selectFrom('line_list_cases')
-      .select(['id', 'external_id', 'onset_date', 'report_date', 'cell', 'infector_external_id'])
-      .where('report_date', '>=', fromDate)
-      .where('report_date', '<=', toDate)
-      .execute();
+    const app = await this.appCases.reportedBetween(fromDate, toDate);
+    const listed = await this.listedCases.reportedBetween(fromDate, toDate);
     const byExternal = new Map(listed.filter((c) => c.external_id !== null).map((c) => [c.external_id!, c.id]));
     return [
       ...app.map((c) => ({ id: c.id, origin: 'app' as const, onset_date: c.onset_date, report_date: c.report_date!, cell: c.cell, infector_id: null })),

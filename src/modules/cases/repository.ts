@@ -1,29 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { Keyset } from '../../platform/db/keyset.js';
 import type { Database, NewRow, Row, RowUpdate } from '../../platform/db/tables.js';
+import type { AppCaseReport } from './epidemic-cases.js';
 
 export class CasesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(row: NewRow<'cases'>): Promise<Row<'cases'>> {
-    await this.db.insertInto('cases').values(row).execute();
-    return (await this.findById(row.id))!;
-  }
-
-  async insertIn(trx: Kysely<Database>, row: NewRow<'cases'>): Promise<void> {
+  async insert(trx: Kysely<Database>, row: NewRow<'cases'>): Promise<void> {
     await trx.insertInto('cases').values(row).execute();
   }
 
-  async updateIn(trx: Kysely<Database>, id: string, patch: RowUpdate<'cases'>): Promise<void> {
+  async update(trx: Kysely<Database>, id: string, patch: RowUpdate<'cases'>): Promise<void> {
     await trx.updateTable('cases').set(patch).where('id', '=', id).execute();
   }
 
-  findByIdIn(trx: Kysely<Database>, id: string): Promise<Row<'cases'> | undefined> {
+  findById(trx: Kysely<Database>, id: string): Promise<Row<'cases'> | undefined> {
     return trx.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  findById(id: string): Promise<Row<'cases'> | undefined> {
-    return this.db.selectFrom('cases').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** The person has a case this professional manages, or is a traced contact of one. */
@@ -42,8 +34,18 @@ export class CasesRepository {
   }
 
   /** The person's active case, if any (a person has at most one). */
-  findActiveForUser(userId: string, trx: Kysely<Database> = this.db): Promise<Row<'cases'> | undefined> {
+  findActiveForUser(trx: Kysely<Database>, userId: string): Promise<Row<'cases'> | undefined> {
     return trx.selectFrom('cases').selectAll().where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  }
+
+  /** App cases reported in [fromDate, toDate] (YYYY-MM-DD, inclusive). */
+  reportedBetween(fromDate: string, toDate: string): Promise<AppCaseReport[]> {
+    return this.db
+      .selectFrom('cases')
+      .select(['id', 'onset_date', 'report_date', 'cell'])
+      .where('report_date', '>=', fromDate)
+      .where('report_date', '<=', toDate)
+      .execute();
   }
 
   listManagedBy(staffId: string, limit: number, after: Keyset | null): Promise<Row<'cases'>[]> {

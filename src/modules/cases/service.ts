@@ -5,8 +5,7 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden, notFound } from '../../platform/http/problem.js';
 import type { AuditService } from '../audit/service.js';
 import { isPlausibleOnsetDate } from '../../platform/time/plausible-dates.js';
-import type { UsersRepository } from '../users/repository.js';
-import type { CaseReports } from './reports.js';
+import type { CaseReportsService } from './case-reports-service.js';
 import type { CasesRepository } from './repository.js';
 
 function present(row: Row<'cases'>): Case {
@@ -21,17 +20,24 @@ function present(row: Row<'cases'>): Case {
   };
 }
 
+/** Whether an app account exists: all this module needs of the users module. */
+export interface UserDirectory {
+  findById(id: string): Promise<object | undefined>;
+}
+
 export class CasesService {
   constructor(
     private readonly cases: CasesRepository,
-    private readonly reports: CaseReports,
-    private readonly users: UsersRepository,
+    private readonly reports: CaseReportsService,
+    private readonly users: UserDirectory,
     private readonly audit: AuditService,
     private readonly rules: { timeZone: string; maxOnsetAgeDays: number },
   ) {}
 
-  /** A health professional confirms a case for an app user and becomes its manager. */
-  /** Creates the person's case, or upgrades their active one (e.g. a self-report now confirmed by a test). */
+  /**
+   * A health professional confirms a case for an app user and becomes its manager: creates the person's case, or
+   * upgrades their active one (e.g. a self-report now confirmed by a test).
+   */
   async confirm(actor: AuthenticatedPrincipal, body: CreateCaseBody, requestId: string): Promise<{ case: Case; created: boolean }> {
     if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals confirm cases');
     for (const field of ['test_date', 'onset_date'] as const) {

@@ -4,7 +4,6 @@ import type { Row } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, notFound } from '../../platform/http/problem.js';
 import type { AccessService } from '../access/service.js';
-import type { InteractionsRepository } from '../interactions/repository.js';
 import type { ExposureRisksRepository } from './repository.js';
 
 function present(row: Row<'exposure_risks'>): ExposureRisk {
@@ -24,10 +23,15 @@ function present(row: Row<'exposure_risks'>): ExposureRisk {
   };
 }
 
+/** Who recorded an interaction: all this module needs of the interactions module. */
+export interface InteractionOwners {
+  findById(id: string): Promise<{ readonly id: string; readonly user_id: string } | undefined>;
+}
+
 export class ExposureRisksService {
   constructor(
     private readonly risks: ExposureRisksRepository,
-    private readonly interactions: InteractionsRepository,
+    private readonly interactions: InteractionOwners,
     private readonly access: AccessService,
   ) {}
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewRow } from '../../platform/db/tables.js';
+import type { ListedCaseReport } from '../cases/epidemic-cases.js';
 
 // Keeps IN lists and multi-row inserts well under SQLite's and PostgreSQL's bound-parameter limits.
 const CHUNK = 500;
@@ -13,6 +14,16 @@ export interface StoredDates {
 
 export class LineListRepository {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /** Line-list cases reported in [fromDate, toDate] (YYYY-MM-DD, inclusive). */
+  reportedBetween(fromDate: string, toDate: string): Promise<ListedCaseReport[]> {
+    return this.db
+      .selectFrom('line_list_cases')
+      .select(['id', 'external_id', 'onset_date', 'report_date', 'cell', 'infector_external_id'])
+      .where('report_date', '>=', fromDate)
+      .where('report_date', '<=', toDate)
+      .execute();
+  }
 
   /**
    * Inserts the cases, or updates those already imported under the same external id, all in one transaction.

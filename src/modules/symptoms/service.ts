@@ -3,13 +3,13 @@ import type { ReportSymptomBody, Symptom } from '../../contracts/symptoms.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
 import { isPlausibleOnsetDate } from '../../platform/time/plausible-dates.js';
-import type { CaseReports } from '../cases/reports.js';
+import type { CaseReportsService } from '../cases/case-reports-service.js';
 import type { SymptomsRepository } from './repository.js';
 
 export class SymptomsService {
   constructor(
     private readonly symptoms: SymptomsRepository,
-    private readonly reports: CaseReports,
+    private readonly reports: CaseReportsService,
     private readonly rules: { timeZone: string; maxOnsetAgeDays: number },
   ) {}
 

@@ -6,7 +6,7 @@ import type { NewRow, Row } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
 import type { AlertsService } from '../alerts/service.js';
-import type { AuditRepository } from '../audit/repository.js';
+import type { AuditService } from '../audit/service.js';
 import { addDays, MS_PER_DAY } from '../../platform/time/calendar.js';
 import { cellCentre, compareSites, exposureSites, identityKey, matchTracked, type FoundCluster, type ScanSettings, type StudyPeriod, type TrackedCluster } from './model.js';
 import type { ZonesRepository } from './repository.js';
@@ -137,7 +137,7 @@ export class ZonesService {
   constructor(
     private readonly zones: ZonesRepository,
     private readonly alerts: AlertsService,
-    private readonly audit: AuditRepository,
+    private readonly audit: AuditService,
     private readonly rules: ZonesRules,
   ) {}
 
@@ -283,16 +283,7 @@ export class ZonesService {
     if (query.kind !== undefined) sites = sites.filter((s) => s.kind === query.kind);
     if (after !== null) sites = sites.filter((s) => compareSites(s, after) > 0);
     const page = sites.slice(0, limit);
-    await this.audit.insert({
-      id: randomUUID(),
-      at: now,
-      actor_kind: 'staff',
-      actor_id: actor.staffId,
-      actor_role: actor.role,
-      action: 'zones.exposure_sites',
-      subject_user_id: null,
-      request_id: requestId,
-    });
+    await this.audit.recordAction(actor, 'zones.exposure_sites', requestId, now);
     const last = page[page.length - 1];
     return {
       exposure_sites: page.map((s) => ({

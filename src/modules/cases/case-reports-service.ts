@@ -41,7 +41,7 @@ const activeCaseLock = (userId: string) => `active-case:${userId}`;
  * A symptom report or a case confirmation: one active case per person, created or upgraded in the same
  * transaction as the report itself, with a trace job; the trace runs as soon as the transaction commits.
  */
-export class CaseReports {
+export class CaseReportsService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly cases: CasesRepository,
@@ -66,7 +66,7 @@ export class CaseReports {
       // Two reports of one person at once (a self-report and a professional's confirmation) must meet one case.
       await lockKeys(trx, [activeCaseLock(report.userId)]);
       const written = await alsoWrite(trx);
-      const existing = await this.cases.findActiveForUser(report.userId, trx);
+      const existing = await this.cases.findActiveForUser(trx, report.userId);
       let id: string;
       if (existing === undefined) {
         id = randomUUID();
@@ -81,14 +81,14 @@ export class CaseReports {
           created_at: now,
           updated_at: now,
         };
-        await this.cases.insertIn(trx, { ...row, ...this.withWindow(row) });
+        await this.cases.insert(trx, { ...row, ...this.withWindow(row) });
       } else {
         id = existing.id;
         const merged = { ...mergeReport(existing, report), updated_at: now };
-        await this.cases.updateIn(trx, id, { ...merged, ...this.withWindow({ ...existing, ...merged }) });
+        await this.cases.update(trx, id, { ...merged, ...this.withWindow({ ...existing, ...merged }) });
       }
       const scheduled = await this.tracer.enqueue(trx, { kind: 'trace_case', caseId: id });
-      const row = (await this.cases.findByIdIn(trx, id))!;
+      const row = (await this.cases.findById(trx, id))!;
       return { case: row, created: existing === undefined, written, scheduled };
     });
     this.tracer.kick(result.scheduled);
