@@ -148,10 +148,21 @@ export class RealtimeHub {
    * `last_event_id` query parameter or the `Last-Event-ID` header; a bad one closes the socket after an error message.
    */
   serveWebSocket(socket: WebSocket, request: FastifyRequest, source: OrderedEventSource): void {
-    const sendJson = (message: unknown) => {
-      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-    };
-    const sink: StreamSink = {
+    const stream = new OrderedStream(this.bus, source, this.webSocketSink(socket, request), this.settings);
+    const heartbeat = this.startHeartbeat(socket);
+    const end = this.trackWebSocket(socket, stream, heartbeat);
+    const start = startPositionOrRefuse(socket, request);
+    if (start === undefined) return;
+    if (this.closing) {
+      void end();
+      return;
+    }
+    serveClientMessages(socket, stream, replayThenLive(socket, request, stream, start.afterId));
+  }
+
+  /** Sends each event as a JSON frame; a client too far behind (or a failed stream) is disconnected to reconnect. */
+  private webSocketSink(socket: WebSocket, request: FastifyRequest): StreamSink {
+    return {
       send: (event: StreamEvent) => {
         if (socket.readyState !== socket.OPEN) return;
         socket.send(JSON.stringify({ type: 'event', id: event.id, event: event.event, data: event.data }));
@@ -165,9 +176,10 @@ export class RealtimeHub {
         socket.close(WS_CLOSE.internalError, 'stream failed; reconnect');
       },
     };
-    const stream = new OrderedStream(this.bus, source, sink, this.settings);
-    const ready = () => sendJson({ type: 'ready', last_event_id: stream.lastId ?? null });
+  }
 
+  /** Pings every heartbeatMs; a socket that has not answered the previous ping by the next one is terminated. */
+  private startHeartbeat(socket: WebSocket): NodeJS.Timeout {
     let alive = true;
     const heartbeat = setInterval(() => {
       if (!alive) {
@@ -181,9 +193,18 @@ export class RealtimeHub {
     socket.on('pong', () => {
       alive = true;
     });
+    return heartbeat;
+  }
 
+  /**
+   * Counts the socket among the open connections until it closes, then stops its heartbeat and its stream.
+   * Returns how closeAll ends it: a 1001 close.
+   */
+  private trackWebSocket(socket: WebSocket, stream: OrderedStream, heartbeat: NodeJS.Timeout): () => Promise<void> {
     const end = async () => {
-      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(WS_CLOSE.goingAway, 'server shutting down');
+      if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) {
+        socket.close(WS_CLOSE.goingAway, 'server shutting down');
+      }
       await finish();
     };
     const finish = async () => {
@@ -193,59 +214,7 @@ export class RealtimeHub {
     };
     this.connections.add(end);
     socket.on('close', () => void finish());
-
-    let afterId: number | undefined;
-    try {
-      const query = (request.query ?? {}) as Record<string, unknown>;
-      afterId = query.last_event_id !== undefined
-        ? parseLastEventId(query.last_event_id, 'querystring/last_event_id')
-        : parseLastEventId(request.headers['last-event-id']);
-    } catch (error) {
-      sendJson({ type: 'error', detail: (error as Error).message });
-      socket.close(1008, 'bad last_event_id');
-      return;
-    }
-    if (this.closing) {
-      void end();
-      return;
-    }
-
-    // Messages are handled in order, each after the previous step (connect replay, resumes) completed.
-    let chain: Promise<void> = (async () => {
-      try {
-        await stream.open();
-      } catch (error) {
-        request.log.error({ err: error }, 'could not subscribe for a WebSocket stream');
-        socket.close(WS_CLOSE.tryAgainLater, 'real-time delivery unavailable; retry later');
-        return;
-      }
-      await stream.start(afterId);
-      if (!stream.isClosed) ready();
-    })();
-
-    socket.on('message', (raw: RawData, isBinary: boolean) => {
-      const message = isBinary ? null : parseClientMessage(raw);
-      if (message === null) {
-        sendJson({ type: 'error', detail: 'messages are JSON objects: {"type":"resume","last_event_id":<id|null>} or {"type":"ping"}' });
-        return;
-      }
-      if (message.type === 'ping') {
-        sendJson({ type: 'pong' });
-        return;
-      }
-      let resumeFrom: number | undefined;
-      try {
-        resumeFrom = parseLastEventId(message.last_event_id, 'last_event_id');
-      } catch (error) {
-        sendJson({ type: 'error', detail: (error as Error).message });
-        return;
-      }
-      chain = chain.then(async () => {
-        if (stream.isClosed) return;
-        await stream.resume(resumeFrom);
-        if (!stream.isClosed) ready();
-      });
-    });
+    return end;
   }
 
   /** Ends every open connection (app shutdown); new ones are refused with 503 from now on. */
@@ -272,6 +241,90 @@ export async function closeWebSocketsGoingAway(this: FastifyInstance): Promise<v
   const server = this.websocketServer;
   for (const client of server.clients) client.close(WS_CLOSE.goingAway, 'server shutting down');
   server.close();
+}
+
+function sendJson(socket: WebSocket, message: unknown): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+function sendReady(socket: WebSocket, stream: OrderedStream): void {
+  sendJson(socket, { type: 'ready', last_event_id: stream.lastId ?? null });
+}
+
+/**
+ * The start position given when connecting (`?last_event_id=` or the `Last-Event-ID` header). A bad one is answered
+ * with an error message and a 1008 close, and gives undefined.
+ */
+function startPositionOrRefuse(
+  socket: WebSocket,
+  request: FastifyRequest,
+): { afterId: number | undefined } | undefined {
+  try {
+    const query = (request.query ?? {}) as Record<string, unknown>;
+    const afterId =
+      query.last_event_id !== undefined
+        ? parseLastEventId(query.last_event_id, 'querystring/last_event_id')
+        : parseLastEventId(request.headers['last-event-id']);
+    return { afterId };
+  } catch (error) {
+    sendJson(socket, { type: 'error', detail: (error as Error).message });
+    socket.close(1008, 'bad last_event_id');
+    return undefined;
+  }
+}
+
+/** Subscribes, replays what follows `afterId`, then goes live and says so (`ready`). */
+async function replayThenLive(
+  socket: WebSocket,
+  request: FastifyRequest,
+  stream: OrderedStream,
+  afterId: number | undefined,
+): Promise<void> {
+  try {
+    await stream.open();
+  } catch (error) {
+    request.log.error({ err: error }, 'could not subscribe for a WebSocket stream');
+    socket.close(WS_CLOSE.tryAgainLater, 'real-time delivery unavailable; retry later');
+    return;
+  }
+  await stream.start(afterId);
+  if (!stream.isClosed) sendReady(socket, stream);
+}
+
+/**
+ * Answers the client's messages: a ping at once; a resume after the previous step (the connect replay, an earlier
+ * resume) has completed, so messages take effect in order.
+ */
+function serveClientMessages(socket: WebSocket, stream: OrderedStream, connected: Promise<void>): void {
+  let chain = connected;
+  socket.on('message', (raw: RawData, isBinary: boolean) => {
+    const message = isBinary ? null : parseClientMessage(raw);
+    if (message === null) {
+      sendJson(socket, {
+        type: 'error',
+        detail: 'messages are JSON objects: {"type":"resume","last_event_id":<id|null>} or {"type":"ping"}',
+      });
+      return;
+    }
+    if (message.type === 'ping') {
+      sendJson(socket, { type: 'pong' });
+      return;
+    }
+    let resumeFrom: number | undefined;
+    try {
+      resumeFrom = parseLastEventId(message.last_event_id, 'last_event_id');
+    } catch (error) {
+      sendJson(socket, { type: 'error', detail: (error as Error).message });
+      return;
+    }
+    chain = chain.then(() => resumeThenLive(socket, stream, resumeFrom));
+  });
+}
+
+async function resumeThenLive(socket: WebSocket, stream: OrderedStream, afterId: number | undefined): Promise<void> {
+  if (stream.isClosed) return;
+  await stream.resume(afterId);
+  if (!stream.isClosed) sendReady(socket, stream);
 }
 
 function parseClientMessage(raw: RawData): ClientMessage | null {
