@@ -19,6 +19,10 @@
  *    on R 4.2.2 (Debian r-base-core 4.2.2), results printed with sprintf("%.15g"). These reproduce every digit
  *    of the published snapshot above (max relative difference 2.5e-7, i.e. rounding of the snapshot), and give
  *    enough digits to check agreement far below the 1e-6 required (we check 1e-12; observed ~5e-15).
+ * 3. R_RUN_DISCR_SI_10_02 and _47_01: EpiEstim's discr_si on narrow serial intervals (gamma shapes 2025 and 1369),
+ *    printed by test/fixtures/discr-si-epiestim.R (EpiEstim commit 402982637562690073884b58100c80d98b6a8538, R 4.2.2).
+ * 4. EPIESTIM_FLU1918_NON_PARAMETRIC: EpiEstim's estimate_R on its Flu1918 data set, 17 significant digits; see
+ *    test/fixtures/flu1918.ts for its provenance.
  * Columns of every table: t_start, t_end, mean, std, quantiles 0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.975.
  */
 import { describe, expect, it } from 'vitest';
@@ -39,6 +43,7 @@ import {
   validateSerialIntervalDistribution,
 } from '../../src/modules/analytics/serial-interval.js';
 import { EPIESTIM_SNAPSHOT_NON_PARAMETRIC, EPIESTIM_SNAPSHOT_PARAMETRIC, FLU2009_INCIDENCE, FLU2009_SI_DISTR } from '../fixtures/flu2009.js';
+import { EPIESTIM_FLU1918_NON_PARAMETRIC, FLU1918_INCIDENCE, FLU1918_SI_DISTR } from '../fixtures/flu1918.js';
 
 type Row = readonly [number, number, number, number, number, number, number, number, number, number, number];
 
@@ -214,6 +219,21 @@ const R_RUN_DISCR_SI = [
   0.026821461951616152, 0.013516198089437562, 0.0067834378153538225, 0.0033943513592991081, 0.0016946741097903836,
 ];
 
+/** EpiEstim discr_si(0:14, 10, 0.2) (gamma shape 2025), by test/fixtures/discr-si-epiestim.R (17 digits). */
+const R_RUN_DISCR_SI_10_02 = [
+  0, 0, 0, 0, 1.4596356312765151e-229, 9.5614127061244147e-131, 8.5737929977897179e-68, 1.5738297591644852e-29,
+  3.4839540612350543e-9, 0.079785165704405969, 0.84042968587889533, 0.079785117193174493, 2.7739570862552216e-8, 0, 0,
+];
+/** EpiEstim discr_si(0:14, 4.7, 0.1) (gamma shape 1369), likewise. */
+const R_RUN_DISCR_SI_47_01 = [
+  0, 0, 1.9179832263768066e-97, 3.8974407706564643e-16, 0.30005140208010772, 0.69989719583978216, 5.1402080109809282e-5,
+  0, 0, 0, 0, 0, 0, 0, 0,
+];
+const NARROW_SI_EPIESTIM = [
+  [10, 0.2, R_RUN_DISCR_SI_10_02],
+  [4.7, 0.1, R_RUN_DISCR_SI_47_01],
+] as const;
+
 describe('discretiseGammaSerialInterval (EpiEstim discr_si)', () => {
   it('matches EpiEstim discr_si(0:31, 2.6, 1.5) as printed in its snapshot', () => {
     const w = discretiseGammaSerialInterval(2.6, 1.5, 31);
@@ -230,6 +250,16 @@ describe('discretiseGammaSerialInterval (EpiEstim discr_si)', () => {
       if (e === 0) expect(w[k]).toBe(0);
       else expectClose(w[k] as number, e, 1e-13, `w[${k}]`);
     });
+  });
+
+  it('matches EpiEstim discr_si on narrow serial intervals, where the gamma shape is in the thousands', () => {
+    for (const [mean, sd, expected] of NARROW_SI_EPIESTIM) {
+      const w = discretiseGammaSerialInterval(mean, sd, 14);
+      // The tail entries below 1e-15 are cancellation noise in R as here; the rest agree to ~1e-15.
+      expected.forEach((e, k) => {
+        expect(Math.abs(w[k]! - e), `discr_si(${k}, ${mean}, ${sd})`).toBeLessThanOrEqual(1e-12 * e + 1e-15);
+      });
+    }
   });
 
   it('has w[0] = 0, is non-negative, sums to 1 and keeps the mean of the shifted gamma', () => {
@@ -353,6 +383,17 @@ describe('estimateRt on EpiEstim Flu2009 examples', () => {
     expect(a).toEqual(b);
     // The fixtures are frozen: any attempt to write to them would have thrown.
     expect(() => estimateRt(FLU_PARAMETRIC)).not.toThrow();
+  });
+});
+
+describe('estimateRt on EpiEstim Flu1918 (6202 cases, posterior shapes up to 1858)', () => {
+  it('non_parametric_si agrees with the 17-digit R run of EpiEstim to 1e-12', () => {
+    const res = estimateRt({
+      incidence: FLU1918_INCIDENCE,
+      serialInterval: { kind: 'non_parametric', distribution: FLU1918_SI_DISTR },
+    });
+    expect(Math.max(...res.estimates.map((e) => e.posterior_shape))).toBe(1858);
+    expectTable(res.estimates, EPIESTIM_FLU1918_NON_PARAMETRIC, 1e-12);
   });
 });
 

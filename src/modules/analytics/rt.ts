@@ -28,7 +28,7 @@
  * Deliberate differences: incidence must be integers (EpiEstim only rejects negatives and turns NA into 0), and
  * tStart / tEnd must be given together (EpiEstim silently falls back to the default windows if one is missing).
  */
-import gammaQuantile from '@stdlib/stats-base-dists-gamma-quantile';
+import { gammaQuantile } from './gamma-distribution.js';
 import {
   RtInputError,
   discretiseGammaSerialInterval,
@@ -200,8 +200,7 @@ export function summariseGammaPosterior(
   if (!(shape > 0) || !(scale > 0) || !Number.isFinite(shape) || !Number.isFinite(scale)) {
     throw new RtInputError(`posterior shape and scale must be finite and > 0, got ${shape} and ${scale}`);
   }
-  const rate = 1 / scale;
-  const q = (p: number): number => gammaQuantile(p, shape, rate);
+  const q = (p: number): number => gammaQuantile(p, shape, scale);
   return {
     mean: shape * scale,
     std: Math.sqrt(shape) * scale,

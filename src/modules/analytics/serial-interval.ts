@@ -10,7 +10,7 @@
  *   EpiEstim's `discr_si` does it (see {@link discretiseGammaSerialInterval});
  * - non-parametric: an empirical distribution supplied as is (checked by {@link validateSerialIntervalDistribution}).
  */
-import gammaCdf from '@stdlib/stats-base-dists-gamma-cdf';
+import { gammaCdf } from './gamma-distribution.js';
 
 /** Thrown for any invalid input to the Rt / serial-interval functions. */
 export class RtInputError extends RangeError {
@@ -93,10 +93,9 @@ export function discretiseGammaSerialInterval(mean: number, sd: number, maxDays:
   }
   const shape = ((mean - 1) / sd) ** 2;
   const scale = (sd * sd) / (mean - 1);
-  const rate = 1 / scale;
-  // Gamma CDFs (stdlib takes the rate); both are 0 for x <= 0.
-  const cdf = (x: number): number => (x <= 0 ? 0 : gammaCdf(x, shape, rate));
-  const cdf1 = (x: number): number => (x <= 0 ? 0 : gammaCdf(x, shape + 1, rate));
+  // Gamma CDFs, both 0 for x <= 0.
+  const cdf = (x: number): number => gammaCdf(x, shape, scale);
+  const cdf1 = (x: number): number => gammaCdf(x, shape + 1, scale);
   const out = new Array<number>(maxDays + 1);
   for (let k = 0; k <= maxDays; k++) {
     let w = k * cdf(k) + (k - 2) * cdf(k - 2) - 2 * (k - 1) * cdf(k - 1);
