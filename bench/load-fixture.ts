@@ -4,8 +4,8 @@
  * over HTTP. Every measured request goes over HTTP.
  */
 import { randomUUID } from 'node:crypto';
-import { createStaff } from '../src/cli/admin.js';
-import { openConfiguredDatabase } from '../src/app.js';
+import { createStaff } from '../src/modules/staff/create-staff.js';
+import { openConfiguredDatabase } from '../src/platform/db/configured.js';
 import { loadConfig } from '../src/config/index.js';
 import { hashAppToken, newAppToken } from '../src/platform/crypto/app-tokens.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { getPriority, setPriority } from 'node:os';
 import { pino, type Logger } from 'pino';
-import { openConfiguredDatabase } from '../app.js';
+import { openConfiguredDatabase } from '../platform/db/configured.js';
 import type { Config } from '../config/index.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { ConnectionDispatcher, isReadyMessage } from './connection-dispatcher.js';

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { openConfiguredDatabase } from '../app.js';
+import { openConfiguredDatabase } from '../platform/db/configured.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { HttpProblem } from '../platform/http/problem.js';
-import { UsageError, createStaff } from './admin.js';
+import { createStaff, StaffInputError } from '../modules/staff/create-staff.js';
+import { UsageError } from './usage-error.js';
 import { ClusterConfigError, serveWorkers } from './cluster.js';
 import { serve } from './serve.js';
 import { SIMULATE_USAGE, simulateCommand } from './simulate.js';
@@ -82,7 +83,7 @@ try {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (error instanceof UsageError || error instanceof StaffInputError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
     process.stderr.write(`epitrace: ${error.message}\n\n${USAGE}\n`);
     process.exit(64);
   }

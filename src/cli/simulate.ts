@@ -7,7 +7,7 @@ import { progressPrinter } from '../simulator/progress.js';
 import { formatReport } from '../simulator/report.js';
 import { runSimulation, type StaffCredentials } from '../simulator/runner.js';
 import { generatedScenario } from '../simulator/scenario.js';
-import { UsageError } from './admin.js';
+import { UsageError } from './usage-error.js';
 
 export const SIMULATE_USAGE = `  simulate [--population N] [--days D] [--speed-up S] [--seed X] [--url URL]
            [--staff-username U --staff-password P] [--authority-username U --authority-password P]

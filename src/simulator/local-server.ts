@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createStaff } from '../cli/admin.js';
+import { createStaff } from '../modules/staff/create-staff.js';
 import { loadConfig } from '../config/index.js';
 import type { StaffCredentials } from './runner.js';
 

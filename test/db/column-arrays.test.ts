@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationsRepository } from '../../src/modules/notifications/repository.js';
-import { TracingRepository } from '../../src/modules/tracing/repository.js';
+import { RisksRepository } from '../../src/modules/tracing/repositories/risks-repository.js';
 import { registerUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
@@ -40,7 +40,7 @@ describe.each(testDialects())('rows written as column arrays on %s', (dialect) =
 
   it('upserts person-days: inserts new ones, updates those there, nulls included', async () => {
     const [a, b] = [await registerUser(t.app), await registerUser(t.app)];
-    const repository = new TracingRepository(t.database.db);
+    const repository = new RisksRepository(t.database.db);
     const day = (userId: string, date: string, minutes: number, notified: 'medium' | 'high' | null) => ({
       user_id: userId,
       date,
@@ -101,7 +101,7 @@ describe.each(testDialects())('rows written as column arrays on %s', (dialect) =
     ];
     await t.database.db.insertInto('exposure_risks').values(rows).execute();
     await t.database.db.insertInto('exposure_days').values({ user_id: a.id, date: '2026-11-21', weighted_minutes: 10.5, tier: 'medium', notified_tier: 'medium', updated_at: now }).execute();
-    const repository = new TracingRepository(t.database.db);
+    const repository = new RisksRepository(t.database.db);
     const asked = [[a.id, '2026-11-21'], [b.id, '2026-11-21'], [b.id, '2026-11-22']] as const;
     const read = (wantsMain: (total: number, notifiedTier: string | null) => boolean) =>
       t.database.db.transaction().execute(async (trx) => {

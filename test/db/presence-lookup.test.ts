@@ -2,7 +2,7 @@ import { gridDisk, latLngToCell } from 'h3-js';
 import { CompiledQuery, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { boxAround, timeBucket, type PresenceProbe } from '../../src/modules/tracing/matching.js';
-import { presenceLookup, TracingRepository } from '../../src/modules/tracing/repository.js';
+import { presenceLookup, PresenceRepository } from '../../src/modules/tracing/repositories/presence-repository.js';
 import { registerUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
@@ -38,9 +38,9 @@ describe.each(testDialects())('presence lookup with many probes on %s', (dialect
     const probes = [real[0]!, ...empty.slice(0, 224), real[1]!, ...empty.slice(224), real[2]!];
     expect(probes).toHaveLength(451);
 
-    const found = await new TracingRepository(t.database.db).presentDuring(probes, { maxDurationMs: 24 * 3_600_000 });
+    const found = await new PresenceRepository(t.database.db).presentDuring(probes, { maxDurationMs: 24 * 3_600_000 });
     expect(found.map((r) => r.interactionId).sort()).toEqual([...ids].sort());
-    const mine = await new TracingRepository(t.database.db).presentDuring(probes, { maxDurationMs: 24 * 3_600_000, onlyUsers: [people[1]!.id] });
+    const mine = await new PresenceRepository(t.database.db).presentDuring(probes, { maxDurationMs: 24 * 3_600_000, onlyUsers: [people[1]!.id] });
     expect(mine.map((r) => r.interactionId)).toEqual([ids[1]]);
   });
 

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProximityTokensRepository } from '../../src/modules/proximity-tokens/repository.js';
 import { ProximityTokensService } from '../../src/modules/proximity-tokens/service.js';
-import { TracingRepository } from '../../src/modules/tracing/repository.js';
+import { RetentionRepository } from '../../src/modules/tracing/repositories/retention-repository.js';
 import { purgeExpired } from '../../src/modules/tracing/retention.js';
 import { dailyPartitions, dropDailyPartitionsBefore, ensureDailyPartitions, partitionName, utcDayStart } from '../../src/platform/db/partitions.js';
 import { startPeriodicTasks } from '../../src/platform/jobs/periodic.js';
@@ -56,7 +56,7 @@ describe.each(testDialects())('retention on %s', (dialect) => {
     await tokens.issueFor(user.id, Date.now() - 23 * DAY, 4);
     await tokens.issueFor(user.id, Date.now(), 4);
 
-    const result = await purgeExpired({ tracing: new TracingRepository(t.database.db), deleteTokensOlderThan: (cutoff) => tokens.deleteOlderThan(cutoff) }, Date.now(), 21, 'UTC');
+    const result = await purgeExpired({ tracing: new RetentionRepository(t.database.db), deleteTokensOlderThan: (cutoff) => tokens.deleteOlderThan(cutoff) }, Date.now(), 21, 'UTC');
     expect(result).toEqual({ interactions: 1, proximity_tokens: 4, exposure_days: 1 });
 
     const db = t.database.db;
@@ -66,7 +66,7 @@ describe.each(testDialects())('retention on %s', (dialect) => {
     expect(await db.selectFrom('proximity_tokens').select('token').execute()).toHaveLength(4);
     expect((await db.selectFrom('exposure_days').select('date').execute()).map((r) => r.date)).toEqual([today]);
     // Running again finds nothing more to delete.
-    expect(await purgeExpired({ tracing: new TracingRepository(db), deleteTokensOlderThan: (cutoff) => tokens.deleteOlderThan(cutoff) }, Date.now(), 21, 'UTC')).toEqual({ interactions: 0, proximity_tokens: 0, exposure_days: 0 });
+    expect(await purgeExpired({ tracing: new RetentionRepository(db), deleteTokensOlderThan: (cutoff) => tokens.deleteOlderThan(cutoff) }, Date.now(), 21, 'UTC')).toEqual({ interactions: 0, proximity_tokens: 0, exposure_days: 0 });
   });
 });
 
@@ -124,7 +124,7 @@ describe.runIf(testDialects().includes('postgres'))('partitioned interactions on
 
     const tokens = new ProximityTokensService(new ProximityTokensRepository(db), t.config.tokenSecret!);
     const result = await purgeExpired(
-      { tracing: new TracingRepository(db), deleteTokensOlderThan: (c) => tokens.deleteOlderThan(c), dropPartitionsBefore: (c) => dropDailyPartitionsBefore(db, c) },
+      { tracing: new RetentionRepository(db), deleteTokensOlderThan: (c) => tokens.deleteOlderThan(c), dropPartitionsBefore: (c) => dropDailyPartitionsBefore(db, c) },
       Date.now(), 21, 'UTC',
     );
     expect(result.partitions_dropped).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openConfiguredDatabase } from '../../src/app.js';
+import { openConfiguredDatabase } from '../../src/platform/db/configured.js';
 import { loadConfig } from '../../src/config/index.js';
 import { DEFAULT_CACHE_MIB, DEFAULT_MMAP_MIB, type DatabaseHandle } from '../../src/platform/db/connect.js';
 

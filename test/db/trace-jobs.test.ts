@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_ATTEMPTS, TraceJobsRepository } from '../../src/modules/tracing/jobs.js';
+import { MAX_ATTEMPTS, TraceJobsRepository } from '../../src/modules/tracing/repositories/trace-jobs-repository.js';
 import { registerUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import type { TraceJob, TraceJobsRepository } from '../../src/modules/tracing/jobs.js';
+import type { TraceJob, TraceJobsRepository } from '../../src/modules/tracing/repositories/trace-jobs-repository.js';
 import type { TraceOutcome, TracingService } from '../../src/modules/tracing/service.js';
 import { TraceWorker } from '../../src/modules/tracing/worker.js';
 

@@ -1,22 +1,37 @@
-import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { Config } from '../../config/index.js';
-import type { EventBus } from '../../platform/bus/event-bus.js';
-import type { Database } from '../../platform/db/tables.js';
+import type { ModuleContext, ModuleParts } from '../../platform/app/module.js';
 import type { EpidemicCases } from '../cases/epidemic-cases.js';
 import { AnalyticsEngine } from './engine.js';
 import { PUBLIC_CELL_RESOLUTION } from './model.js';
 import { AnalyticsRepository } from './repository.js';
+import { analyticsRoutes } from './routes.js';
 import { AnalyticsService } from './service.js';
 
 /** Days the engine recomputes at start and after a lost bus connection. */
 const CATCH_UP_DAYS = 28;
 
-/** The analytics engine and the analytics reads, wired to one database, bus and count of the epidemic's cases. */
-export function createAnalytics(db: Kysely<Database>, bus: EventBus, epidemic: EpidemicCases, config: Pick<Config, 'timeZone' | 'h3Resolution' | 'publicMinCases' | 'analyticsSettleMs'>, log: FastifyBaseLogger) {
+/**
+ * Analytics: the streaming engine (every domain event updates the day rows it touches) and the reads over it
+ * (case curve, Rt, notification outcomes, public aggregates).
+ */
+export function setupAnalytics({ db, bus, config, log }: ModuleContext, deps: { readonly epidemic: EpidemicCases }) {
   const repository = new AnalyticsRepository(db);
   const publicCellResolution = Math.min(PUBLIC_CELL_RESOLUTION, config.h3Resolution);
-  const engine = new AnalyticsEngine(repository, epidemic, bus, { timeZone: config.timeZone, publicCellResolution, catchUpDays: CATCH_UP_DAYS, settleMs: config.analyticsSettleMs }, log);
-  const service = new AnalyticsService(repository, epidemic, { timeZone: config.timeZone, publicMinCases: config.publicMinCases, publicCellResolution });
-  return { engine, service };
+  const engine = new AnalyticsEngine(
+    repository,
+    deps.epidemic,
+    bus,
+    { timeZone: config.timeZone, publicCellResolution, catchUpDays: CATCH_UP_DAYS, settleMs: config.analyticsSettleMs },
+    log,
+  );
+  const analytics = new AnalyticsService(repository, deps.epidemic, {
+    timeZone: config.timeZone,
+    publicMinCases: config.publicMinCases,
+    publicCellResolution,
+  });
+  return {
+    engine,
+    routes: (app) => app.register(analyticsRoutes, { analytics }),
+    start: () => engine.start(),
+    stop: () => engine.stop(),
+  } satisfies ModuleParts & Record<string, unknown>;
 }

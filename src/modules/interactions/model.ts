@@ -4,6 +4,9 @@ import type { NewRow } from '../../platform/db/tables.js';
 import { bucketsOf, venuePlace } from '../tracing/matching.js';
 import { MS_PER_DAY } from '../../platform/time/calendar.js';
 
+/** The longest observation (a stay or an encounter) the app may upload. */
+export const MAX_OBSERVATION_MS = 24 * 3_600_000;
+
 export interface IngestRules {
   readonly h3Resolution: number;
   readonly timeBucketMinutes: number;

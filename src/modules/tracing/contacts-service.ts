@@ -3,24 +3,26 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { forbidden, notFound } from '../../platform/http/problem.js';
 import type { AuditService } from '../audit/service.js';
 import { compareTiers, type RiskTier } from './risk-model.js';
-import type { TracingRepository } from './repository.js';
+import type { RisksRepository } from './repositories/risks-repository.js';
+import type { TracedCasesRepository } from './repositories/traced-cases-repository.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** A case manager's view of the people a case exposed, their risks, tiers and notification state. */
 export class CaseContactsService {
   constructor(
-    private readonly tracing: TracingRepository,
+    private readonly cases: TracedCasesRepository,
+    private readonly risks: RisksRepository,
     private readonly audit: AuditService,
   ) {}
 
   async list(actor: AuthenticatedPrincipal, rawCaseId: string, requestId: string): Promise<CaseContacts> {
     if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals see the contacts of a case');
     const caseId = rawCaseId.toLowerCase();
-    const row = await this.tracing.findCase(caseId);
+    const row = await this.cases.findCase(caseId);
     if (row === undefined) throw notFound(`case ${caseId} does not exist`);
     if (row.managed_by !== actor.staffId) throw forbidden('only the professional managing this case sees its contacts');
-    const risks = await this.tracing.contactsOfCase(caseId);
+    const risks = await this.risks.contactsOfCase(caseId);
     const byPerson = new Map<string, CaseContact>();
     for (const r of risks) {
       if (r.exposed_user_id === null) continue;

@@ -59,7 +59,7 @@ export function ringsForRadius(resolution: number, radiusMeters: number): number
   return Math.max(1, Math.ceil(radiusMeters / ((edge * Math.sqrt(3)) / 2 / 2)));
 }
 
-/** A latitude/longitude box, degrees; a point outside it is farther than the radius from every point it was made from. */
+/** A latitude/longitude box, degrees: a point outside is farther than the radius from every point it was made from. */
 export interface GeoBox {
   readonly minLat: number;
   readonly maxLat: number;
@@ -114,8 +114,9 @@ export function boxAround(points: ReadonlyArray<{ lat: number; lng: number }>, r
  * The probes that find everyone whose presence could overlap these records, and the records each place can pair
  * with. A record is probed in every place it could share (its venue, or its cell and those of the `rings` around it
  * that its radius reaches); intervals of one place that overlap or touch are merged, so a long stay split into many
- * observations, or several stays in neighbouring cells, costs one range scan per place instead of one lookup per bucket. A GPS
- * probe only asks for stays reported within `radiusMeters` of one of its stays' points (a box around them).
+ * observations, or several stays in neighbouring cells, costs one range scan per place instead of one lookup per
+ * bucket. A GPS probe only asks for stays reported within `radiusMeters` of one of its stays' points (a box around
+ * them).
  */
 export function presenceProbes(
   records: readonly PresenceRecord[],
@@ -165,7 +166,7 @@ export interface DayTally<R> {
   main: R;
 }
 
-/** Adds a risk to its day's tally (pure apart from the map): the heavier risk is the main one; a tie keeps the first. */
+/** Adds a risk to its day's tally (pure but for the map): the heavier risk is the main one; a tie keeps the first. */
 export function tallyRisk<R extends { readonly weighted_minutes: number }>(days: Map<string, DayTally<R>>, key: string, risk: R): void {
   const day = days.get(key);
   if (day === undefined) days.set(key, { total: risk.weighted_minutes, count: 1, main: risk });

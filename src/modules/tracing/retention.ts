@@ -1,8 +1,8 @@
 import { addDays, calendarDay, MS_PER_DAY } from '../../platform/time/calendar.js';
-import type { TracingRepository } from './repository.js';
+import type { RetentionRepository } from './repositories/retention-repository.js';
 
 export interface RetentionTargets {
-  readonly tracing: TracingRepository;
+  readonly tracing: RetentionRepository;
   /** Deletes proximity tokens that stopped being valid before the cutoff; returns how many. */
   deleteTokensOlderThan(cutoffMs: number): Promise<number>;
   /** PostgreSQL: drops the daily partitions wholly before the cutoff; returns their names. */

@@ -1,7 +1,8 @@
 /**
- * Risk model v1: scoring of contact episodes, per-day tiers and the versioned configuration.
+ * Risk model v1: scoring of contact episodes and per-day tiers (its versioned configuration: risk-model-config.ts).
  *
- * Pure functions, no I/O. Defaults follow GAEN v2 / Corona-Warn-App practice (see DESIGN.md, "Risk model v1"):
+ * Pure functions, no I/O. Defaults follow GAEN v2 / Corona-Warn-App practice (see the README's "Contact tracing",
+ * steps Score and Notify):
  *
  *   weighted minutes of an episode = minutes × proximity weight × infectiousness weight × report-type weight
  *   risk_level of an episode        = 1 − exp(−weighted minutes / τ), τ = 15 / ln 2, rounded to 2 places
@@ -31,17 +32,26 @@ import {
   type CalendarDay,
 } from '../../platform/time/calendar.js';
 import { haversineMeters, type LatLng } from '../../platform/geo/haversine.js';
+import { REPORT_TYPES, type ReportType } from '../../contracts/cases.js';
+import { DEFAULT_RISK_MODEL, showValue, type ProximityBucket, type RiskModelConfig } from './risk-model-config.js';
+
+export { REPORT_TYPES, type ReportType } from '../../contracts/cases.js';
+export {
+  DEFAULT_RISK_MODEL,
+  PROXIMITY_BUCKETS,
+  RISK_MODEL_V1,
+  RiskModelConfigError,
+  resolveRiskModelConfig,
+  riskModelConfigIssues,
+  validateRiskModelConfig,
+  type ProximityBucket,
+  type RiskModelConfig,
+  type RiskModelConfigOverrides,
+} from './risk-model-config.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Types
 // ---------------------------------------------------------------------------------------------------------
-
-export type ReportType = 'confirmed_test' | 'clinical_diagnosis' | 'self_reported';
-export const REPORT_TYPES: readonly ReportType[] = Object.freeze(['confirmed_test', 'clinical_diagnosis', 'self_reported']);
-
-/** Bluetooth attenuation buckets: immediate (≤ 55 dB), near (≤ 67 dB), medium (≤ 75 dB), other. */
-export type ProximityBucket = 'immediate' | 'near' | 'medium' | 'other';
-export const PROXIMITY_BUCKETS: readonly ProximityBucket[] = Object.freeze(['immediate', 'near', 'medium', 'other']);
 
 /** The "proximity bucket" recorded for an episode: an attenuation bucket, or the kind of location co-presence. */
 export type ContactBucket = ProximityBucket | 'same_venue' | 'gps_colocation';
@@ -49,337 +59,10 @@ export type ContactBucket = ProximityBucket | 'same_venue' | 'gps_colocation';
 export type InfectiousnessLevel = 'high' | 'standard' | 'none';
 export type RiskTier = 'high' | 'medium' | 'low';
 
-export interface RiskModelConfig {
-  /** Recorded with every risk; any change of a number below must come with a new version. */
-  readonly version: string;
-  /** Bluetooth proximity. A bucket's upper edge is inclusive: exactly 55 dB is immediate, 55.5 dB is near. */
-  readonly proximity: {
-    readonly immediateMaxAttenuationDb: number;
-    readonly nearMaxAttenuationDb: number;
-    readonly mediumMaxAttenuationDb: number;
-    readonly weights: Readonly<Record<ProximityBucket, number>>;
-  };
-  /** Same venue with overlapping stays (indoor co-presence). */
-  readonly venue: {
-    readonly weight: number;
-    /** Episodes whose overlap of the two stays is shorter than this are dropped (see `scoreEpisode`). */
-    readonly minimumStayMinutes: number;
-    /** At most this many minutes of one venue episode are counted. */
-    readonly maximumMinutesPerEpisode: number;
-  };
-  /** GPS co-location: both reported points within `radiusMeters` (inclusive) during overlapping times. */
-  readonly gps: {
-    readonly weight: number;
-    readonly radiusMeters: number;
-  };
-  /** Infectiousness by day of contact relative to the source's onset (day 0). Days in neither list: none (0). */
-  readonly infectiousness: {
-    readonly weights: { readonly high: number; readonly standard: number };
-    readonly highDays: readonly number[];
-    readonly standardDays: readonly number[];
-  };
-  /** The source's infectious window, in days relative to onset, and the onset assumed when none is known. */
-  readonly infectiousWindow: {
-    readonly fromDaysFromOnset: number;
-    readonly toDaysFromOnset: number;
-    /** No onset known: onset = report day − this many days (as the GAEN key server does). */
-    readonly unknownOnsetDaysBeforeReport: number;
-  };
-  readonly reportTypeWeights: Readonly<Record<ReportType, number>>;
-  /** risk_level = 1 − exp(−weighted minutes / tau). */
-  readonly riskLevel: { readonly tauWeightedMinutes: number };
-  /** Per person per day, on the sum of weighted minutes of all episodes: high ≥ high, medium ≥ medium. */
-  readonly tiers: { readonly highMinWeightedMinutes: number; readonly mediumMinWeightedMinutes: number };
-}
-
-type DeepPartial<T> = T extends readonly unknown[]
-  ? T
-  : T extends object
-    ? { -readonly [K in keyof T]?: DeepPartial<T[K]> }
-    : T;
-
-/** What a deployment may override; nested objects are merged, arrays and numbers replaced. */
-export type RiskModelConfigOverrides = DeepPartial<RiskModelConfig>;
-
-// ---------------------------------------------------------------------------------------------------------
-// Default configuration (v1)
-// ---------------------------------------------------------------------------------------------------------
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  }
-  return value;
-}
-
-export const RISK_MODEL_V1: RiskModelConfig = deepFreeze({
-  version: 'v1',
-  proximity: {
-    immediateMaxAttenuationDb: 55,
-    nearMaxAttenuationDb: 67,
-    mediumMaxAttenuationDb: 75,
-    weights: { immediate: 1.75, near: 1.0, medium: 0.33, other: 0 },
-  },
-  venue: { weight: 1.0, minimumStayMinutes: 10, maximumMinutesPerEpisode: 30 },
-  gps: { weight: 0.5, radiusMeters: 10 },
-  infectiousness: {
-    weights: { high: 1.0, standard: 0.3 },
-    highDays: [-2, -1, 0, 1, 2, 3],
-    standardDays: [-4, -3, 4, 5],
-  },
-  infectiousWindow: { fromDaysFromOnset: -4, toDaysFromOnset: 5, unknownOnsetDaysBeforeReport: 4 },
-  reportTypeWeights: { confirmed_test: 1.0, clinical_diagnosis: 0.8, self_reported: 0.5 },
-  riskLevel: { tauWeightedMinutes: 15 / Math.LN2 },
-  tiers: { highMinWeightedMinutes: 15, mediumMinWeightedMinutes: 5 },
-});
-
-/** The configuration used when a deployment overrides nothing. */
-export const DEFAULT_RISK_MODEL: RiskModelConfig = RISK_MODEL_V1;
-
 /** risk_level is stored as DECIMAL(3,2). */
 export const RISK_LEVEL_DECIMALS = 2;
 /** Minutes and weighted minutes are rounded to this many decimal places. */
 export const MINUTES_DECIMALS = 6;
-
-// ---------------------------------------------------------------------------------------------------------
-// Configuration validation
-// ---------------------------------------------------------------------------------------------------------
-
-/** Thrown by `validateRiskModelConfig`; `issues` lists every problem found, one sentence each. */
-export class RiskModelConfigError extends Error {
-  readonly issues: readonly string[];
-  constructor(issues: readonly string[]) {
-    super(`invalid risk model configuration:\n  - ${issues.join('\n  - ')}`);
-    this.name = 'RiskModelConfigError';
-    this.issues = issues;
-  }
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
-
-/**
- * Every problem with a candidate configuration, as readable sentences naming the offending path
- * (e.g. "proximity.weights.near must be a finite number ≥ 0, got -1"). Empty when the configuration is valid.
- */
-export function riskModelConfigIssues(input: unknown): string[] {
-  const issues: string[] = [];
-  if (!isPlainObject(input)) return [`the risk model configuration must be an object, got ${show(input)}`];
-
-  const section = (parent: Record<string, unknown>, path: string, keys: readonly string[]): Record<string, unknown> | null => {
-    const value = parent[path.slice(path.lastIndexOf('.') + 1)];
-    if (!isPlainObject(value)) {
-      issues.push(`${path} must be an object, got ${show(value)}`);
-      return null;
-    }
-    for (const key of Object.keys(value)) {
-      if (!keys.includes(key)) issues.push(`${path}.${key} is not a known setting (expected one of: ${keys.join(', ')})`);
-    }
-    return value;
-  };
-  const number = (
-    obj: Record<string, unknown>,
-    path: string,
-    key: string,
-    rule: { min?: number; exclusiveMin?: number; integer?: boolean } = {},
-  ): number | null => {
-    const value = obj[key];
-    const what = `${path}.${key}`;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      issues.push(`${what} must be a finite number, got ${show(value)}`);
-      return null;
-    }
-    if (rule.integer === true && !Number.isInteger(value)) {
-      issues.push(`${what} must be a whole number of days, got ${value}`);
-      return null;
-    }
-    if (rule.min !== undefined && value < rule.min) {
-      issues.push(`${what} must be a finite number ≥ ${rule.min}, got ${value}`);
-      return null;
-    }
-    if (rule.exclusiveMin !== undefined && value <= rule.exclusiveMin) {
-      issues.push(`${what} must be a finite number > ${rule.exclusiveMin}, got ${value}`);
-      return null;
-    }
-    return value;
-  };
-
-  const topKeys = ['version', 'proximity', 'venue', 'gps', 'infectiousness', 'infectiousWindow', 'reportTypeWeights', 'riskLevel', 'tiers'];
-  for (const key of Object.keys(input)) {
-    if (!topKeys.includes(key)) issues.push(`${key} is not a known setting (expected one of: ${topKeys.join(', ')})`);
-  }
-
-  const version = input['version'];
-  if (typeof version !== 'string' || !VERSION_PATTERN.test(version)) {
-    issues.push(`version must be 1-32 characters (letters, digits, '.', '_', '-'), such as "v1", got ${show(version)}`);
-  }
-
-  const proximity = section(input, 'proximity', ['immediateMaxAttenuationDb', 'nearMaxAttenuationDb', 'mediumMaxAttenuationDb', 'weights']);
-  if (proximity !== null) {
-    const immediate = number(proximity, 'proximity', 'immediateMaxAttenuationDb', { min: 0 });
-    const near = number(proximity, 'proximity', 'nearMaxAttenuationDb', { min: 0 });
-    const medium = number(proximity, 'proximity', 'mediumMaxAttenuationDb', { min: 0 });
-    if (immediate !== null && near !== null && immediate > near) {
-      issues.push(`proximity.immediateMaxAttenuationDb (${immediate}) must not exceed proximity.nearMaxAttenuationDb (${near})`);
-    }
-    if (near !== null && medium !== null && near > medium) {
-      issues.push(`proximity.nearMaxAttenuationDb (${near}) must not exceed proximity.mediumMaxAttenuationDb (${medium})`);
-    }
-    const weights = section(proximity, 'proximity.weights', PROXIMITY_BUCKETS);
-    if (weights !== null) for (const bucket of PROXIMITY_BUCKETS) number(weights, 'proximity.weights', bucket, { min: 0 });
-  }
-
-  const venue = section(input, 'venue', ['weight', 'minimumStayMinutes', 'maximumMinutesPerEpisode']);
-  if (venue !== null) {
-    number(venue, 'venue', 'weight', { min: 0 });
-    const minimum = number(venue, 'venue', 'minimumStayMinutes', { min: 0 });
-    const maximum = number(venue, 'venue', 'maximumMinutesPerEpisode', { exclusiveMin: 0 });
-    if (minimum !== null && maximum !== null && maximum < minimum) {
-      issues.push(`venue.maximumMinutesPerEpisode (${maximum}) must be at least venue.minimumStayMinutes (${minimum})`);
-    }
-  }
-
-  const gps = section(input, 'gps', ['weight', 'radiusMeters']);
-  if (gps !== null) {
-    number(gps, 'gps', 'weight', { min: 0 });
-    number(gps, 'gps', 'radiusMeters', { exclusiveMin: 0 });
-  }
-
-  const window = section(input, 'infectiousWindow', ['fromDaysFromOnset', 'toDaysFromOnset', 'unknownOnsetDaysBeforeReport']);
-  let from: number | null = null;
-  let to: number | null = null;
-  if (window !== null) {
-    from = number(window, 'infectiousWindow', 'fromDaysFromOnset', { integer: true });
-    to = number(window, 'infectiousWindow', 'toDaysFromOnset', { integer: true });
-    number(window, 'infectiousWindow', 'unknownOnsetDaysBeforeReport', { integer: true, min: 0 });
-    if (from !== null && to !== null && from > to) {
-      issues.push(`infectiousWindow.fromDaysFromOnset (${from}) must not be after infectiousWindow.toDaysFromOnset (${to})`);
-    }
-  }
-
-  const infectiousness = section(input, 'infectiousness', ['weights', 'highDays', 'standardDays']);
-  if (infectiousness !== null) {
-    const weights = section(infectiousness, 'infectiousness.weights', ['high', 'standard']);
-    if (weights !== null) {
-      number(weights, 'infectiousness.weights', 'high', { min: 0 });
-      number(weights, 'infectiousness.weights', 'standard', { min: 0 });
-    }
-    const seen = new Map<number, string>();
-    for (const key of ['highDays', 'standardDays'] as const) {
-      const days = infectiousness[key];
-      if (!Array.isArray(days)) {
-        issues.push(`infectiousness.${key} must be an array of whole days relative to onset, got ${show(days)}`);
-        continue;
-      }
-      for (const day of days as unknown[]) {
-        if (typeof day !== 'number' || !Number.isInteger(day)) {
-          issues.push(`infectiousness.${key} must contain whole days relative to onset, got ${show(day)}`);
-          continue;
-        }
-        const previous = seen.get(day);
-        if (previous !== undefined) {
-          issues.push(`day ${day} appears in infectiousness.${key} and in infectiousness.${previous}; list each day once`);
-          continue;
-        }
-        seen.set(day, key);
-        if (from !== null && to !== null && (day < from || day > to)) {
-          issues.push(
-            `infectiousness.${key} contains day ${day}, outside the infectious window ${from}..${to} (infectiousWindow), so it could never be traced`,
-          );
-        }
-      }
-    }
-  }
-
-  const reportTypeWeights = section(input, 'reportTypeWeights', REPORT_TYPES);
-  if (reportTypeWeights !== null) for (const type of REPORT_TYPES) number(reportTypeWeights, 'reportTypeWeights', type, { min: 0 });
-
-  const riskLevel = section(input, 'riskLevel', ['tauWeightedMinutes']);
-  if (riskLevel !== null) number(riskLevel, 'riskLevel', 'tauWeightedMinutes', { exclusiveMin: 0 });
-
-  const tiers = section(input, 'tiers', ['highMinWeightedMinutes', 'mediumMinWeightedMinutes']);
-  if (tiers !== null) {
-    const medium = number(tiers, 'tiers', 'mediumMinWeightedMinutes', { exclusiveMin: 0 });
-    const high = number(tiers, 'tiers', 'highMinWeightedMinutes', { exclusiveMin: 0 });
-    if (medium !== null && high !== null && high < medium) {
-      issues.push(`tiers.highMinWeightedMinutes (${high}) must be at least tiers.mediumMinWeightedMinutes (${medium})`);
-    }
-  }
-  return issues;
-}
-
-function deepClone<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => deepClone(item)) as T;
-  if (isPlainObject(value)) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = deepClone(item);
-    return copy as T;
-  }
-  return value;
-}
-
-/**
- * Validates a candidate configuration and returns a deep-frozen copy of it.
- * Throws `RiskModelConfigError` listing every problem found.
- */
-export function validateRiskModelConfig(input: unknown): RiskModelConfig {
-  const issues = riskModelConfigIssues(input);
-  if (issues.length > 0) throw new RiskModelConfigError(issues);
-  return deepFreeze(deepClone(input as RiskModelConfig));
-}
-
-function deepMerge(base: unknown, overrides: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(overrides)) return overrides === undefined ? base : overrides;
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) merged[key] = deepMerge(base[key], value);
-  }
-  return merged;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const key of keys) if (!sameJson(a[key], b[key])) return false;
-    return true;
-  }
-  return Object.is(a, b);
-}
-
-/**
- * A deployment's configuration: `base` (default v1) with `overrides` merged in (objects merged key by key,
- * arrays and numbers replaced), validated and frozen. Because every risk records the model version, changing
- * any number while keeping the base's version is rejected: give the changed model its own version.
- */
-export function resolveRiskModelConfig(
-  overrides: RiskModelConfigOverrides = {},
-  base: RiskModelConfig = DEFAULT_RISK_MODEL,
-): RiskModelConfig {
-  const merged = deepMerge(base, overrides);
-  const issues = riskModelConfigIssues(merged);
-  if (issues.length === 0 && isPlainObject(merged) && merged['version'] === base.version) {
-    const { version: _ignored, ...rest } = merged;
-    const { version: _baseVersion, ...baseRest } = base;
-    if (!sameJson(rest, baseRest)) {
-      issues.push(`the overrides change the model but keep version ${show(base.version)}; set a new version (e.g. "${base.version}-local.1")`);
-    }
-  }
-  if (issues.length > 0) throw new RiskModelConfigError(issues);
-  return deepFreeze(deepClone(merged as RiskModelConfig));
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Numbers
@@ -408,7 +91,7 @@ function roundMinutes(value: number): number {
 
 function assertNonNegative(value: unknown, what: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(`${what} must be a finite number ≥ 0, got ${show(value)}`);
+    throw new RangeError(`${what} must be a finite number ≥ 0, got ${showValue(value)}`);
   }
 }
 
@@ -489,7 +172,7 @@ export interface ProximityWeight {
 /** Weight of a Bluetooth attenuation: ≤ 55 dB 1.75, ≤ 67 dB 1.0, ≤ 75 dB 0.33, else 0 (upper edges inclusive). */
 export function proximityWeight(attenuationDb: number, config: RiskModelConfig = DEFAULT_RISK_MODEL): ProximityWeight {
   if (typeof attenuationDb !== 'number' || !Number.isFinite(attenuationDb)) {
-    throw new RangeError(`attenuationDb must be a finite number, got ${show(attenuationDb)}`);
+    throw new RangeError(`attenuationDb must be a finite number, got ${showValue(attenuationDb)}`);
   }
   const p = config.proximity;
   const bucket: ProximityBucket =
@@ -505,7 +188,7 @@ export function proximityWeight(attenuationDb: number, config: RiskModelConfig =
 
 export function reportTypeWeight(reportType: ReportType, config: RiskModelConfig = DEFAULT_RISK_MODEL): number {
   if (!REPORT_TYPES.includes(reportType)) {
-    throw new RangeError(`reportType must be one of ${REPORT_TYPES.join(', ')}, got ${show(reportType)}`);
+    throw new RangeError(`reportType must be one of ${REPORT_TYPES.join(', ')}, got ${showValue(reportType)}`);
   }
   return config.reportTypeWeights[reportType];
 }
@@ -751,7 +434,7 @@ export function scoreEpisode(
     }
     default: {
       const unknown: never = episode;
-      throw new RangeError(`unknown episode kind ${show((unknown as { kind?: unknown }).kind)}`);
+      throw new RangeError(`unknown episode kind ${showValue((unknown as { kind?: unknown }).kind)}`);
     }
   }
 

@@ -1,8 +1,8 @@
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { forbidden } from '../../platform/http/problem.js';
 import type { OrderedEventSource, StreamEvent } from '../../platform/realtime/ordered-stream.js';
-import type { TracingRepository } from './repository.js';
-import { staffChannel, type ExposureRiskEvent } from './service.js';
+import type { StaffEventsRepository } from './repositories/staff-events-repository.js';
+import { staffChannel, type ExposureRiskEvent } from './staff-events.js';
 
 export const EXPOSURE_RISK_EVENT = 'exposure_risk';
 /** A stream opened without Last-Event-ID starts with the events of this last period. */
@@ -14,7 +14,7 @@ function isRiskEvent(payload: unknown): payload is ExposureRiskEvent {
 
 /** A case manager's live stream of new and updated exposure risks of the cases they manage. */
 export class StaffStreamService {
-  constructor(private readonly tracing: TracingRepository) {}
+  constructor(private readonly staffEvents: StaffEventsRepository) {}
 
   source(actor: AuthenticatedPrincipal): OrderedEventSource {
     if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals have an exposure-risk stream');
@@ -25,7 +25,7 @@ export class StaffStreamService {
       consecutiveIds: true,
       replay: async (afterId, limit) => {
         const position = afterId === undefined ? { sinceMs: Date.now() - FRESH_STREAM_HISTORY_MS } : { afterSeq: afterId };
-        const rows = await this.tracing.staffEvents(staffId, position, limit);
+        const rows = await this.staffEvents.staffEvents(staffId, position, limit);
         return rows.map((row) => toEvent(JSON.parse(row.payload) as ExposureRiskEvent));
       },
       fromBus: (payload) => (isRiskEvent(payload) ? toEvent(payload) : null),

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { Database } from '../../platform/db/tables.js';
-import { parseJob, type TraceJob, type TraceJobsRepository } from './jobs.js';
+import { parseJob, type TraceJob, type TraceJobsRepository } from './repositories/trace-jobs-repository.js';
 import type { TraceOutcome, TracingService } from './service.js';
 
 export interface TraceWorkerOptions {

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ReportType } from '../../contracts/cases.js';
 
 /**
  * The database shape shared by every module. Times are epoch milliseconds (bigint),
@@ -122,7 +123,7 @@ export interface SymptomsTable {
   reported_at: number;
 }
 
-export type ReportType = 'confirmed_test' | 'clinical_diagnosis' | 'self_reported';
+export type { ReportType };
 
 export interface CasesTable {
   id: string;

@@ -1,5 +1,8 @@
 import { MS_PER_DAY } from './calendar.js';
 
+/** How far back an onset or test date may lie. */
+export const MAX_ONSET_AGE_DAYS = 60;
+
 /** Today's calendar date in a time zone, as YYYY-MM-DD. */
 export function todayIn(timeZone: string, now: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database, Row } from '../../platform/db/tables.js';
+import type { Database, Row } from '../../../platform/db/tables.js';
 
 /** A job that failed this many times stays in the table (with its last error) for an operator to look at. */
 export const MAX_ATTEMPTS = 10;
@@ -30,13 +30,23 @@ export class TraceJobsRepository {
    * Writes a job; `claimedBy` writes it already claimed by that worker (the process that will run it at once), so
    * other processes' sweepers leave it alone for a lease and running it costs no claim.
    */
-  async enqueue(trx: Kysely<Database>, job: TraceJob, now = Date.now(), claimedBy: string | null = null): Promise<string> {
+  async enqueue(
+    trx: Kysely<Database>,
+    job: TraceJob,
+    now = Date.now(),
+    claimedBy: string | null = null,
+  ): Promise<string> {
     const [id] = await this.enqueueMany(trx, [job], now, claimedBy);
     return id!;
   }
 
   /** Writes several jobs in one statement; their ids in the same order. */
-  async enqueueMany(trx: Kysely<Database>, jobs: readonly TraceJob[], now = Date.now(), claimedBy: string | null = null): Promise<string[]> {
+  async enqueueMany(
+    trx: Kysely<Database>,
+    jobs: readonly TraceJob[],
+    now = Date.now(),
+    claimedBy: string | null = null,
+  ): Promise<string[]> {
     const ids = jobs.map(() => randomUUID());
     if (jobs.length === 0) return ids;
     await trx
@@ -59,7 +69,7 @@ export class TraceJobsRepository {
     return ids;
   }
 
-  /** Claims up to `limit` jobs that are waiting or whose lease expired, oldest first; a job goes to one claimer only. */
+  /** Claims up to `limit` jobs waiting or whose lease expired, oldest first; a job goes to one claimer only. */
   async claimBatch(worker: string, now: number, leaseMs: number, limit: number): Promise<Row<'trace_jobs'>[]> {
     const ids = await this.claimable(now, leaseMs, limit);
     if (ids.length === 0) return [];
@@ -91,15 +101,26 @@ export class TraceJobsRepository {
   }
 
   async completeMany(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 500) await this.db.deleteFrom('trace_jobs').where('id', 'in', ids.slice(i, i + 500)).execute();
+    for (let i = 0; i < ids.length; i += 500)
+      await this.db
+        .deleteFrom('trace_jobs')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
   }
 
   async fail(id: string, error: string): Promise<void> {
-    await this.db.updateTable('trace_jobs').set({ claimed_at: null, claimed_by: null, last_error: error.slice(0, 1000) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('trace_jobs')
+      .set({ claimed_at: null, claimed_by: null, last_error: error.slice(0, 1000) })
+      .where('id', '=', id)
+      .execute();
   }
 
   async pending(): Promise<number> {
-    const row = await this.db.selectFrom('trace_jobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('trace_jobs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }
