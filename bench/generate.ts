@@ -50,10 +50,22 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { Observation } from '../src/contracts/interactions.js';
 import { presenceRowsOf, toRow, type IngestRules } from '../src/modules/interactions/model.js';
-import { deriveToken, deriveTokenKey, intervalOf, intervalStart, PROXIMITY_TOKEN_INTERVAL_MS } from '../src/modules/proximity-tokens/model.js';
+import {
+  deriveToken,
+  deriveTokenKey,
+  intervalOf,
+  intervalStart,
+  PROXIMITY_TOKEN_INTERVAL_MS,
+} from '../src/modules/proximity-tokens/model.js';
 import { addDays } from '../src/platform/time/calendar.js';
 import { Xoshiro128 } from '../src/modules/zones/prng.js';
-import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DialectName } from '../src/platform/db/connect.js';
+import {
+  createPostgresSchema,
+  dropPostgresSchema,
+  openDatabase,
+  sqliteFileIn,
+  type DialectName,
+} from '../src/platform/db/connect.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { migrationProvider } from '../src/platform/db/migrations/index.js';
 import { ensureDailyPartitions } from '../src/platform/db/partitions.js';
@@ -76,7 +88,13 @@ const M_PER_DEG_LNG = 111_320 * Math.cos((CENTRE.lat * Math.PI) / 180);
 /** GPS jitter of one reported point (standard deviation per axis, metres). */
 const GPS_SIGMA_M = 3;
 /** The production defaults the rows are built with (H3_RESOLUTION, TIME_BUCKET_MINUTES, RETENTION_DAYS). */
-export const INGEST_RULES: IngestRules = { h3Resolution: 10, timeBucketMinutes: 60, retentionDays: 21, maxClockSkewMs: 300_000, maxDurationMs: DAY };
+export const INGEST_RULES: IngestRules = {
+  h3Resolution: 10,
+  timeBucketMinutes: 60,
+  retentionDays: 21,
+  maxClockSkewMs: 300_000,
+  maxDurationMs: DAY,
+};
 /** The data must stay inside retention (21 days) while reused: at most this many days between anchor and today. */
 export const MAX_ANCHOR_AGE_DAYS = 5;
 /** Day of the planted visits, relative to the anchor, and the onset the benchmark reports (relative to the anchor). */
@@ -220,7 +238,12 @@ function mix32(x: number): number {
  * streams alone collide at 10 M: a stream's state is seeded from 32 bits, so among 140,000 user-days a few share it.)
  */
 function newId(rng: Xoshiro128, userDay: number, rank: number, seedBits: number): string {
-  return formatUuid(hex32(mix32(userDay ^ seedBits)) + hex32(mix32(rank ^ 0x9e3779b9)) + hex32(rng.nextUint32()) + hex32(rng.nextUint32()));
+  return formatUuid(
+    hex32(mix32(userDay ^ seedBits)) +
+      hex32(mix32(rank ^ 0x9e3779b9)) +
+      hex32(rng.nextUint32()) +
+      hex32(rng.nextUint32()),
+  );
 }
 
 /** Points on a uniform grid of buckets, for k-nearest queries without a quadratic scan. */
@@ -305,11 +328,17 @@ export function planCity(spec: CitySpec): CityPlan {
   for (let i = 0; i < 2 * venueCount; i++) venue[i] = uniform();
   const venueIds = Array.from({ length: venueCount }, (_, i) => `venue-${String(i).padStart(6, '0')}`);
   const venueGrid = new PointGrid(venue, 500);
-  const nearVenues = Array.from({ length: n }, (_, u) => venueGrid.nearest(home[2 * u]!, home[2 * u + 1]!, Math.min(8, venueCount)));
-  const lunchVenues = Array.from({ length: workplaces }, (_, w) => venueGrid.nearest(office[2 * w]!, office[2 * w + 1]!, Math.min(4, venueCount)));
+  const nearVenues = Array.from({ length: n }, (_, u) =>
+    venueGrid.nearest(home[2 * u]!, home[2 * u + 1]!, Math.min(8, venueCount)),
+  );
+  const lunchVenues = Array.from({ length: workplaces }, (_, w) =>
+    venueGrid.nearest(office[2 * w]!, office[2 * w + 1]!, Math.min(4, venueCount)),
+  );
 
   const homeGrid = new PointGrid(home, 300);
-  const friends = Array.from({ length: n }, (_, u) => homeGrid.nearest(home[2 * u]!, home[2 * u + 1]!, Math.min(6, n - 1), u));
+  const friends = Array.from({ length: n }, (_, u) =>
+    homeGrid.nearest(home[2 * u]!, home[2 * u + 1]!, Math.min(6, n - 1), u),
+  );
 
   // Sources spread evenly over the users; each one's buddy is their nearest friend not already planted.
   const sourcePair = new Int32Array(n).fill(-1);
@@ -380,7 +409,14 @@ export interface TokenUse {
  * Everything the phones record on day `d` because of user `u`: u's own observations and the peers' records of the
  * encounters u started. Tokens observed are appended to `tokens`.
  */
-export function userDay(plan: CityPlan, tokenKey: Buffer, u: number, d: number, emit: (e: Emitted) => void, tokens: (t: TokenUse) => void): void {
+export function userDay(
+  plan: CityPlan,
+  tokenKey: Buffer,
+  u: number,
+  d: number,
+  emit: (e: Emitted) => void,
+  tokens: (t: TokenUse) => void,
+): void {
   const rng = new Xoshiro128(plan.spec.seed, 1 + u * 64 + d);
   let idRank = 0;
   const seedBits = mix32(plan.spec.seed);
@@ -393,7 +429,10 @@ export function userDay(plan: CityPlan, tokenKey: Buffer, u: number, d: number, 
   const visiting = d === plan.visitDay && plan.buddyPair[u]! >= 0 ? plan.pairs[plan.buddyPair[u]!]!.source : -1;
   const hosting = d === plan.visitDay && plan.sourcePair[u]! >= 0;
 
-  const jitter = (p: Point, sigma = GPS_SIGMA_M): Point => ({ x: p.x + rng.nextGaussian() * sigma, y: p.y + rng.nextGaussian() * sigma });
+  const jitter = (p: Point, sigma = GPS_SIGMA_M): Point => ({
+    x: p.x + rng.nextGaussian() * sigma,
+    y: p.y + rng.nextGaussian() * sigma,
+  });
   const location = (p: Point, start: number, end: number, reported?: Point) => {
     const q = reported ?? jitter(p);
     emit({
@@ -411,7 +450,17 @@ export function userDay(plan: CityPlan, tokenKey: Buffer, u: number, d: number, 
     });
   };
   const checkin = (v: number, start: number, end: number) =>
-    emit({ owner: u, peer: -1, observation: { id: nextId(), kind: 'checkin', venue_id: plan.venueIds[v]!, started_at: iso(start), ended_at: iso(end) } });
+    emit({
+      owner: u,
+      peer: -1,
+      observation: {
+        id: nextId(),
+        kind: 'checkin',
+        venue_id: plan.venueIds[v]!,
+        started_at: iso(start),
+        ended_at: iso(end),
+      },
+    });
 
   // How many 5-minute stays today: what is left of the day's budget after the long stays, check-ins and encounters.
   const initiations = 2 + rng.nextInt(3) + (rng.nextFloat() < 1 / 3 ? 1 : 0);
@@ -434,7 +483,10 @@ export function userDay(plan: CityPlan, tokenKey: Buffer, u: number, d: number, 
     const steps = Math.min(8, Math.max(1, Math.ceil(dist / 1_667)));
     for (let s = 0; s < steps; s++) {
       const f = (s + 0.5) / steps;
-      stay5({ x: here.x + (to.x - here.x) * f + rng.nextGaussian() * 10, y: here.y + (to.y - here.y) * f + rng.nextGaussian() * 10 });
+      stay5({
+        x: here.x + (to.x - here.x) * f + rng.nextGaussian() * 10,
+        y: here.y + (to.y - here.y) * f + rng.nextGaussian() * 10,
+      });
     }
     here = to;
   };
@@ -542,7 +594,14 @@ export function userDay(plan: CityPlan, tokenKey: Buffer, u: number, d: number, 
     emit({
       owner: u,
       peer,
-      observation: { id: nextId(), kind: 'proximity', peer_token: seen, attenuation_db: attenuation, started_at: iso(start), ended_at: iso(start + minutes * MIN) },
+      observation: {
+        id: nextId(),
+        kind: 'proximity',
+        peer_token: seen,
+        attenuation_db: attenuation,
+        started_at: iso(start),
+        ended_at: iso(start + minutes * MIN),
+      },
     });
     if (rng.nextFloat() < PEER_RECORDS_TOO) {
       const peerStart = start + (rng.nextInt(3) - 1) * MIN;
@@ -565,7 +624,10 @@ export function userDay(plan: CityPlan, tokenKey: Buffer, u: number, d: number, 
 /** Where a phone reports its evening at home on day `d` (own stream, so a visitor can sit next to it). */
 function eveningHomePoint(plan: CityPlan, u: number, d: number): Point {
   const rng = new Xoshiro128(plan.spec.seed, 0x8000_0000 + u * 64 + d);
-  return { x: plan.home[2 * u]! + rng.nextGaussian() * GPS_SIGMA_M, y: plan.home[2 * u + 1]! + rng.nextGaussian() * GPS_SIGMA_M };
+  return {
+    x: plan.home[2 * u]! + rng.nextGaussian() * GPS_SIGMA_M,
+    y: plan.home[2 * u + 1]! + rng.nextGaussian() * GPS_SIGMA_M,
+  };
 }
 
 /** The rotating token `owner`'s phone broadcast at `at`: the production derivation, recorded for storage. */
@@ -593,7 +655,11 @@ const emptyBatch = (): RowBatch => ({ interactions: [], presence: [], tokens: []
  * `write`, awaiting it. Rows are built by the production builders: toRow (H3 cell at resolution 10, time bucket),
  * presenceRowsOf (one presence_index row per place and 60-minute bucket), peer_user_id as resolvePeers sets it.
  */
-export async function generateRows(plan: CityPlan, write: (batch: RowBatch) => Promise<void>, options: { batchSize?: number; onProgress?: (interactions: number) => void } = {}): Promise<{ interactions: number; presence: number; tokens: number }> {
+export async function generateRows(
+  plan: CityPlan,
+  write: (batch: RowBatch) => Promise<void>,
+  options: { batchSize?: number; onProgress?: (interactions: number) => void } = {},
+): Promise<{ interactions: number; presence: number; tokens: number }> {
   const batchSize = options.batchSize ?? 50_000;
   const key = deriveTokenKey(benchSecrets(plan.spec.seed).tokenSecret);
   const anchorMs = plan.startMs + plan.spec.days * DAY;
@@ -614,7 +680,12 @@ export async function generateRows(plan: CityPlan, write: (batch: RowBatch) => P
     if (seenTokens.has(token)) return;
     seenTokens.add(token);
     const validFrom = intervalStart(interval);
-    batch.tokens.push({ token, user_id: plan.userIds[owner]!, valid_from: validFrom, valid_to: validFrom + PROXIMITY_TOKEN_INTERVAL_MS });
+    batch.tokens.push({
+      token,
+      user_id: plan.userIds[owner]!,
+      valid_from: validFrom,
+      valid_to: validFrom + PROXIMITY_TOKEN_INTERVAL_MS,
+    });
   };
   const flush = async () => {
     totals.interactions += batch.interactions.length;
@@ -638,13 +709,56 @@ export async function generateRows(plan: CityPlan, write: (batch: RowBatch) => P
 // Writers
 // ---------------------------------------------------------------------------------------------------------------
 
-const INTERACTION_COLUMNS = ['id', 'user_id', 'kind', 'location', 'lat', 'lng', 'accuracy_m', 'venue_id', 'peer_token', 'attenuation_db', 'timestamp', 'ended_at', 'time_bucket', 'received_at', 'peer_user_id', 'origin'] as const;
-const PRESENCE_COLUMNS = ['place', 'bucket', 'interaction_id', 'user_id', 'started_at', 'ended_at', 'lat', 'lng'] as const;
+const INTERACTION_COLUMNS = [
+  'id',
+  'user_id',
+  'kind',
+  'location',
+  'lat',
+  'lng',
+  'accuracy_m',
+  'venue_id',
+  'peer_token',
+  'attenuation_db',
+  'timestamp',
+  'ended_at',
+  'time_bucket',
+  'received_at',
+  'peer_user_id',
+  'origin',
+] as const;
+const PRESENCE_COLUMNS = [
+  'place',
+  'bucket',
+  'interaction_id',
+  'user_id',
+  'started_at',
+  'ended_at',
+  'lat',
+  'lng',
+] as const;
 const TOKEN_COLUMNS = ['token', 'user_id', 'valid_from', 'valid_to'] as const;
 const META_TABLE = 'bench_meta';
 
 function interactionValues(r: NewRow<'interactions'>): unknown[] {
-  return [r.id, r.user_id, r.kind, r.location ?? null, r.lat ?? null, r.lng ?? null, r.accuracy_m ?? null, r.venue_id ?? null, r.peer_token ?? null, r.attenuation_db ?? null, r.timestamp, r.ended_at, r.time_bucket, r.received_at, r.peer_user_id ?? null, r.origin ?? 'app'];
+  return [
+    r.id,
+    r.user_id,
+    r.kind,
+    r.location ?? null,
+    r.lat ?? null,
+    r.lng ?? null,
+    r.accuracy_m ?? null,
+    r.venue_id ?? null,
+    r.peer_token ?? null,
+    r.attenuation_db ?? null,
+    r.timestamp,
+    r.ended_at,
+    r.time_bucket,
+    r.received_at,
+    r.peer_user_id ?? null,
+    r.origin ?? 'app',
+  ];
 }
 
 export interface GenerationResult {
@@ -695,7 +809,10 @@ export async function readPostgresMeta(databaseUrl: string, size: string): Promi
   await client.connect();
   try {
     const schema = postgresSchema(size);
-    const exists = await client.query(`select 1 from information_schema.tables where table_schema = $1 and table_name = $2`, [schema, META_TABLE]);
+    const exists = await client.query(
+      `select 1 from information_schema.tables where table_schema = $1 and table_name = $2`,
+      [schema, META_TABLE],
+    );
     if (exists.rowCount === 0) return undefined;
     const row = await client.query<{ value: string }>(`select value from "${schema}".${META_TABLE} where key = 'meta'`);
     return row.rows[0] === undefined ? undefined : (JSON.parse(row.rows[0].value) as StoredMeta);
@@ -705,10 +822,16 @@ export async function readPostgresMeta(databaseUrl: string, size: string): Promi
 }
 
 /** Whether a stored city can be reused for `wanted` today: same spec, complete, anchor recent enough. */
-export function reusable(stored: StoredMeta | undefined, wanted: CitySpec, migrations: readonly string[], today = todayUtc()): stored is StoredMeta {
+export function reusable(
+  stored: StoredMeta | undefined,
+  wanted: CitySpec,
+  migrations: readonly string[],
+  today = todayUtc(),
+): stored is StoredMeta {
   if (stored === undefined || !stored.complete || !sameCity(stored.spec, wanted)) return false;
   const made = stored.migrations ?? [];
-  if (made.length === 0 || made.length > migrations.length || made.some((name, i) => migrations[i] !== name)) return false;
+  if (made.length === 0 || made.length > migrations.length || made.some((name, i) => migrations[i] !== name))
+    return false;
   const age = (Date.parse(`${today}T00:00:00Z`) - Date.parse(`${stored.spec.anchorDay}T00:00:00Z`)) / DAY;
   return age >= 0 && age <= MAX_ANCHOR_AGE_DAYS;
 }
@@ -718,7 +841,9 @@ function usersRows(plan: CityPlan): NewRow<'users'>[] {
   return plan.userIds.map((id) => ({ id, name: null, contact_info: null, created_at: created }));
 }
 
-async function generateSqlite(plan: CityPlan): Promise<Omit<GenerationResult, 'seconds' | 'interactions_per_second' | 'reused' | 'spec'>> {
+async function generateSqlite(
+  plan: CityPlan,
+): Promise<Omit<GenerationResult, 'seconds' | 'interactions_per_second' | 'reused' | 'spec'>> {
   const dir = sqliteDataDir(plan.spec.size);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -738,10 +863,18 @@ async function generateSqlite(plan: CityPlan): Promise<Omit<GenerationResult, 's
   db.exec(`create table ${META_TABLE} (key text primary key, value text not null)`);
   const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
   const insertUser = db.prepare(`insert into users (id, name, contact_info, created_at) values (?, ?, ?, ?)`);
-  const insertInteraction = db.prepare(`insert into interactions (${INTERACTION_COLUMNS.join(', ')}) values (${placeholders(INTERACTION_COLUMNS.length)})`);
-  const insertPresence = db.prepare(`insert into presence_index (${PRESENCE_COLUMNS.join(', ')}) values (${placeholders(PRESENCE_COLUMNS.length)})`);
-  const insertToken = db.prepare(`insert into proximity_tokens (${TOKEN_COLUMNS.join(', ')}) values (${placeholders(TOKEN_COLUMNS.length)}) on conflict (token) do nothing`);
-  const writeMeta = db.prepare(`insert into ${META_TABLE} (key, value) values ('meta', ?) on conflict (key) do update set value = excluded.value`);
+  const insertInteraction = db.prepare(
+    `insert into interactions (${INTERACTION_COLUMNS.join(', ')}) values (${placeholders(INTERACTION_COLUMNS.length)})`,
+  );
+  const insertPresence = db.prepare(
+    `insert into presence_index (${PRESENCE_COLUMNS.join(', ')}) values (${placeholders(PRESENCE_COLUMNS.length)})`,
+  );
+  const insertToken = db.prepare(
+    `insert into proximity_tokens (${TOKEN_COLUMNS.join(', ')}) values (${placeholders(TOKEN_COLUMNS.length)}) on conflict (token) do nothing`,
+  );
+  const writeMeta = db.prepare(
+    `insert into ${META_TABLE} (key, value) values ('meta', ?) on conflict (key) do update set value = excluded.value`,
+  );
 
   const users = usersRows(plan);
   db.transaction(() => {
@@ -751,27 +884,50 @@ async function generateSqlite(plan: CityPlan): Promise<Omit<GenerationResult, 's
   // Secondary indexes are rebuilt after the load (a sort) instead of being updated row by row in random order;
   // their definitions are taken from the schema the migrations made, so the result is the same schema.
   const secondary = db
-    .prepare(`select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in ('interactions', 'presence_index', 'proximity_tokens')`)
+    .prepare(
+      `select name, sql from sqlite_master where type = 'index' and sql is not null and tbl_name in ('interactions', 'presence_index', 'proximity_tokens')`,
+    )
     .all() as Array<{ name: string; sql: string }>;
   for (const index of secondary) db.exec(`drop index "${index.name}"`);
   const writeBatch = db.transaction((batch: RowBatch) => {
     for (const r of batch.interactions) insertInteraction.run(...interactionValues(r));
-    for (const p of batch.presence) insertPresence.run(p.place, p.bucket, p.interaction_id, p.user_id, p.started_at, p.ended_at, p.lat ?? null, p.lng ?? null);
+    for (const p of batch.presence)
+      insertPresence.run(
+        p.place,
+        p.bucket,
+        p.interaction_id,
+        p.user_id,
+        p.started_at,
+        p.ended_at,
+        p.lat ?? null,
+        p.lng ?? null,
+      );
     for (const k of batch.tokens) insertToken.run(k.token, k.user_id, k.valid_from, k.valid_to);
   });
   const bar = progress(`generate ${plan.spec.size} sqlite`, expectedInteractions(plan.spec), 'interactions');
   const totals = await generateRows(plan, async (batch) => writeBatch(batch), { onProgress: (n) => bar.update(n) });
-  bar.finish(`${totals.interactions.toLocaleString('en-US')} interactions, ${totals.presence.toLocaleString('en-US')} presence rows, ${totals.tokens.toLocaleString('en-US')} tokens`);
+  bar.finish(
+    `${totals.interactions.toLocaleString('en-US')} interactions, ${totals.presence.toLocaleString('en-US')} presence rows, ${totals.tokens.toLocaleString('en-US')} tokens`,
+  );
   process.stderr.write(`[generate ${plan.spec.size} sqlite] rebuilding ${secondary.length} indexes…\n`);
   for (const index of secondary) db.exec(index.sql);
   db.pragma('locking_mode = NORMAL');
   db.pragma('journal_mode = WAL'); // as the app runs it (openDatabase)
-  const result = { interactions: totals.interactions, presence_rows: totals.presence, proximity_tokens: totals.tokens, users: users.length, database_bytes: 0 };
+  const result = {
+    interactions: totals.interactions,
+    presence_rows: totals.presence,
+    proximity_tokens: totals.tokens,
+    users: users.length,
+    database_bytes: 0,
+  };
   db.close();
   return { ...result, database_bytes: statSync(file).size };
 }
 
-async function generatePostgres(plan: CityPlan, databaseUrl: string): Promise<Omit<GenerationResult, 'seconds' | 'interactions_per_second' | 'reused' | 'spec'>> {
+async function generatePostgres(
+  plan: CityPlan,
+  databaseUrl: string,
+): Promise<Omit<GenerationResult, 'seconds' | 'interactions_per_second' | 'reused' | 'spec'>> {
   const schema = postgresSchema(plan.spec.size);
   await dropPostgresSchema(databaseUrl, schema);
   await createPostgresSchema(databaseUrl, schema);
@@ -792,13 +948,13 @@ async function generatePostgres(plan: CityPlan, databaseUrl: string): Promise<Om
   const [main] = clients as [pg.Client, pg.Client];
   await main.query(`create table ${META_TABLE} (key text primary key, value text not null)`);
   const users = usersRows(plan);
-  await main.query(`insert into users (id, name, contact_info, created_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::int8[])`, [
-    users.map((u) => u.id),
-    users.map(() => null),
-    users.map(() => null),
-    users.map((u) => u.created_at),
+  await main.query(
+    `insert into users (id, name, contact_info, created_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::int8[])`,
+    [users.map((u) => u.id), users.map(() => null), users.map(() => null), users.map((u) => u.created_at)],
+  );
+  await main.query(`insert into ${META_TABLE} (key, value) values ('meta', $1)`, [
+    JSON.stringify({ spec: plan.spec, complete: false }),
   ]);
-  await main.query(`insert into ${META_TABLE} (key, value) values ('meta', $1)`, [JSON.stringify({ spec: plan.spec, complete: false })]);
 
   // Secondary indexes (not those behind primary keys or unique constraints) are rebuilt after the load.
   const secondary = await main.query<{ name: string; definition: string }>(
@@ -815,17 +971,38 @@ async function generatePostgres(plan: CityPlan, databaseUrl: string): Promise<Om
   const columns = <T>(rows: readonly T[], pick: (row: T) => unknown[]): unknown[][] => {
     const width = rows.length === 0 ? 0 : pick(rows[0]!).length;
     const out: unknown[][] = Array.from({ length: width }, () => new Array(rows.length));
-    rows.forEach((row, i) => pick(row).forEach((v, c) => (out[c]![i] = v)));
+    rows.forEach((row, i) => {
+      pick(row).forEach((v, c) => {
+        out[c]![i] = v;
+      });
+    });
     return out;
   };
   const CHUNK = 10_000;
   const writeBatch = async (client: pg.Client, batch: RowBatch) => {
     await client.query('begin');
-    for (let i = 0; i < batch.interactions.length; i += CHUNK) await client.query(interactionSql, columns(batch.interactions.slice(i, i + CHUNK), interactionValues));
+    for (let i = 0; i < batch.interactions.length; i += CHUNK)
+      await client.query(interactionSql, columns(batch.interactions.slice(i, i + CHUNK), interactionValues));
     for (let i = 0; i < batch.presence.length; i += CHUNK) {
-      await client.query(presenceSql, columns(batch.presence.slice(i, i + CHUNK), (p) => [p.place, p.bucket, p.interaction_id, p.user_id, p.started_at, p.ended_at, p.lat ?? null, p.lng ?? null]));
+      await client.query(
+        presenceSql,
+        columns(batch.presence.slice(i, i + CHUNK), (p) => [
+          p.place,
+          p.bucket,
+          p.interaction_id,
+          p.user_id,
+          p.started_at,
+          p.ended_at,
+          p.lat ?? null,
+          p.lng ?? null,
+        ]),
+      );
     }
-    for (let i = 0; i < batch.tokens.length; i += CHUNK) await client.query(tokenSql, columns(batch.tokens.slice(i, i + CHUNK), (k) => [k.token, k.user_id, k.valid_from, k.valid_to]));
+    for (let i = 0; i < batch.tokens.length; i += CHUNK)
+      await client.query(
+        tokenSql,
+        columns(batch.tokens.slice(i, i + CHUNK), (k) => [k.token, k.user_id, k.valid_from, k.valid_to]),
+      );
     await client.query('commit');
   };
 
@@ -844,7 +1021,9 @@ async function generatePostgres(plan: CityPlan, databaseUrl: string): Promise<Om
     { batchSize: 20_000, onProgress: (n) => bar.update(n) },
   );
   await Promise.all(inFlight);
-  bar.finish(`${totals.interactions.toLocaleString('en-US')} interactions, ${totals.presence.toLocaleString('en-US')} presence rows, ${totals.tokens.toLocaleString('en-US')} tokens`);
+  bar.finish(
+    `${totals.interactions.toLocaleString('en-US')} interactions, ${totals.presence.toLocaleString('en-US')} presence rows, ${totals.tokens.toLocaleString('en-US')} tokens`,
+  );
   process.stderr.write(`[generate ${plan.spec.size} postgres] rebuilding ${secondary.rows.length} indexes…\n`);
   await main.query(`set maintenance_work_mem = '1GB'`);
   // A partitioned table's index is listed "ON ONLY" the parent; recreating it on the parent builds every partition's.
@@ -856,10 +1035,21 @@ async function generatePostgres(plan: CityPlan, databaseUrl: string): Promise<Om
     [schema],
   );
   await Promise.all(clients.map((c) => c.end()));
-  return { interactions: totals.interactions, presence_rows: totals.presence, proximity_tokens: totals.tokens, users: users.length, database_bytes: Number(size.rows[0]?.bytes ?? 0) };
+  return {
+    interactions: totals.interactions,
+    presence_rows: totals.presence,
+    proximity_tokens: totals.tokens,
+    users: users.length,
+    database_bytes: Number(size.rows[0]?.bytes ?? 0),
+  };
 }
 
-async function writeMeta(engine: DialectName, size: string, databaseUrl: string | undefined, meta: StoredMeta): Promise<void> {
+async function writeMeta(
+  engine: DialectName,
+  size: string,
+  databaseUrl: string | undefined,
+  meta: StoredMeta,
+): Promise<void> {
   if (engine === 'sqlite') {
     const db = new SQLite(sqliteFile(size));
     db.prepare(`update ${META_TABLE} set value = ? where key = 'meta'`).run(JSON.stringify(meta));
@@ -868,7 +1058,9 @@ async function writeMeta(engine: DialectName, size: string, databaseUrl: string 
   }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  await client.query(`update "${postgresSchema(size)}".${META_TABLE} set value = $1 where key = 'meta'`, [JSON.stringify(meta)]);
+  await client.query(`update "${postgresSchema(size)}".${META_TABLE} set value = $1 where key = 'meta'`, [
+    JSON.stringify(meta),
+  ]);
   await client.end();
 }
 
@@ -889,23 +1081,43 @@ export interface EnsureOptions {
 export async function ensureCity(options: EnsureOptions): Promise<GenerationResult> {
   const wanted = citySpec(options.size, options.seed ?? DEFAULT_SEED);
   if (options.engine === 'postgres' && !options.databaseUrl) throw new Error('PostgreSQL needs DATABASE_URL');
-  const stored = options.engine === 'sqlite' ? readSqliteMeta(options.size) : await readPostgresMeta(options.databaseUrl!, options.size);
+  const stored =
+    options.engine === 'sqlite'
+      ? readSqliteMeta(options.size)
+      : await readPostgresMeta(options.databaseUrl!, options.size);
   const migrations = await currentMigrations();
   if (!options.force && reusable(stored, wanted, migrations)) {
-    process.stderr.write(`[generate ${options.size} ${options.engine}] reusing the city generated on ${stored.spec.anchorDay} (seed ${stored.spec.seed})\n`);
+    process.stderr.write(
+      `[generate ${options.size} ${options.engine}] reusing the city generated on ${stored.spec.anchorDay} (seed ${stored.spec.seed})\n`,
+    );
     return { ...stored.result, reused: true };
   }
   const plan = planCity(wanted);
   const started = performance.now();
-  const written = options.engine === 'sqlite' ? await generateSqlite(plan) : await generatePostgres(plan, options.databaseUrl!);
+  const written =
+    options.engine === 'sqlite' ? await generateSqlite(plan) : await generatePostgres(plan, options.databaseUrl!);
   const seconds = (performance.now() - started) / 1000;
-  const result: GenerationResult = { spec: wanted, reused: false, ...written, seconds: Math.round(seconds * 10) / 10, interactions_per_second: Math.round(written.interactions / seconds) };
-  await writeMeta(options.engine, options.size, options.databaseUrl, { spec: wanted, result, complete: true, migrations });
+  const result: GenerationResult = {
+    spec: wanted,
+    reused: false,
+    ...written,
+    seconds: Math.round(seconds * 10) / 10,
+    interactions_per_second: Math.round(written.interactions / seconds),
+  };
+  await writeMeta(options.engine, options.size, options.databaseUrl, {
+    spec: wanted,
+    result,
+    complete: true,
+    migrations,
+  });
   return result;
 }
 
 /** Counts what the generator would write, without a database. */
-export async function dryRun(size: string, seed = DEFAULT_SEED): Promise<{ interactions: number; presence: number; tokens: number; byKind: Record<string, number> }> {
+export async function dryRun(
+  size: string,
+  seed = DEFAULT_SEED,
+): Promise<{ interactions: number; presence: number; tokens: number; byKind: Record<string, number> }> {
   const plan = planCity(citySpec(size, seed));
   const byKind: Record<string, number> = {};
   const bar = progress(`dry run ${size}`, expectedInteractions(plan.spec), 'interactions');
@@ -938,7 +1150,13 @@ async function main(): Promise<void> {
   }
   const engine = values.engine as DialectName;
   if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine is sqlite or postgres');
-  const result = await ensureCity({ engine, size: values.size!, seed, databaseUrl: process.env.DATABASE_URL, force: values.force! });
+  const result = await ensureCity({
+    engine,
+    size: values.size!,
+    seed,
+    databaseUrl: process.env.DATABASE_URL,
+    force: values.force!,
+  });
   console.log(JSON.stringify(result, null, values.json ? 0 : 2));
 }
 

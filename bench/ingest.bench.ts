@@ -2,7 +2,8 @@
  * Ingest benchmark: POST /interactions under load (autocannon), on SQLite and PostgreSQL, with 1 and 2 worker
  * processes (`epitrace serve --workers N`), against GET /healthz measured the same way in the same run.
  *
- *   npx tsx bench/ingest.bench.ts [--engines sqlite,postgres] [--workers 1,2] [--seconds 20] [--connections 32] [--batch 10] [--cases 20]
+ *   npx tsx bench/ingest.bench.ts [--engines sqlite,postgres] [--workers 1,2] [--seconds 20] [--connections 32]
+ * [--batch 10] [--cases 20]
  *
  * `--cases N`: before the measurement, N of the users report symptoms after staying where N others upload, so every
  * upload's match job runs against active cases (as during an outbreak) and some uploads produce risks.
@@ -50,7 +51,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(env: Record<string, string>, workers: number): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(
+  env: Record<string, string>,
+  workers: number,
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['bin/epitrace.js', 'serve', '--workers', String(workers)], {
     cwd: ROOT,
@@ -89,7 +93,13 @@ function figures(result: autocannon.Result, perRequest: number): Figures {
   return {
     requests_per_s: Math.round(result.requests.average),
     observations_per_s: Math.round(result.requests.average * perRequest),
-    latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: Math.round(result.latency.mean * 100) / 100 },
+    latency_ms: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: Math.round(result.latency.mean * 100) / 100,
+    },
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non_2xx: result.non2xx,
@@ -117,11 +127,18 @@ async function measure(engine: 'sqlite' | 'postgres', workers: number) {
   try {
     const tokens: string[] = [];
     for (let i = 0; i < USERS; i++) {
-      const response = await fetch(`${url}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const response = await fetch(`${url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       tokens.push(((await response.json()) as { token: string }).token);
     }
     let n = 0;
-    const spot = (user: number, i: number) => ({ lat: 48.80 + ((user * 37) % 1000) / 10_000 + i * 1e-5, lng: 2.30 + ((user * 91) % 1000) / 10_000 });
+    const spot = (user: number, i: number) => ({
+      lat: 48.8 + ((user * 37) % 1000) / 10_000 + i * 1e-5,
+      lng: 2.3 + ((user * 91) % 1000) / 10_000,
+    });
     const body = () => {
       const now = Date.now();
       const user = n % USERS;
@@ -147,8 +164,16 @@ async function measure(engine: 'sqlite' | 'postgres', workers: number) {
         started_at: new Date(now - (i + 2) * 300_000).toISOString(),
         ended_at: new Date(now - (i + 1) * 300_000).toISOString(),
       }));
-      const stays = await fetch(`${url}/interactions`, { method: 'POST', headers, body: JSON.stringify({ interactions }) });
-      const report = await fetch(`${url}/symptoms`, { method: 'POST', headers, body: JSON.stringify({ symptom: 'fever', date: new Date(now).toISOString().slice(0, 10) }) });
+      const stays = await fetch(`${url}/interactions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ interactions }),
+      });
+      const report = await fetch(`${url}/symptoms`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ symptom: 'fever', date: new Date(now).toISOString().slice(0, 10) }),
+      });
       if (!stays.ok || !report.ok) throw new Error(`setting up case ${c} failed: ${stays.status} ${report.status}`);
     }
     await new Promise((r) => setTimeout(r, 2_000)); // their traces
@@ -161,13 +186,19 @@ async function measure(engine: 'sqlite' | 'postgres', workers: number) {
           setupRequest: (req: autocannon.Request) => {
             const { user, payload } = body();
             n += 1;
-            return { ...req, body: payload, headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[user]}` } };
+            return {
+              ...req,
+              body: payload,
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[user]}` },
+            };
           },
         },
       ],
     });
     const out = { engine, workers, baseline_healthz: figures(baseline, 0), ingest: figures(ingest, BATCH) };
-    process.stderr.write(`${engine} × ${workers} worker(s): ingest ${out.ingest.requests_per_s} req/s (${out.ingest.observations_per_s} obs/s), p50 ${out.ingest.latency_ms.p50} ms, p99 ${out.ingest.latency_ms.p99} ms, errors ${out.ingest.errors}, non-2xx ${out.ingest.non_2xx}; healthz ${out.baseline_healthz.requests_per_s} req/s p99 ${out.baseline_healthz.latency_ms.p99} ms\n`);
+    process.stderr.write(
+      `${engine} × ${workers} worker(s): ingest ${out.ingest.requests_per_s} req/s (${out.ingest.observations_per_s} obs/s), p50 ${out.ingest.latency_ms.p50} ms, p99 ${out.ingest.latency_ms.p99} ms, errors ${out.ingest.errors}, non-2xx ${out.ingest.non_2xx}; healthz ${out.baseline_healthz.requests_per_s} req/s p99 ${out.baseline_healthz.latency_ms.p99} ms\n`,
+    );
     return out;
   } finally {
     await stopServer(child);
@@ -191,7 +222,13 @@ const report = {
   command: `npx tsx bench/ingest.bench.ts --engines ${values.engines} --workers ${values.workers} --seconds ${SECONDS} --connections ${CONNECTIONS} --batch ${BATCH} --users ${USERS} --cases ${CASES}`,
   date: new Date().toISOString(),
   machine: machineInfo(),
-  settings: { seconds: SECONDS, connections: CONNECTIONS, observations_per_request: BATCH, users: USERS, active_cases: CASES },
+  settings: {
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    observations_per_request: BATCH,
+    users: USERS,
+    active_cases: CASES,
+  },
   results,
 };
 writeFileSync(join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -12,8 +12,14 @@ export interface Percentiles {
 export function percentiles(values: number[]): Percentiles {
   if (values.length === 0) return { count: 0, p50: null, p99: null, max: null };
   const sorted = Float64Array.from(values).sort();
-  const rank = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! * 10) / 10;
-  return { count: sorted.length, p50: rank(0.5), p99: rank(0.99), max: Math.round(sorted[sorted.length - 1]! * 10) / 10 };
+  const rank = (q: number) =>
+    Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]! * 10) / 10;
+  return {
+    count: sorted.length,
+    p50: rank(0.5),
+    p99: rank(0.99),
+    max: Math.round(sorted[sorted.length - 1]! * 10) / 10,
+  };
 }
 
 /** Resident memory (MiB) of a process and its children (the cluster's workers), by pid. */

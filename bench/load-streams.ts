@@ -35,7 +35,9 @@ function open(index: number): void {
   socket.setEncoding('utf8');
   socket.setNoDelay(true);
   socket.once('connect', () => {
-    socket.write(`GET /notifications/stream HTTP/1.1\r\nHost: ${job.host}:${job.port}\r\nAuthorization: Bearer ${job.tokens[index]}\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.write(
+      `GET /notifications/stream HTTP/1.1\r\nHost: ${job.host}:${job.port}\r\nAuthorization: Bearer ${job.tokens[index]}\r\nAccept: text/event-stream\r\n\r\n`,
+    );
   });
   socket.on('data', (chunk: string) => {
     if (!held.ok) {
@@ -63,7 +65,8 @@ function open(index: number): void {
       if (!block.includes('event: notification')) continue;
       const seq = /(?:^|\n)id: (\d+)/.exec(block)?.[1];
       const created = /"created_at":"([^"]+)"/.exec(block)?.[1];
-      if (seq !== undefined && created !== undefined) receipts.push([held.phone, Number(seq), Date.now(), Date.parse(created)]);
+      if (seq !== undefined && created !== undefined)
+        receipts.push([held.phone, Number(seq), Date.now(), Date.parse(created)]);
     }
     if (held.buffer.length > 65_536) held.buffer = '';
   });
@@ -85,7 +88,13 @@ const opener = setInterval(() => {
   if (next >= job.tokens.length) clearInterval(opener);
 }, 50);
 
-const status = () => ({ ...counts, attempted: next, held: counts.opened - counts.dropped, errors: errorCodes, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) });
+const status = () => ({
+  ...counts,
+  attempted: next,
+  held: counts.opened - counts.dropped,
+  errors: errorCodes,
+  rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+});
 const reporter = setInterval(() => process.send?.({ type: 'status', status: status() }), 1000);
 
 process.on('message', (message: { type: string }) => {

@@ -71,11 +71,23 @@ const CONFIGS: Record<string, ConfigSpec> = {
   // Two server processes, and six that hold the streams (each under the per-process open-file limit): 100,000 streams.
   'workers2-streams6-sqlite': { name: 'workers2-streams6-sqlite', workers: 2, streamWorkers: 6, engine: 'sqlite' },
   // The same, with the traces and matching in a trace runner, off the servers' event loops.
-  'workers2-streams6-runner-sqlite': { name: 'workers2-streams6-runner-sqlite', workers: 2, streamWorkers: 6, traceJobs: 'runners', engine: 'sqlite' },
+  'workers2-streams6-runner-sqlite': {
+    name: 'workers2-streams6-runner-sqlite',
+    workers: 2,
+    streamWorkers: 6,
+    traceJobs: 'runners',
+    engine: 'sqlite',
+  },
   'single-sqlite': { name: 'single-sqlite', workers: 1, engine: 'sqlite' },
   'workers2-postgres': { name: 'workers2-postgres', workers: 2, engine: 'postgres' },
   // PostgreSQL + Redis with the streams in their own processes: 100,000 streams.
-  'workers2-streams6-postgres': { name: 'workers2-streams6-postgres', workers: 2, streamWorkers: 6, engine: 'postgres', dbPoolSize: 10 },
+  'workers2-streams6-postgres': {
+    name: 'workers2-streams6-postgres',
+    workers: 2,
+    streamWorkers: 6,
+    engine: 'postgres',
+    dbPoolSize: 10,
+  },
   // Not one the issue asks for: six workers, each under the per-process open-file limit, to hold 100,000 streams.
   'workers6-sqlite': { name: 'workers6-sqlite', workers: 6, engine: 'sqlite' },
 };
@@ -118,15 +130,21 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
     await createPostgresSchema(env.DATABASE_URL, schema);
   }
   const streamWorkers = spec.streamWorkers ?? 0;
-  if (spec.workers > 1 || streamWorkers > 0 || spec.engine === 'postgres') env.REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  if (spec.workers > 1 || streamWorkers > 0 || spec.engine === 'postgres')
+    env.REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
   if (spec.traceJobs) env.TRACE_JOBS = spec.traceJobs;
 
   const log = (message: string) => process.stdout.write(`[${spec.name}] ${message}\n`);
   log(`creating ${phones} accounts`);
   const fixture = await createLoadFixture(env, phones);
 
-  log(`starting the server (workers ${spec.workers}, stream workers ${streamWorkers}${spec.traceJobs ? `, TRACE_JOBS=${spec.traceJobs}` : ''}, ${spec.engine}) on port ${port}`);
-  const serveArgs = [...(spec.workers > 1 || streamWorkers > 0 ? ['--workers', String(spec.workers)] : []), ...(streamWorkers > 0 ? ['--stream-workers', String(streamWorkers)] : [])];
+  log(
+    `starting the server (workers ${spec.workers}, stream workers ${streamWorkers}${spec.traceJobs ? `, TRACE_JOBS=${spec.traceJobs}` : ''}, ${spec.engine}) on port ${port}`,
+  );
+  const serveArgs = [
+    ...(spec.workers > 1 || streamWorkers > 0 ? ['--workers', String(spec.workers)] : []),
+    ...(streamWorkers > 0 ? ['--stream-workers', String(streamWorkers)] : []),
+  ];
   const server = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'serve', ...serveArgs], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -146,7 +164,15 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
     if (i > 300) throw new Error(`server did not start: ${serverOutput}`);
     await sleep(200);
   }
-  const staffToken = ((await (await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fixture.professional) })).json()) as { token: string }).token;
+  const staffToken = (
+    (await (
+      await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(fixture.professional),
+      })
+    ).json()) as { token: string }
+  ).token;
 
   // Streams: helper processes, each from its own source address.
   // Baseline: what one HTTP round trip to this server costs on this machine now, before any load (compares runs
@@ -156,22 +182,39 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
   log(`idle GET /healthz: p50 ${idleHealthz.p50} ms, p99 ${idleHealthz.p99} ms`);
   const loadStart = machineInfo().load_average;
   log(`opening ${streams} notification streams at ${connectRate}/s`);
-  const holders: { child: ChildProcess; status: Record<string, number>; receipts: [number, number, number, number][] }[] = [];
+  const holders: {
+    child: ChildProcess;
+    status: Record<string, number>;
+    receipts: [number, number, number, number][];
+  }[] = [];
   const holderCount = Math.ceil(streams / SOCKETS_PER_HOLDER);
   for (let h = 0; h < holderCount; h++) {
     const first = h * SOCKETS_PER_HOLDER;
     const jobFile = join(dataDir, `holder-${h}.json`);
     writeFileSync(
       jobFile,
-      JSON.stringify({ host: '127.0.0.1', port, localAddress: `127.0.0.${h + 2}`, firstPhone: first, tokens: fixture.tokens.slice(first, Math.min(streams, first + SOCKETS_PER_HOLDER)), connectsPerSecond: connectRate / holderCount }),
+      JSON.stringify({
+        host: '127.0.0.1',
+        port,
+        localAddress: `127.0.0.${h + 2}`,
+        firstPhone: first,
+        tokens: fixture.tokens.slice(first, Math.min(streams, first + SOCKETS_PER_HOLDER)),
+        connectsPerSecond: connectRate / holderCount,
+      }),
     );
-    const child = fork(join(ROOT, 'bench/load-streams.ts'), [jobFile], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(ROOT, 'bench/load-streams.ts'), [jobFile], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     setPriority(child.pid!, Math.min(19, getPriority() + HOLDER_NICE));
     const holder = { child, status: {} as Record<string, number>, receipts: [] as [number, number, number, number][] };
-    child.on('message', (m: { type: string; status?: Record<string, number>; receipts?: [number, number, number, number][] }) => {
-      if (m.status) holder.status = m.status;
-      if (m.receipts) holder.receipts.push(...m.receipts);
-    });
+    child.on(
+      'message',
+      (m: { type: string; status?: Record<string, number>; receipts?: [number, number, number, number][] }) => {
+        if (m.status) holder.status = m.status;
+        if (m.receipts) holder.receipts.push(...m.receipts);
+      },
+    );
     holders.push(holder);
   }
   const sum = (key: string) => holders.reduce((n, h) => n + Number(h.status[key] ?? 0), 0);
@@ -182,12 +225,17 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
   while (Date.now() < rampDeadline) {
     await sleep(1000);
     const settled = sum('opened') + sum('refused') + sum('failed');
-    if (Math.round((Date.now() - rampStart) / 1000) % 10 === 0) log(`streams: ${sum('held')} held, ${sum('refused')} refused, ${sum('failed')} failed of ${sum('attempted')} attempted`);
+    if (Math.round((Date.now() - rampStart) / 1000) % 10 === 0)
+      log(
+        `streams: ${sum('held')} held, ${sum('refused')} refused, ${sum('failed')} failed of ${sum('attempted')} attempted`,
+      );
     if (sum('attempted') >= streams && settled >= streams) break;
   }
   const rampSeconds = (Date.now() - rampStart) / 1000;
   const heldAfterRamp = { client: sum('held'), server: establishedOn(port) };
-  log(`ramp done in ${rampSeconds.toFixed(0)} s: ${heldAfterRamp.client} held (kernel: ${heldAfterRamp.server} established)`);
+  log(
+    `ramp done in ${rampSeconds.toFixed(0)} s: ${heldAfterRamp.client} held (kernel: ${heldAfterRamp.server} established)`,
+  );
 
   // Measured phase: open-loop uploads every interval per phone, reports and confirmations.
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -212,12 +260,28 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
         resolve(status);
       };
       const req = request(
-        { host: '127.0.0.1', port, method, path, agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+        {
+          host: '127.0.0.1',
+          port,
+          method,
+          path,
+          agent,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+        },
         (res) => {
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (text += c));
-          res.on('end', () => done(res.statusCode ?? 0, res.statusCode && res.statusCode >= 300 ? `${res.statusCode} ${text.slice(0, 200)}` : undefined));
+          res.on('end', () =>
+            done(
+              res.statusCode ?? 0,
+              res.statusCode && res.statusCode >= 300 ? `${res.statusCode} ${text.slice(0, 200)}` : undefined,
+            ),
+          );
         },
       );
       req.on('error', (e) => done(0, e.message));
@@ -226,13 +290,22 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
 
   const t0 = Date.now();
   const groups = Math.ceil(phones / PHONES_PER_GROUP);
-  const phaseOf = (phone: number) => (Math.floor(phone / PHONES_PER_GROUP) / groups) * intervalMs + (phone % PHONES_PER_GROUP) * 200;
+  const phaseOf = (phone: number) =>
+    (Math.floor(phone / PHONES_PER_GROUP) / groups) * intervalMs + (phone % PHONES_PER_GROUP) * 200;
   const morning = { start: t0 - 3 * 60 * MINUTE, end: t0 - 2 * 60 * MINUTE };
   const uploaded = new Uint8Array(phones);
   const uploadBody = (phone: number, now: number) => {
     const where = groupLocation(Math.floor(phone / PHONES_PER_GROUP));
     const jitter = () => (Math.random() - 0.5) * 2e-5;
-    const observation = (start: number, end: number) => ({ id: randomUUID(), kind: 'location', lat: where.lat + jitter(), lng: where.lng + jitter(), accuracy_m: 5, started_at: iso(start), ended_at: iso(end) });
+    const observation = (start: number, end: number) => ({
+      id: randomUUID(),
+      kind: 'location',
+      lat: where.lat + jitter(),
+      lng: where.lng + jitter(),
+      accuracy_m: 5,
+      started_at: iso(start),
+      ended_at: iso(end),
+    });
     const list = [observation(now - 5 * MINUTE, now)];
     // The first upload of the test also carries an earlier stay with the rest of the group: the contacts to trace.
     if (uploaded[phone] === 0) list.push(observation(morning.start, morning.end));
@@ -240,20 +313,32 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
     return { interactions: list };
   };
 
-  // Reports: every stride-th group among those holding streams, after its first upload; alternate self-reports and confirmations.
+  // Reports: every stride-th group among those holding streams, after its first upload; alternate self-reports and
+  // confirmations.
   const reportable = Math.floor(Math.min(streams, phones) / PHONES_PER_GROUP);
   const totalReports = Math.round((reportsPerS + confirmationsPerS) * seconds);
-  const eligible = Array.from({ length: reportable }, (_, g) => g).filter((g) => phaseOf(g * PHONES_PER_GROUP) + 15_000 < seconds * 1000 - 10_000);
+  const eligible = Array.from({ length: reportable }, (_, g) => g).filter(
+    (g) => phaseOf(g * PHONES_PER_GROUP) + 15_000 < seconds * 1000 - 10_000,
+  );
   const stride = Math.max(1, Math.floor(eligible.length / Math.max(1, totalReports)));
-  const reportPlan = eligible.filter((_, i) => i % stride === 0).slice(0, totalReports).map((g, i) => ({
-    group: g,
-    at: phaseOf(g * PHONES_PER_GROUP) + 15_000,
-    kind: i % Math.round((reportsPerS + confirmationsPerS) / Math.max(confirmationsPerS, 1e-9)) === 0 && confirmationsPerS > 0 ? ('confirm' as const) : ('symptom' as const),
-  }));
+  const reportPlan = eligible
+    .filter((_, i) => i % stride === 0)
+    .slice(0, totalReports)
+    .map((g, i) => ({
+      group: g,
+      at: phaseOf(g * PHONES_PER_GROUP) + 15_000,
+      kind:
+        i % Math.round((reportsPerS + confirmationsPerS) / Math.max(confirmationsPerS, 1e-9)) === 0 &&
+        confirmationsPerS > 0
+          ? ('confirm' as const)
+          : ('symptom' as const),
+    }));
   const reportedAt = new Map<number, number>();
   const today = iso(t0).slice(0, 10);
 
-  log(`measuring for ${seconds} s: ${phones} phones uploading every ${intervalMs / 1000} s (${((phones / intervalMs) * 1000).toFixed(0)}/s offered), ${reportPlan.length} reports`);
+  log(
+    `measuring for ${seconds} s: ${phones} phones uploading every ${intervalMs / 1000} s (${((phones / intervalMs) * 1000).toFixed(0)}/s offered), ${reportPlan.length} reports`,
+  );
   let nextPhone = 0;
   let cycle = 0;
   let nextReport = 0;
@@ -279,8 +364,19 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
       const plan = reportPlan[nextReport++]!;
       const reporter = plan.group * PHONES_PER_GROUP;
       reportedAt.set(plan.group, Date.now());
-      if (plan.kind === 'symptom') track(send('POST /symptoms', 'POST', '/symptoms', fixture.tokens[reporter]!, { symptom: 'fever', date: today }));
-      else track(send('POST /cases', 'POST', '/cases', staffToken, { user_id: fixture.userIds[reporter], report_type: 'confirmed_test', test_date: today, onset_date: today }));
+      if (plan.kind === 'symptom')
+        track(
+          send('POST /symptoms', 'POST', '/symptoms', fixture.tokens[reporter]!, { symptom: 'fever', date: today }),
+        );
+      else
+        track(
+          send('POST /cases', 'POST', '/cases', staffToken, {
+            user_id: fixture.userIds[reporter],
+            report_type: 'confirmed_test',
+            test_date: today,
+            onset_date: today,
+          }),
+        );
     }
     maxBacklog = Math.max(maxBacklog, backlog.length);
     while (backlog.length > 0 && inFlight < concurrency) {
@@ -292,7 +388,9 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
   const measuredSeconds = (Date.now() - t0) / 1000;
   const unsent = backlog.length;
   await Promise.allSettled([...pending]);
-  log(`measured phase over; ${unsent} scheduled uploads were never sent (backlog); waiting 15 s for the last notifications`);
+  log(
+    `measured phase over; ${unsent} scheduled uploads were never sent (backlog); waiting 15 s for the last notifications`,
+  );
   await sleep(15_000);
   const heldAtEnd = { client: sum('held'), server: establishedOn(port) };
   for (const h of holders) h.child.send({ type: 'collect' });
@@ -304,7 +402,8 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
   const receipts = holders.flatMap((h) => h.receipts);
   const push = receipts.map(([, , received, created]) => received - created);
   const firstByPhone = new Map<number, number>();
-  for (const [phone, , received] of receipts) firstByPhone.set(phone, Math.min(firstByPhone.get(phone) ?? Infinity, received));
+  for (const [phone, , received] of receipts)
+    firstByPhone.set(phone, Math.min(firstByPhone.get(phone) ?? Infinity, received));
   const reportToDelivery: number[] = [];
   let contactsExpected = 0;
   for (const [group, at] of reportedAt) {
@@ -327,17 +426,36 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
   rmSync(dataDir, { recursive: true, force: true });
 
   const memoryTotals = memorySamples.map((s) => Object.values(s).reduce((a, b) => a + b, 0));
-  const endpoints = [...latencies].map(([endpoint, list]) => ({ endpoint, requests: list.length, failed: failures.get(endpoint) ?? 0, latency_ms: percentiles(list) }));
+  const endpoints = [...latencies].map(([endpoint, list]) => ({
+    endpoint,
+    requests: list.length,
+    failed: failures.get(endpoint) ?? 0,
+    latency_ms: percentiles(list),
+  }));
   const uploads = latencies.get('POST /interactions') ?? [];
   const result = {
     benchmark: 'load (issue 7)',
     config: spec,
     command,
     date: new Date().toISOString(),
-    git: { commit: process.env.BENCH_GIT_COMMIT ?? execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim() },
+    git: {
+      commit:
+        process.env.BENCH_GIT_COMMIT ??
+        execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
+    },
     machine: { ...machineInfo(), load_average_start: loadStart, load_average_end: loadEnd },
     baseline: { healthz_idle_ms: idleHealthz },
-    settings: { phones, streams_attempted: streams, seconds, upload_interval_s: intervalMs / 1000, reports_per_s: reportsPerS, confirmations_per_s: confirmationsPerS, concurrency, connect_rate: connectRate, stream_holders_nice: HOLDER_NICE },
+    settings: {
+      phones,
+      streams_attempted: streams,
+      seconds,
+      upload_interval_s: intervalMs / 1000,
+      reports_per_s: reportsPerS,
+      confirmations_per_s: confirmationsPerS,
+      concurrency,
+      connect_rate: connectRate,
+      stream_holders_nice: HOLDER_NICE,
+    },
     connections: {
       attempted: sum('attempted'),
       held_after_ramp: heldAfterRamp,
@@ -347,7 +465,8 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
       failed: sum('failed'),
       dropped: sum('dropped'),
       errors: holders.reduce<Record<string, number>>((acc, h) => {
-        for (const [k, v] of Object.entries((h.status as unknown as { errors?: Record<string, number> }).errors ?? {})) acc[k] = (acc[k] ?? 0) + v;
+        for (const [k, v] of Object.entries((h.status as unknown as { errors?: Record<string, number> }).errors ?? {}))
+          acc[k] = (acc[k] ?? 0) + v;
         return acc;
       }, {}),
       holder_rss_mib: holders.map((h) => h.status.rssMiB ?? null),
@@ -370,7 +489,10 @@ async function runConfig(spec: ConfigSpec): Promise<Record<string, unknown>> {
       push_ms: percentiles(push),
       report_to_delivery_ms: percentiles(reportToDelivery),
     },
-    server_memory_mib: { max_total: memoryTotals.length ? Math.max(...memoryTotals) : null, last_sample: memorySamples.at(-1) ?? null },
+    server_memory_mib: {
+      max_total: memoryTotals.length ? Math.max(...memoryTotals) : null,
+      last_sample: memorySamples.at(-1) ?? null,
+    },
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, `bench/results/load-${spec.name}.json`), `${JSON.stringify(result, null, 2)}\n`);

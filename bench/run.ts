@@ -7,8 +7,10 @@
  *   npm run bench -- --report                       # only regenerate BENCHMARKS.md from bench/results/
  *
  * Options: --sizes 1m,10m (also 100k for a quick try) · --engines sqlite,postgres · --samples 40 · --warmup 5 ·
- * --skip-scan / --skip-ingest / --skip-tracing (the scan statistic and the ingest benchmark, with 1 and 2 workers, run first) ·
- * --sqlite-cache-mb N / --sqlite-mmap-mb N (the app's SQLITE_CACHE_MB and SQLITE_MMAP_MB on SQLite) · --seed N · --regenerate (ignore reusable cities) · --redis URL (PostgreSQL runs with the Redis bus) ·
+ * --skip-scan / --skip-ingest / --skip-tracing (the scan statistic and the ingest benchmark, with 1 and 2 workers, run
+ * first) ·
+ * --sqlite-cache-mb N / --sqlite-mmap-mb N (the app's SQLITE_CACHE_MB and SQLITE_MMAP_MB on SQLite) · --seed N ·
+ * --regenerate (ignore reusable cities) · --redis URL (PostgreSQL runs with the Redis bus) ·
  * --drop (drop the PostgreSQL bench schemas afterwards; they are kept by default so reruns are fast).
  *
  * Each generation and each benchmark runs in its own child process (its own heap, JIT and caches), in order,
@@ -34,12 +36,18 @@ const TARGETS = { notify_p99_ms_at_10m: 100, growth_10x_max: 1.5 };
 
 function child(script: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(BENCH_DIR, script), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.setEncoding('utf8');
     proc.stdout.on('data', (chunk: string) => (out += chunk));
     proc.on('error', reject);
-    proc.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`${script} ${args.join(' ')} failed (${signal ?? code})`))));
+    proc.on('exit', (code, signal) =>
+      code === 0 ? resolve(out) : reject(new Error(`${script} ${args.join(' ')} failed (${signal ?? code})`)),
+    );
   });
 }
 
@@ -91,7 +99,8 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL || undefined;
   const engines = (values.engines ?? (databaseUrl ? 'sqlite,postgres' : 'sqlite')).split(',').map((e) => e.trim());
   const sizes = values.sizes!.split(',').map((s) => s.trim().toLowerCase());
-  for (const size of sizes) if (SIZES[size] === undefined) throw new Error(`unknown size ${size}; one of ${Object.keys(SIZES).join(', ')}`);
+  for (const size of sizes)
+    if (SIZES[size] === undefined) throw new Error(`unknown size ${size}; one of ${Object.keys(SIZES).join(', ')}`);
   for (const engine of engines) {
     if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`unknown engine ${engine}`);
     if (engine === 'postgres' && !databaseUrl) throw new Error('--engines postgres needs DATABASE_URL');
@@ -99,7 +108,8 @@ async function main(): Promise<void> {
   const command = `${databaseUrl && engines.includes('postgres') ? 'DATABASE_URL=postgres://… ' : ''}npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 
   if (!values['skip-scan']) {
-    // The scan statistic (issue 5): 10,000 and 100,000 cases, 999 permutations; it writes bench/results/scan-statistic.json.
+    // The scan statistic (issue 5): 10,000 and 100,000 cases, 999 permutations; it writes
+    // bench/results/scan-statistic.json.
     await child('scan-statistic.bench.ts', []);
     writeReport();
   }
@@ -112,22 +122,53 @@ async function main(): Promise<void> {
     const path = resultFile(engine);
     const file: TracingResultFile = existsSync(path)
       ? (JSON.parse(readFileSync(path, 'utf8')) as TracingResultFile)
-      : { benchmark: 'tracing (issue 3): trace computation and symptom report → SSE notification', engine, targets: TARGETS, runs: {} };
+      : {
+          benchmark: 'tracing (issue 3): trace computation and symptom report → SSE notification',
+          engine,
+          targets: TARGETS,
+          runs: {},
+        };
     for (const size of sizes) {
-      const generation = await child('generate.ts', ['--engine', engine, '--size', size, '--seed', values.seed!, '--json', ...(values.regenerate ? ['--force'] : [])]);
-      const city = JSON.parse(generation) as { reused: boolean; interactions: number; seconds: number; spec: { anchorDay: string } };
-      process.stderr.write(`[bench] ${engine} ${size}: ${city.interactions.toLocaleString('en-US')} interactions, ${city.reused ? 'reused' : 'generated'} (${city.spec.anchorDay}, ${city.seconds} s to generate)\n`);
+      const generation = await child('generate.ts', [
+        '--engine',
+        engine,
+        '--size',
+        size,
+        '--seed',
+        values.seed!,
+        '--json',
+        ...(values.regenerate ? ['--force'] : []),
+      ]);
+      const city = JSON.parse(generation) as {
+        reused: boolean;
+        interactions: number;
+        seconds: number;
+        spec: { anchorDay: string };
+      };
+      process.stderr.write(
+        `[bench] ${engine} ${size}: ${city.interactions.toLocaleString('en-US')} interactions, ${city.reused ? 'reused' : 'generated'} (${city.spec.anchorDay}, ${city.seconds} s to generate)\n`,
+      );
       const out = join(tmpdir(), `epitrace-bench-${engine}-${size}-${process.pid}.json`);
       await child('tracing.bench.ts', [
-        '--engine', engine,
-        '--size', size,
-        '--seed', values.seed!,
-        '--samples', values.samples!,
-        '--warmup', values.warmup!,
-        '--out', out,
+        '--engine',
+        engine,
+        '--size',
+        size,
+        '--seed',
+        values.seed!,
+        '--samples',
+        values.samples!,
+        '--warmup',
+        values.warmup!,
+        '--out',
+        out,
         ...(values.redis && engine === 'postgres' ? ['--redis', values.redis] : []),
-        ...(engine === 'sqlite' && values['sqlite-cache-mb'] !== undefined ? ['--sqlite-cache-mb', values['sqlite-cache-mb']] : []),
-        ...(engine === 'sqlite' && values['sqlite-mmap-mb'] !== undefined ? ['--sqlite-mmap-mb', values['sqlite-mmap-mb']] : []),
+        ...(engine === 'sqlite' && values['sqlite-cache-mb'] !== undefined
+          ? ['--sqlite-cache-mb', values['sqlite-cache-mb']]
+          : []),
+        ...(engine === 'sqlite' && values['sqlite-mmap-mb'] !== undefined
+          ? ['--sqlite-mmap-mb', values['sqlite-mmap-mb']]
+          : []),
       ]);
       const result = JSON.parse(readFileSync(out, 'utf8')) as TracingBenchResult;
       rmSync(out, { force: true });

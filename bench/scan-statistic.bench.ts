@@ -8,7 +8,8 @@
  * are uniform over the area; days are uniform over the 14-day study period with a mild upward trend. Each
  * configuration is timed end to end (aggregation, candidate cylinders, observed scan, R replications, clusters)
  * after one warm-up run; the median wall-clock time of the timed runs is reported, with the median CPU time of
- * the process (user + system, process.cpuUsage) which is less sensitive to other load on the machine. Each configuration runs in its own child
+ * the process (user + system, process.cpuUsage) which is less sensitive to other load on the machine. Each
+ * configuration runs in its own child
  * process (single-threaded), so its peak memory is its own: the maximum resident set size
  * (process.resourceUsage().maxRSS, which includes the Node/tsx runtime and the synthetic input) and the largest
  * heapUsed sampled right after each run.
@@ -61,10 +62,13 @@ function syntheticCases(n: number, resolution: number, seed: number): CaseCount[
     sd: 1 + rng.nextFloat() * 2.5,
   }));
   // day weights with a mild upward trend (growth ~3%/day)
-  const weights = Array.from({ length: DAYS }, (_, d) => Math.pow(1.03, d));
+  const weights = Array.from({ length: DAYS }, (_, d) => 1.03 ** d);
   const cumWeights: number[] = [];
   let acc = 0;
-  for (const w of weights) cumWeights.push((acc += w));
+  for (const w of weights) {
+    acc += w;
+    cumWeights.push(acc);
+  }
   const counts = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     let x: number;

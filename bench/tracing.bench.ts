@@ -2,7 +2,8 @@
  * Tracing benchmark (issue 3): on a generated city (bench/generate.ts), the real app (buildApp) listening on a port.
  *
  *   npx tsx bench/tracing.bench.ts --engine sqlite --size 1m [--samples 40] [--warmup 5] [--out result.json]
- *   DATABASE_URL=postgres://... npx tsx bench/tracing.bench.ts --engine postgres --size 10m [--redis redis://127.0.0.1:6379]
+ *   DATABASE_URL=postgres://... npx tsx bench/tracing.bench.ts --engine postgres --size 10m [--redis
+ * redis://127.0.0.1:6379]
  *
  * (Usually run through `npm run bench`, which generates the cities first and writes the results and BENCHMARKS.md.)
  *
@@ -160,7 +161,9 @@ export interface TracingBenchResult {
   readonly machine_at_end: ReturnType<typeof machineInfo>;
   /** PostgreSQL: its shared buffers and how much of the schema was loaded into them before the run. */
   readonly postgres_memory?: PostgresMemory;
-  /** SQLite: the app's page cache and memory mapping, and how much of the file was read into the cache before the run. */
+  /**
+   * SQLite: the app's page cache and memory mapping, and how much of the file was read into the cache before the run.
+   */
   readonly sqlite_memory?: SqliteMemory;
   readonly city: GenerationResult;
   readonly onset_day: string;
@@ -173,7 +176,12 @@ export interface TracingBenchResult {
   /** (b) POST /symptoms → the buddy's SSE notification parsed, ms. */
   readonly notify: Summary;
   /** (b) split: POST answered; POST sent → trace started; the trace; notification → app quiet again. */
-  readonly notify_parts: { readonly http: Summary; readonly queue: Summary; readonly trace: Summary; readonly quiet_after: Summary };
+  readonly notify_parts: {
+    readonly http: Summary;
+    readonly queue: Summary;
+    readonly trace: Summary;
+    readonly quiet_after: Summary;
+  };
   /** (b′) the same with the analytics engine stopped (fewer sources: see samples), and its trace. */
   readonly notify_without_analytics?: {
     readonly samples: number;
@@ -183,7 +191,11 @@ export interface TracingBenchResult {
     readonly trace: Summary;
     readonly trace_breakdown_ms: Record<string, number>;
   };
-  readonly ratios_to_healthz_p50: { readonly trace_p50: number; readonly notify_p50: number; readonly notify_p99: number };
+  readonly ratios_to_healthz_p50: {
+    readonly trace_p50: number;
+    readonly notify_p50: number;
+    readonly notify_p99: number;
+  };
   /** Medians over the measured sources. */
   readonly per_trace_medians: Record<string, number>;
   /** Median exclusive ms per part of the trace in (a) and in (b), over the measured sources. */
@@ -261,7 +273,12 @@ class CallTimer {
     const original = holder[name] as (...a: unknown[]) => unknown;
     const label = PART_OF[name] ?? name;
     holder[name] = async (...args: unknown[]) => {
-      if (name === 'publishCreated' && this.firstPublish === undefined && Array.isArray(args[0]) && args[0].length > 0) {
+      if (
+        name === 'publishCreated' &&
+        this.firstPublish === undefined &&
+        Array.isArray(args[0]) &&
+        args[0].length > 0
+      ) {
         this.firstPublish = { at: performance.now(), calls: structuredClone(this.calls) };
       }
       const parent = this.frames.getStore();
@@ -276,7 +293,8 @@ class CallTimer {
         const inclusive = performance.now() - started;
         this.current = parent?.name;
         if (parent) parent.childMs += inclusive;
-        const entry = (this.calls[label] ??= { ms: 0, calls: 0 });
+        this.calls[label] ??= { ms: 0, calls: 0 };
+        const entry = this.calls[label];
         entry.ms += inclusive - frame.childMs;
         entry.calls += 1;
       }
@@ -357,7 +375,10 @@ function withOther(calls: Calls, totalMs: number): Record<string, number> {
 /** Waits until the app's background work (trace jobs, analytics, the zone scanner and its debounce) is done. */
 async function quiesce(app: FastifyInstance): Promise<number> {
   const started = performance.now();
-  const background = app as unknown as { analytics?: { idle(): Promise<void> }; zoneScanner?: { idle(): Promise<void> } };
+  const background = app as unknown as {
+    analytics?: { idle(): Promise<void> };
+    zoneScanner?: { idle(): Promise<void> };
+  };
   for (let round = 0; round < 2; round++) {
     await app.traceWorker.idle();
     await background.analytics?.idle();
@@ -382,7 +403,10 @@ async function resetTracingState(db: Kysely<Database>): Promise<void> {
   await db.deleteFrom('audit_log').execute();
   // PostgreSQL: without a vacuum the deleted rows stay in the indexes, and every unique check of the next run's
   // writes visits them (a deployment's tables hold live rows instead, which the benchmark has no way to age).
-  if (isPostgres(db)) await sql`vacuum (analyze) exposure_risks, exposure_days, notifications, trace_jobs, symptoms, cases, audit_log`.execute(db);
+  if (isPostgres(db))
+    await sql`vacuum (analyze) exposure_risks, exposure_days, notifications, trace_jobs, symptoms, cases, audit_log`.execute(
+      db,
+    );
 }
 
 async function issueAppTokens(db: Kysely<Database>, userIds: readonly string[]): Promise<Map<string, string>> {
@@ -392,7 +416,10 @@ async function issueAppTokens(db: Kysely<Database>, userIds: readonly string[]):
   for (const id of userIds) {
     const token = newAppToken();
     tokens.set(id, token);
-    await db.insertInto('device_tokens').values({ token_hash: hashAppToken(token), user_id: id, created_at: now }).execute();
+    await db
+      .insertInto('device_tokens')
+      .values({ token_hash: hashAppToken(token), user_id: id, created_at: now })
+      .execute();
   }
   return tokens;
 }
@@ -413,11 +440,20 @@ function compactLines(lines: readonly string[]): string[] {
  * EXPLAIN of the queries a trace really ran (captured from the app), plus the retention purge's filter (hourly; as a
  * SELECT, on the same conditions as TracingRepository.deleteInteractionsEndedBefore at the time of writing).
  */
-async function explain(engine: DialectName, options: { size: string; databaseUrl?: string; captured: ReadonlyMap<string, CompiledQuery>; cutoff: number }): Promise<Record<string, string>> {
-  const queries: Array<[string, string, readonly unknown[]]> = [...options.captured].map(([method, q]) => [method, q.sql, q.parameters]);
+async function explain(
+  engine: DialectName,
+  options: { size: string; databaseUrl?: string; captured: ReadonlyMap<string, CompiledQuery>; cutoff: number },
+): Promise<Record<string, string>> {
+  const queries: Array<[string, string, readonly unknown[]]> = [...options.captured].map(([method, q]) => [
+    method,
+    q.sql,
+    q.parameters,
+  ]);
   queries.push([
-    'retention purge (select with the delete\'s conditions)',
-    engine === 'sqlite' ? 'select "id" from "interactions" where "timestamp" < ? and "ended_at" < ?' : 'select "id" from "interactions" where "timestamp" < $1 and "ended_at" < $2',
+    "retention purge (select with the delete's conditions)",
+    engine === 'sqlite'
+      ? 'select "id" from "interactions" where "timestamp" < ? and "ended_at" < ?'
+      : 'select "id" from "interactions" where "timestamp" < $1 and "ended_at" < $2',
     [options.cutoff, options.cutoff],
   ]);
   const plans: Record<string, string> = {};
@@ -428,22 +464,34 @@ async function explain(engine: DialectName, options: { size: string; databaseUrl
         const rows = raw.prepare(`explain query plan ${text}`).all(...parameters) as Array<{ detail: string }>;
         const started = performance.now();
         const n = raw.prepare(text).all(...parameters).length;
-        plans[name] = `${compactLines(rows.map((r) => r.detail)).join('\n')}\n-- ${n} rows in ${round(performance.now() - started)} ms (run again alone, warm)`;
+        plans[name] =
+          `${compactLines(rows.map((r) => r.detail)).join('\n')}\n-- ${n} rows in ${round(performance.now() - started)} ms (run again alone, warm)`;
       }
     } finally {
       raw.close();
     }
     return plans;
   }
-  const client = new pg.Client({ connectionString: options.databaseUrl, options: `-c search_path="${postgresSchema(options.size)}" -c jit=off` });
+  const client = new pg.Client({
+    connectionString: options.databaseUrl,
+    options: `-c search_path="${postgresSchema(options.size)}" -c jit=off`,
+  });
   await client.connect();
   try {
     for (const [name, text, parameters] of queries) {
-      const result = await client.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${text}`, parameters as unknown[]);
+      const result = await client.query<{ 'QUERY PLAN': string }>(
+        `explain (analyze, buffers) ${text}`,
+        parameters as unknown[],
+      );
       // Row-value IN lists make very long condition lines: cut them.
-      const lines = result.rows.map((r) => (r['QUERY PLAN'].length > 300 ? `${r['QUERY PLAN'].slice(0, 300)} …` : r['QUERY PLAN']));
+      const lines = result.rows.map((r) =>
+        r['QUERY PLAN'].length > 300 ? `${r['QUERY PLAN'].slice(0, 300)} …` : r['QUERY PLAN'],
+      );
       // Partitioned tables: one scan per partition; keep the first few and the totals.
-      plans[name] = lines.length > 40 ? [...lines.slice(0, 30), `  … ${lines.length - 34} more lines …`, ...lines.slice(-4)].join('\n') : lines.join('\n');
+      plans[name] =
+        lines.length > 40
+          ? [...lines.slice(0, 30), `  … ${lines.length - 34} more lines …`, ...lines.slice(-4)].join('\n')
+          : lines.join('\n');
     }
   } finally {
     await client.end();
@@ -462,12 +510,22 @@ async function lookupWhatIfs(
   const repository = (app.tracing as unknown as { tracing: TracingRepository }).tracing;
   const started = performance.now();
   const found = await (repository.presentDuring as (...a: unknown[]) => Promise<unknown[]>)(...presentArgs);
-  const engineLookup: LookupMeasure = { ms: performance.now() - started, candidates: found.length, queries: Math.ceil((presentArgs[0] as unknown[]).length / 400) };
+  const engineLookup: LookupMeasure = {
+    ms: performance.now() - started,
+    candidates: found.length,
+    queries: Math.ceil((presentArgs[0] as unknown[]).length / 400),
+  };
   const records = await repository.interactionsOf(source, window.start, window.end, MAX_OBSERVATION_MS);
   const rings = ringsForRadius(INGEST_RULES.h3Resolution, DEFAULT_RISK_MODEL.gps.radiusMeters);
   return {
     engine: engineLookup,
-    keys: await bucketKeyLookup(database.db, records, { bucketMinutes: INGEST_RULES.timeBucketMinutes, rings, excludeUserId: source, startedFrom: window.start - MAX_OBSERVATION_MS, startedBefore: window.end }),
+    keys: await bucketKeyLookup(database.db, records, {
+      bucketMinutes: INGEST_RULES.timeBucketMinutes,
+      rings,
+      excludeUserId: source,
+      startedFrom: window.start - MAX_OBSERVATION_MS,
+      startedBefore: window.end,
+    }),
   };
 }
 
@@ -477,7 +535,8 @@ async function lookupWhatIfs(
 
 const WHAT_IF_SOURCES = 3;
 
-const sampleName = (i: number, warmup: number, measured: number) => (i < warmup ? `warm-up ${i + 1}/${warmup}` : `${i - warmup + 1}/${measured}`);
+const sampleName = (i: number, warmup: number, measured: number) =>
+  i < warmup ? `warm-up ${i + 1}/${warmup}` : `${i - warmup + 1}/${measured}`;
 
 export async function runTracingBench(options: TracingBenchOptions): Promise<TracingBenchResult> {
   const seed = options.seed ?? DEFAULT_SEED;
@@ -489,9 +548,14 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
   const machine = machineInfo();
 
   const wanted = citySpec(options.size, seed);
-  const stored = options.engine === 'sqlite' ? readSqliteMeta(options.size) : await readPostgresMeta(options.databaseUrl!, options.size);
+  const stored =
+    options.engine === 'sqlite'
+      ? readSqliteMeta(options.size)
+      : await readPostgresMeta(options.databaseUrl!, options.size);
   if (!reusable(stored, wanted, await currentMigrations())) {
-    throw new Error(`no usable ${options.size} city on ${options.engine}: run npx tsx bench/generate.ts --engine ${options.engine} --size ${options.size}`);
+    throw new Error(
+      `no usable ${options.size} city on ${options.engine}: run npx tsx bench/generate.ts --engine ${options.engine} --size ${options.size}`,
+    );
   }
   const plan = planCity(stored.spec);
   const pairs = plantedPairs(plan);
@@ -499,7 +563,10 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
   const measured = Math.min(samples, pairs.length - warmup);
   const used = pairs.slice(0, warmup + measured);
   const onsetDay = plan.onsetDay;
-  const window = { start: Date.parse(`${addDays(onsetDay, -4)}T00:00:00Z`), end: Date.parse(`${addDays(onsetDay, 6)}T00:00:00Z`) };
+  const window = {
+    start: Date.parse(`${addDays(onsetDay, -4)}T00:00:00Z`),
+    end: Date.parse(`${addDays(onsetDay, 6)}T00:00:00Z`),
+  };
 
   // The app, configured as a deployment would be (defaults), on the generated database.
   const secrets = benchSecrets(seed);
@@ -509,28 +576,44 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
     LOG_LEVEL: 'silent',
     ENCRYPTION_KEYS: secrets.encryptionKeys,
     TOKEN_SECRET: secrets.tokenSecret,
-    ...(options.engine === 'postgres' ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: postgresSchema(options.size) } : {}),
+    ...(options.engine === 'postgres'
+      ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: postgresSchema(options.size) }
+      : {}),
     ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
     ...(options.sqliteCacheMb !== undefined ? { SQLITE_CACHE_MB: String(options.sqliteCacheMb) } : {}),
     ...(options.sqliteMmapMb !== undefined ? { SQLITE_MMAP_MB: String(options.sqliteMmapMb) } : {}),
   });
   const database: DatabaseHandle =
     options.engine === 'sqlite'
-      ? openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFile(options.size), sqliteCacheMib: config.sqliteCacheMib, sqliteMmapMib: config.sqliteMmapMib })
-      : openDatabase({ dialect: 'postgres', databaseUrl: options.databaseUrl!, schema: postgresSchema(options.size), poolSize: config.dbPoolSize });
+      ? openDatabase({
+          dialect: 'sqlite',
+          sqliteFile: sqliteFile(options.size),
+          sqliteCacheMib: config.sqliteCacheMib,
+          sqliteMmapMib: config.sqliteMmapMib,
+        })
+      : openDatabase({
+          dialect: 'postgres',
+          databaseUrl: options.databaseUrl!,
+          schema: postgresSchema(options.size),
+          poolSize: config.dbPoolSize,
+        });
   log('resetting tracing state…');
   await resetTracingState(database.db);
   let postgresMemory: PostgresMemory | undefined;
   if (options.engine === 'postgres') {
     log('loading the schema into shared buffers…');
     postgresMemory = await prewarmSchema(options.databaseUrl!, postgresSchema(options.size));
-    log(`shared_buffers ${postgresMemory.shared_buffers_mib} MiB, schema ${postgresMemory.schema_mib} MiB, prewarmed ${postgresMemory.prewarmed_mib} MiB${postgresMemory.note ? ` (${postgresMemory.note})` : ''}`);
+    log(
+      `shared_buffers ${postgresMemory.shared_buffers_mib} MiB, schema ${postgresMemory.schema_mib} MiB, prewarmed ${postgresMemory.prewarmed_mib} MiB${postgresMemory.note ? ` (${postgresMemory.note})` : ''}`,
+    );
   }
   let sqliteMemory: SqliteMemory | undefined;
   if (options.engine === 'sqlite') {
     log('reading the file into the page cache…');
     sqliteMemory = await prewarmSqlite(database.db, sqliteFile(options.size));
-    log(`cache ${sqliteMemory.cache_mib} MiB, mapped ${sqliteMemory.mmap_mib} MiB, file ${sqliteMemory.file_mib} MiB, prewarmed ${sqliteMemory.prewarmed_mib} MiB, resident ${sqliteMemory.rss_mib} MiB${sqliteMemory.note ? ` (${sqliteMemory.note})` : ''}`);
+    log(
+      `cache ${sqliteMemory.cache_mib} MiB, mapped ${sqliteMemory.mmap_mib} MiB, file ${sqliteMemory.file_mib} MiB, prewarmed ${sqliteMemory.prewarmed_mib} MiB, resident ${sqliteMemory.rss_mib} MiB${sqliteMemory.note ? ` (${sqliteMemory.note})` : ''}`,
+    );
   }
   const tokens = await issueAppTokens(database.db, [...new Set(used.flatMap((p) => [p.source, p.buddy]))]);
 
@@ -545,7 +628,16 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
   if (wrapped.length === 0) log('TracingService internals not found: no breakdown');
 
   const countOf = async (userId: string) =>
-    Number((await database.db.selectFrom('interactions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('origin', '=', 'app').executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await database.db
+          .selectFrom('interactions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('user_id', '=', userId)
+          .where('origin', '=', 'app')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   try {
     // Warm the HTTP paths and the JIT; let the start-up work (first zone scan, analytics) finish.
@@ -555,7 +647,14 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
 
     // (a) trace computation
     log(`(a) traceCase × ${warmup} warm-up + ${measured}`);
-    const traced: Array<{ pair: PlantedPair; ms: number; calls: Calls; counts: CallTimer['counts']; outcome: { risks: number; contacts: number; notifications: number }; total: number }> = [];
+    const traced: Array<{
+      pair: PlantedPair;
+      ms: number;
+      calls: Calls;
+      counts: CallTimer['counts'];
+      outcome: { risks: number; contacts: number; notifications: number };
+      total: number;
+    }> = [];
     const whatIfs: Array<Record<string, LookupMeasure>> = [];
     for (const [i, pair] of used.entries()) {
       await quiesce(app);
@@ -563,7 +662,17 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       const now = Date.now();
       await database.db
         .insertInto('cases')
-        .values({ id: caseId, user_id: pair.source, report_type: 'self_reported', onset_date: onsetDay, test_date: null, managed_by: null, created_at: now, report_date: todayUtc(now), updated_at: now })
+        .values({
+          id: caseId,
+          user_id: pair.source,
+          report_type: 'self_reported',
+          onset_date: onsetDay,
+          test_date: null,
+          managed_by: null,
+          created_at: now,
+          report_date: todayUtc(now),
+          updated_at: now,
+        })
         .execute();
       const total = await countOf(pair.source);
       timer.reset();
@@ -573,7 +682,9 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       const ms = performance.now() - started;
       capture.enabled = false;
       const counts = { ...timer.counts };
-      log(`(a) ${sampleName(i, warmup, measured)}: ${round(ms, 1)} ms, ${counts.candidates} candidates, ${outcome.notifications} notifications`);
+      log(
+        `(a) ${sampleName(i, warmup, measured)}: ${round(ms, 1)} ms, ${counts.candidates} candidates, ${outcome.notifications} notifications`,
+      );
       if (outcome.notifications === 0) log(`warning: the trace of ${pair.source} notified nobody`);
       if (i >= warmup) {
         traced.push({ pair, ms, calls: structuredClone(timer.calls), counts, outcome, total });
@@ -589,7 +700,8 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
 
     // (b) symptom report → notification on the buddy's live stream; then (b′) the same without the analytics engine
     const service = app.tracing as unknown as { traceCase: (id: string) => Promise<unknown> };
-    const traceRuns: Array<{ start: number; end: number; calls: Calls; untilPublish: NotifySample['untilPublish'] }> = [];
+    const traceRuns: Array<{ start: number; end: number; calls: Calls; untilPublish: NotifySample['untilPublish'] }> =
+      [];
     const originalTraceCase = service.traceCase;
     service.traceCase = async (id: string) => {
       timer.reset();
@@ -598,7 +710,12 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         return await originalTraceCase.call(app.tracing, id);
       } finally {
         const published = timer.firstPublish;
-        traceRuns.push({ start, end: performance.now(), calls: structuredClone(timer.calls), untilPublish: published && { ms: published.at - start, calls: published.calls } });
+        traceRuns.push({
+          start,
+          end: performance.now(),
+          calls: structuredClone(timer.calls),
+          untilPublish: published && { ms: published.at - start, calls: published.calls },
+        });
       }
     };
     const bareSamples: number[] = [];
@@ -614,7 +731,9 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         healthzSamples.push(...(await roundTrips(`${base}/healthz`, baselinePerSample)));
         await database.db.deleteFrom('exposure_days').where('user_id', '=', pair.buddy).execute();
         await database.db.deleteFrom('notifications').where('user_id', '=', pair.buddy).execute();
-        const stream = await connectSse(`${base}/notifications/stream`, { headers: { authorization: `Bearer ${tokens.get(pair.buddy)!}` } });
+        const stream = await connectSse(`${base}/notifications/stream`, {
+          headers: { authorization: `Bearer ${tokens.get(pair.buddy)!}` },
+        });
         if (stream.status !== 200) throw new Error(`SSE stream for ${pair.buddy}: ${stream.status} ${stream.body}`);
         traceRuns.length = 0;
         const started = performance.now();
@@ -630,9 +749,15 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         const received = performance.now();
         const quietAfter = await quiesce(app);
         await stream.close();
-        const data = JSON.parse(event.data) as { tier: string; exposure_date: string; details: { contact_kind: string } };
+        const data = JSON.parse(event.data) as {
+          tier: string;
+          exposure_date: string;
+          details: { contact_kind: string };
+        };
         const run = traceRuns[0];
-        log(`${label} ${sampleName(i, passWarmup, passPairs.length - passWarmup)}: ${round(received - started, 1)} ms (POST answered after ${round(answered - started, 1)} ms, trace ${run ? round(run.end - run.start, 1) : '?'} ms)`);
+        log(
+          `${label} ${sampleName(i, passWarmup, passPairs.length - passWarmup)}: ${round(received - started, 1)} ms (POST answered after ${round(answered - started, 1)} ms, trace ${run ? round(run.end - run.start, 1) : '?'} ms)`,
+        );
         if (i >= passWarmup) {
           out.push({
             ms: received - started,
@@ -660,7 +785,12 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
     service.traceCase = originalTraceCase;
 
     log('explaining the lookups…');
-    const plans = await explain(options.engine, { size: options.size, databaseUrl: options.databaseUrl, captured: capture.queries, cutoff: plan.startMs - 7 * 86_400_000 });
+    const plans = await explain(options.engine, {
+      size: options.size,
+      databaseUrl: options.databaseUrl,
+      captured: capture.queries,
+      cutoff: plan.startMs - 7 * 86_400_000,
+    });
 
     const perSource: SourceSample[] = traced.map((t, i) => ({
       source: t.pair.source,
@@ -711,7 +841,11 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         trace: summarize(notified.map((n) => n.trace)),
         quiet_after: summarize(notified.map((n) => n.quietAfter)),
       },
-      ratios_to_healthz_p50: { trace_p50: round(traceSummary.p50 / healthz.p50, 1), notify_p50: round(notifySummary.p50 / healthz.p50, 1), notify_p99: round(notifySummary.p99 / healthz.p50, 1) },
+      ratios_to_healthz_p50: {
+        trace_p50: round(traceSummary.p50 / healthz.p50, 1),
+        notify_p50: round(notifySummary.p50 / healthz.p50, 1),
+        notify_p99: round(notifySummary.p99 / healthz.p50, 1),
+      },
       per_trace_medians: {
         interactions_total: field('interactions_total'),
         interactions_in_window: field('interactions_in_window'),
@@ -724,14 +858,18 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
       },
       trace_breakdown_ms: medianBreakdown(traced.map((t) => withOther(t.calls, t.ms))),
       notify_trace_breakdown_ms: medianBreakdown(notified.map((n) => withOther(n.calls, n.trace))),
-      notify_path_breakdown_ms: medianBreakdown(notified.flatMap((n) => (n.untilPublish ? [withOther(n.untilPublish.calls, n.untilPublish.ms)] : []))),
+      notify_path_breakdown_ms: medianBreakdown(
+        notified.flatMap((n) => (n.untilPublish ? [withOther(n.untilPublish.calls, n.untilPublish.ms)] : [])),
+      ),
       notify_path_ms: summarize(notified.flatMap((n) => (n.untilPublish ? [n.untilPublish.ms] : []))),
       ...(withoutAnalytics.length > 0
         ? {
             notify_without_analytics: {
               samples: withoutAnalytics.length,
               notify: summarize(withoutAnalytics.map((n) => n.ms)),
-              notify_with_analytics_same_sources: summarize(notified.slice(0, withoutAnalytics.length).map((n) => n.ms)),
+              notify_with_analytics_same_sources: summarize(
+                notified.slice(0, withoutAnalytics.length).map((n) => n.ms),
+              ),
               trace: summarize(withoutAnalytics.map((n) => n.trace)),
               trace_breakdown_ms: medianBreakdown(withoutAnalytics.map((n) => withOther(n.calls, n.trace))),
             },
@@ -739,7 +877,14 @@ export async function runTracingBench(options: TracingBenchOptions): Promise<Tra
         : {}),
       plans,
       lookup_what_if: Object.fromEntries(
-        ['engine', 'keys'].map((k) => [k, { ms: summarize(whatIfs.map((w) => w[k]!.ms)), candidates_median: median(whatIfs.map((w) => w[k]!.candidates)), queries_median: median(whatIfs.map((w) => w[k]!.queries)) }]),
+        ['engine', 'keys'].map((k) => [
+          k,
+          {
+            ms: summarize(whatIfs.map((w) => w[k]!.ms)),
+            candidates_median: median(whatIfs.map((w) => w[k]!.candidates)),
+            queries_median: median(whatIfs.map((w) => w[k]!.queries)),
+          },
+        ]),
       ),
       per_source: perSource,
     };

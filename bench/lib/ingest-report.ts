@@ -12,8 +12,19 @@ interface IngestFile {
   readonly command: string;
   readonly date: string;
   readonly machine: { node: string; cpu_count: number; load_average: number[] };
-  readonly settings: { seconds: number; connections: number; observations_per_request: number; users: number; active_cases?: number };
-  readonly results: ReadonlyArray<{ engine: string; workers: number; baseline_healthz: IngestFigures; ingest: IngestFigures }>;
+  readonly settings: {
+    seconds: number;
+    connections: number;
+    observations_per_request: number;
+    users: number;
+    active_cases?: number;
+  };
+  readonly results: ReadonlyArray<{
+    engine: string;
+    workers: number;
+    baseline_healthz: IngestFigures;
+    ingest: IngestFigures;
+  }>;
 }
 
 /** The ingest benchmark's section of BENCHMARKS.md, from bench/results/ingest.json (run by bench/ingest.bench.ts). */

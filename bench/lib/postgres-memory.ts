@@ -21,7 +21,9 @@ export async function prewarmSchema(databaseUrl: string, schema: string): Promis
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const settings = await client.query<{ bytes: string }>(`select (setting::bigint * 8192)::text as bytes from pg_settings where name = 'shared_buffers'`);
+    const settings = await client.query<{ bytes: string }>(
+      `select (setting::bigint * 8192)::text as bytes from pg_settings where name = 'shared_buffers'`,
+    );
     const sharedBytes = Number(settings.rows[0]!.bytes);
     const relations = await client.query<{ oid: number; bytes: string }>(
       `select c.oid, pg_relation_size(c.oid)::text as bytes from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -36,7 +38,8 @@ export async function prewarmSchema(databaseUrl: string, schema: string): Promis
       ...(note ? { note } : {}),
     });
     // Leave room for the app's own writes: prewarming more than the buffers hold only evicts what it loaded.
-    if (schemaBytes > sharedBytes * 0.9) return result(0, 'shared_buffers too small to hold the schema: pages come from the page cache or the disk');
+    if (schemaBytes > sharedBytes * 0.9)
+      return result(0, 'shared_buffers too small to hold the schema: pages come from the page cache or the disk');
     try {
       await client.query('create extension if not exists pg_prewarm');
     } catch (error) {

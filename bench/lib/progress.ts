@@ -21,7 +21,12 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-export function progress(label: string, total: number, unit: string, options: { logEveryMs?: number; stream?: NodeJS.WriteStream } = {}): Progress {
+export function progress(
+  label: string,
+  total: number,
+  unit: string,
+  options: { logEveryMs?: number; stream?: NodeJS.WriteStream } = {},
+): Progress {
   const out = options.stream ?? process.stderr;
   const tty = out.isTTY === true;
   const every = tty ? 100 : (options.logEveryMs ?? 10_000);

@@ -12,7 +12,10 @@ export interface TracingResultFile {
   readonly engine: string;
   readonly targets: { readonly notify_p99_ms_at_10m: number; readonly growth_10x_max: number };
   /** Per size, the last run of that size (sizes run separately keep their own command and date). */
-  readonly runs: Record<string, TracingBenchResult & { readonly command: string; readonly git: { commit: string; modified_src_files: number } }>;
+  readonly runs: Record<
+    string,
+    TracingBenchResult & { readonly command: string; readonly git: { commit: string; modified_src_files: number } }
+  >;
   readonly growth?: GrowthFigures;
 }
 
@@ -66,7 +69,8 @@ function postgresMemoryNote(memory: TracingBenchResult['postgres_memory']): stri
 /** ", SQLite cache 8 GiB holding the prewarmed file (6.9 GiB), no memory mapping" for a SQLite run that recorded it. */
 function sqliteMemoryNote(memory: TracingBenchResult['sqlite_memory']): string {
   if (memory === undefined) return '';
-  const mapping = memory.mmap_mib > 0 ? `the file's first ${memoryLabel(memory.mmap_mib)} memory-mapped` : 'no memory mapping';
+  const mapping =
+    memory.mmap_mib > 0 ? `the file's first ${memoryLabel(memory.mmap_mib)} memory-mapped` : 'no memory mapping';
   return memory.prewarmed_mib > 0
     ? `, SQLite cache ${memoryLabel(memory.cache_mib)} holding the prewarmed file (${memoryLabel(memory.prewarmed_mib)}), ${mapping}`
     : `, SQLite cache ${memoryLabel(memory.cache_mib)}, ${mapping}, file ${memoryLabel(memory.file_mib)} not prewarmed: ${memory.note ?? 'unknown'}`;
@@ -76,19 +80,29 @@ function readJson<T>(path: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
 }
 
-function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, align?: readonly ('l' | 'r')[]): string {
+function table(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  align?: readonly ('l' | 'r')[],
+): string {
   const sep = header.map((_, i) => ((align?.[i] ?? 'r') === 'l' ? '---' : '--:'));
   return [header, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 }
 
 function tracingSection(files: readonly TracingResultFile[]): string {
-  const runs = files.flatMap((f) => Object.keys(f.runs).sort(bySize).map((size) => ({ engine: f.engine, size, run: f.runs[size]! })));
+  const runs = files.flatMap((f) =>
+    Object.keys(f.runs)
+      .sort(bySize)
+      .map((size) => ({ engine: f.engine, size, run: f.runs[size]! })),
+  );
   if (runs.length === 0) return '## Tracing (issue 3)\n\nNo results yet: run `npm run bench`.\n';
   const first = runs[0]!.run;
   const out: string[] = [];
   out.push('## Tracing (issue 3)');
   out.push('');
-  out.push('Commands that produced the figures below (each run writes `bench/results/tracing-<engine>.json` with every sample):');
+  out.push(
+    'Commands that produced the figures below (each run writes `bench/results/tracing-<engine>.json` with every sample):',
+  );
   out.push('');
   out.push('```sh');
   for (const command of [...new Set(runs.map((r) => r.run.command))]) out.push(command);
@@ -100,24 +114,43 @@ function tracingSection(files: readonly TracingResultFile[]): string {
       `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}: ${r.run.date.slice(0, 16).replace('T', ' ')} UTC (load average ${r.run.machine.load_average.join(', ')} at start)` +
       postgresMemoryNote(r.run.postgres_memory) +
       sqliteMemoryNote(r.run.sqlite_memory) +
-      (commits.size > 1 ? `, commit ${r.run.git.commit.slice(0, 10)}${r.run.git.modified_src_files > 0 ? ' with uncommitted changes in src/' : ''}` : ''),
+      (commits.size > 1
+        ? `, commit ${r.run.git.commit.slice(0, 10)}${r.run.git.modified_src_files > 0 ? ' with uncommitted changes in src/' : ''}`
+        : ''),
   );
-  out.push(`Measured on ${first.machine.cpu_count} cores (${first.machine.cpu}), ${first.machine.total_memory_gib} GiB RAM, Node ${first.machine.node}, ${first.machine.platform}; ` +
-    'the app in the same process as its HTTP client, data in PostgreSQL 15 or an SQLite file' +
-    (commits.size > 1 ? '; the commit of each run below.' : `; commit ${runs[0]!.run.git.commit.slice(0, 10)}${runs.some((r) => r.run.git.modified_src_files > 0) ? ' with uncommitted changes in src/' : ''}.`));
+  out.push(
+    `Measured on ${first.machine.cpu_count} cores (${first.machine.cpu}), ${first.machine.total_memory_gib} GiB RAM, Node ${first.machine.node}, ${first.machine.platform}; ` +
+      'the app in the same process as its HTTP client, data in PostgreSQL 15 or an SQLite file' +
+      (commits.size > 1
+        ? '; the commit of each run below.'
+        : `; commit ${runs[0]!.run.git.commit.slice(0, 10)}${runs.some((r) => r.run.git.modified_src_files > 0) ? ' with uncommitted changes in src/' : ''}.`),
+  );
   out.push('');
   for (const d of dates) out.push(`- ${d}`);
   out.push('');
-  out.push('> **Read the ratios, not the absolute times.** This is a shared 2-core machine: other jobs ran during these measurements ' +
-    '(see the load averages), so absolute times drift by tens of percent from run to run. Each run measures its own baselines ' +
-    'in the same process, interleaved with the samples — a bare Fastify route and the app\'s `GET /healthz`, both over HTTP — ' +
-    'so the ratio of a figure to its baseline is what compares across runs and machines.');
+  out.push(
+    '> **Read the ratios, not the absolute times.** This is a shared 2-core machine: other jobs ran during these measurements ' +
+      '(see the load averages), so absolute times drift by tens of percent from run to run. Each run measures its own baselines ' +
+      "in the same process, interleaved with the samples — a bare Fastify route and the app's `GET /healthz`, both over HTTP — " +
+      'so the ratio of a figure to its baseline is what compares across runs and machines.',
+  );
   out.push('');
   out.push('### Results');
   out.push('');
   out.push(
     table(
-      ['Engine', 'Data', 'Interactions', '(a) trace p50', '(a) trace p99¹', '(b) report → notification p50', '(b) p99¹', '`/healthz` p50', 'bare Fastify p50', '(b) p50 ÷ `/healthz` p50'],
+      [
+        'Engine',
+        'Data',
+        'Interactions',
+        '(a) trace p50',
+        '(a) trace p99¹',
+        '(b) report → notification p50',
+        '(b) p99¹',
+        '`/healthz` p50',
+        'bare Fastify p50',
+        '(b) p50 ÷ `/healthz` p50',
+      ],
       runs.map(({ engine, size, run }) => [
         ENGINE_NAMES[engine] ?? engine,
         sizeLabel(size),
@@ -134,9 +167,11 @@ function tracingSection(files: readonly TracingResultFile[]): string {
     ),
   );
   out.push('');
-  out.push(`¹ ${first.samples} sources per run: the nearest-rank p99 of ${first.samples} samples is the largest one (p90: see the JSON). ` +
-    '(a) is `app.tracing.traceCase(caseId)` for a self-reported case; (b) is `POST /symptoms` by the source until the ' +
-    "buddy's `notification` event has been parsed from `GET /notifications/stream`.");
+  out.push(
+    `¹ ${first.samples} sources per run: the nearest-rank p99 of ${first.samples} samples is the largest one (p90: see the JSON). ` +
+      '(a) is `app.tracing.traceCase(caseId)` for a self-reported case; (b) is `POST /symptoms` by the source until the ' +
+      "buddy's `notification` event has been parsed from `GET /notifications/stream`.",
+  );
   out.push('');
 
   out.push('### Growth with data size and the targets');
@@ -145,21 +180,39 @@ function tracingSection(files: readonly TracingResultFile[]): string {
     const g = f.growth ?? growthOf(f);
     if (g === undefined) return [];
     const ten = f.runs[g.to]!;
-    return [[
-      ENGINE_NAMES[f.engine] ?? f.engine,
-      `${sizeLabel(g.to)} ÷ ${sizeLabel(g.from)} (${ratio(g.data_ratio)} data)`,
-      ratio(g.trace_p50),
-      ratio(g.trace_p99),
-      ratio(g.notify_p50),
-      ratio(g.notify_p99),
-      ratio(g.healthz_p50),
-      `${ten.notify.p99 < f.targets.notify_p99_ms_at_10m ? '✅' : '❌'} ${ms(ten.notify.p99)}`,
-      `${g.notify_p50 < f.targets.growth_10x_max && g.trace_p50 < f.targets.growth_10x_max ? '✅' : '❌'} ${ratio(Math.max(g.notify_p50, g.trace_p50))}`,
-    ]];
+    return [
+      [
+        ENGINE_NAMES[f.engine] ?? f.engine,
+        `${sizeLabel(g.to)} ÷ ${sizeLabel(g.from)} (${ratio(g.data_ratio)} data)`,
+        ratio(g.trace_p50),
+        ratio(g.trace_p99),
+        ratio(g.notify_p50),
+        ratio(g.notify_p99),
+        ratio(g.healthz_p50),
+        `${ten.notify.p99 < f.targets.notify_p99_ms_at_10m ? '✅' : '❌'} ${ms(ten.notify.p99)}`,
+        `${g.notify_p50 < f.targets.growth_10x_max && g.trace_p50 < f.targets.growth_10x_max ? '✅' : '❌'} ${ratio(Math.max(g.notify_p50, g.trace_p50))}`,
+      ],
+    ];
   });
   if (growthRows.length === 0) out.push('Needs runs at 1M and 10M.');
   else {
-    out.push(table(['Engine', 'Ratio', '(a) p50', '(a) p99', '(b) p50', '(b) p99', '`/healthz` p50', '(b) p99 < 100 ms at 10M', '10× data < 1.5× time (p50)'], growthRows, ['l', 'l']));
+    out.push(
+      table(
+        [
+          'Engine',
+          'Ratio',
+          '(a) p50',
+          '(a) p99',
+          '(b) p50',
+          '(b) p99',
+          '`/healthz` p50',
+          '(b) p99 < 100 ms at 10M',
+          '10× data < 1.5× time (p50)',
+        ],
+        growthRows,
+        ['l', 'l'],
+      ),
+    );
   }
   out.push('');
 
@@ -167,63 +220,125 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   out.push('');
   out.push(
     table(
-      ['Engine', 'Data', "source's interactions (14 days)", 'in the infectious window', '(place, time) probes', 'candidates²', 'encounters seen by others', 'exposure risks', 'people at risk', 'notifications'],
+      [
+        'Engine',
+        'Data',
+        "source's interactions (14 days)",
+        'in the infectious window',
+        '(place, time) probes',
+        'candidates²',
+        'encounters seen by others',
+        'exposure risks',
+        'people at risk',
+        'notifications',
+      ],
       runs.map(({ engine, size, run }) => {
         const m = run.per_trace_medians;
-        return [ENGINE_NAMES[engine] ?? engine, sizeLabel(size), fmtInt(m.interactions_total!), fmtInt(m.interactions_in_window!), fmtInt(m.probes!), fmtInt(m.candidates!), fmtInt(m.encounters!), fmtInt(m.risks!), fmtInt(m.contacts!), fmtInt(m.notifications!)];
+        return [
+          ENGINE_NAMES[engine] ?? engine,
+          sizeLabel(size),
+          fmtInt(m.interactions_total!),
+          fmtInt(m.interactions_in_window!),
+          fmtInt(m.probes!),
+          fmtInt(m.candidates!),
+          fmtInt(m.encounters!),
+          fmtInt(m.risks!),
+          fmtInt(m.contacts!),
+          fmtInt(m.notifications!),
+        ];
       }),
       ['l', 'l'],
     ),
   );
   out.push('');
-  out.push("² Other people's location stays and check-ins overlapping a probe (a place the source could share — the H3 cell of a stay and its 6 neighbours, or the venue — over the source's merged time there), fetched, paired with the source's stays in that place and scored.");
+  out.push(
+    "² Other people's location stays and check-ins overlapping a probe (a place the source could share — the H3 cell of a stay and its 6 neighbours, or the venue — over the source's merged time there), fetched, paired with the source's stays in that place and scored.",
+  );
   out.push('');
 
   out.push('### Where the time of a trace goes');
   out.push('');
-  out.push("Median exclusive milliseconds per part of `traceCase` in (a) and, after the slash, in (b), timed by wrapping every method of the app's own " +
-    '`TracingRepository` and `NotificationsService` instances (src/ unchanged); "other" is what no wrapper covers: building the probes, ' +
-    'scoring, transactions, bus events. In (b) the analytics engine recomputes its day rows on the same report, in the same process, ' +
-    'while the trace runs, and its work lands inside the trace\'s parts (on SQLite every query blocks the thread); (b′) repeats (b) ' +
-    'with the analytics engine stopped. (b) also shows how its latency splits: until `POST /symptoms` is answered, until the trace job starts, the trace.');
+  out.push(
+    "Median exclusive milliseconds per part of `traceCase` in (a) and, after the slash, in (b), timed by wrapping every method of the app's own " +
+      '`TracingRepository` and `NotificationsService` instances (src/ unchanged); "other" is what no wrapper covers: building the probes, ' +
+      'scoring, transactions, bus events. In (b) the analytics engine recomputes its day rows on the same report, in the same process, ' +
+      "while the trace runs, and its work lands inside the trace's parts (on SQLite every query blocks the thread); (b′) repeats (b) " +
+      'with the analytics engine stopped. (b) also shows how its latency splits: until `POST /symptoms` is answered, until the trace job starts, the trace.',
+  );
   out.push('');
   // Parts that took time somewhere (a periodic task's method that ran during a trace once has a median of 0).
-  const parts = [...new Set(runs.flatMap((r) => [...Object.keys(r.run.trace_breakdown_ms), ...Object.keys(r.run.notify_trace_breakdown_ms ?? {})]))].filter((p) =>
+  const parts = [
+    ...new Set(
+      runs.flatMap((r) => [
+        ...Object.keys(r.run.trace_breakdown_ms),
+        ...Object.keys(r.run.notify_trace_breakdown_ms ?? {}),
+      ]),
+    ),
+  ].filter((p) =>
     runs.some((r) => (r.run.trace_breakdown_ms[p] ?? 0) >= 0.05 || (r.run.notify_trace_breakdown_ms?.[p] ?? 0) >= 0.05),
   );
-  const cell = (a: number | undefined, b: number | undefined) => `${a === undefined ? '—' : ms(a)} / ${b === undefined ? '—' : ms(b)}`;
+  const cell = (a: number | undefined, b: number | undefined) =>
+    `${a === undefined ? '—' : ms(a)} / ${b === undefined ? '—' : ms(b)}`;
   out.push(
     table(
       ['Part (a) / (b)', ...runs.map((r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}`)],
       [
-        ...parts.map((p) => [p, ...runs.map((r) => cell(r.run.trace_breakdown_ms[p], r.run.notify_trace_breakdown_ms?.[p]))]),
+        ...parts.map((p) => [
+          p,
+          ...runs.map((r) => cell(r.run.trace_breakdown_ms[p], r.run.notify_trace_breakdown_ms?.[p])),
+        ]),
         ['**trace p50**', ...runs.map((r) => `**${cell(r.run.trace.p50, r.run.notify_parts.trace.p50)}**`)],
         ['(b) `POST /symptoms` answered, p50', ...runs.map((r) => ms(r.run.notify_parts.http.p50))],
         ['(b) report → trace job started, p50', ...runs.map((r) => ms(r.run.notify_parts.queue.p50))],
         ['(b) report → notification parsed, p50', ...runs.map((r) => ms(r.run.notify.p50))],
-        ['(b′) the same, analytics engine stopped: notification p50 (p99) vs (b) on the same sources', ...runs.map((r) => {
-          const w = r.run.notify_without_analytics;
-          return w === undefined ? '—' : `${ms(w.notify.p50)} (${ms(w.notify.p99)}) vs ${ms(w.notify_with_analytics_same_sources.p50)} (${ms(w.notify_with_analytics_same_sources.p99)}), n = ${w.samples}`;
-        })],
-        ['(b′) trace p50, analytics engine stopped', ...runs.map((r) => (r.run.notify_without_analytics ? ms(r.run.notify_without_analytics.trace.p50) : '—'))],
+        [
+          '(b′) the same, analytics engine stopped: notification p50 (p99) vs (b) on the same sources',
+          ...runs.map((r) => {
+            const w = r.run.notify_without_analytics;
+            return w === undefined
+              ? '—'
+              : `${ms(w.notify.p50)} (${ms(w.notify.p99)}) vs ${ms(w.notify_with_analytics_same_sources.p50)} (${ms(w.notify_with_analytics_same_sources.p99)}), n = ${w.samples}`;
+          }),
+        ],
+        [
+          '(b′) trace p50, analytics engine stopped',
+          ...runs.map((r) => (r.run.notify_without_analytics ? ms(r.run.notify_without_analytics.trace.p50) : '—')),
+        ],
       ],
       ['l'],
     ),
   );
-  const pathRuns = runs.filter((r) => r.run.notify_path_breakdown_ms !== undefined && r.run.notify_path_ms !== undefined);
+  const pathRuns = runs.filter(
+    (r) => r.run.notify_path_breakdown_ms !== undefined && r.run.notify_path_ms !== undefined,
+  );
   if (pathRuns.length > 0) {
     out.push('');
-    out.push('The notification path of (b): median exclusive milliseconds per part from the start of the trace until it publishes its first ' +
-      'notification (what the report → notification latency waits for; the rest of the trace runs after it). Lookups of places and of ' +
-      'encounters run at once, so parts can add up to more than the wall time.');
+    out.push(
+      'The notification path of (b): median exclusive milliseconds per part from the start of the trace until it publishes its first ' +
+        'notification (what the report → notification latency waits for; the rest of the trace runs after it). Lookups of places and of ' +
+        'encounters run at once, so parts can add up to more than the wall time.',
+    );
     out.push('');
-    const pathParts = [...new Set(pathRuns.flatMap((r) => Object.keys(r.run.notify_path_breakdown_ms!)))].filter((p) => pathRuns.some((r) => (r.run.notify_path_breakdown_ms![p] ?? 0) >= 0.05));
+    const pathParts = [...new Set(pathRuns.flatMap((r) => Object.keys(r.run.notify_path_breakdown_ms!)))].filter((p) =>
+      pathRuns.some((r) => (r.run.notify_path_breakdown_ms![p] ?? 0) >= 0.05),
+    );
     out.push(
       table(
-        ['Part, until the first notification', ...pathRuns.map((r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}`)],
         [
-          ...pathParts.map((p) => [p, ...pathRuns.map((r) => (r.run.notify_path_breakdown_ms![p] === undefined ? '—' : ms(r.run.notify_path_breakdown_ms![p]!)))]),
-          ['**trace start → first notification published, p50 (p99)**', ...pathRuns.map((r) => `**${ms(r.run.notify_path_ms!.p50)}** (${ms(r.run.notify_path_ms!.p99)})`)],
+          'Part, until the first notification',
+          ...pathRuns.map((r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}`),
+        ],
+        [
+          ...pathParts.map((p) => [
+            p,
+            ...pathRuns.map((r) =>
+              r.run.notify_path_breakdown_ms![p] === undefined ? '—' : ms(r.run.notify_path_breakdown_ms![p]!),
+            ),
+          ]),
+          [
+            '**trace start → first notification published, p50 (p99)**',
+            ...pathRuns.map((r) => `**${ms(r.run.notify_path_ms!.p50)}** (${ms(r.run.notify_path_ms!.p99)})`),
+          ],
         ],
         ['l'],
       ),
@@ -235,26 +350,36 @@ function tracingSection(files: readonly TracingResultFile[]): string {
     const [top, second] = entries;
     if (top === undefined) continue;
     const share = (x: number) => `${Math.round((100 * x) / run.trace.p50)}%`;
-    out.push(`- ${ENGINE_NAMES[engine] ?? engine} ${sizeLabel(size)}: ${top[0]} ${ms(top[1])} (${share(top[1])} of the median trace)` +
-      `${second ? `, then ${second[0]} ${ms(second[1])} (${share(second[1])})` : ''}.`);
+    out.push(
+      `- ${ENGINE_NAMES[engine] ?? engine} ${sizeLabel(size)}: ${top[0]} ${ms(top[1])} (${share(top[1])} of the median trace)` +
+        `${second ? `, then ${second[0]} ${ms(second[1])} (${share(second[1])})` : ''}.`,
+    );
   }
   out.push('');
   out.push('### The co-location lookup, two ways');
   out.push('');
-  out.push("For measured sources (n in each cell; the benchmark now replays 3, as the former lookup takes seconds on PostgreSQL), after the trace and with the app quiet: the app's own `presentDuring` call replayed with the trace's arguments, " +
-    'and the lookup the app made before it (`bench/lib/what-if.ts`). Median ms (median distinct interactions returned).');
+  out.push(
+    "For measured sources (n in each cell; the benchmark now replays 3, as the former lookup takes seconds on PostgreSQL), after the trace and with the app quiet: the app's own `presentDuring` call replayed with the trace's arguments, " +
+      'and the lookup the app made before it (`bench/lib/what-if.ts`). Median ms (median distinct interactions returned).',
+  );
   out.push('');
   const ways: Array<[string, string]> = [
-    ['engine', "the app's `presentDuring`: one range scan per (place, merged stay) probe, time overlap in SQL (SQLite: 400 probes per statement; PostgreSQL: the probes in two statements run at once)"],
+    [
+      'engine',
+      "the app's `presentDuring`: one range scan per (place, merged stay) probe, time overlap in SQL (SQLite: 400 probes per statement; PostgreSQL: the probes in two statements run at once)",
+    ],
     ['keys', 'before: `(place, bucket) IN (…)` lists of 400 keys, everyone in those place-hours'],
   ];
   out.push(
     table(
       ['Lookup', ...runs.map((r) => `${ENGINE_NAMES[r.engine] ?? r.engine} ${sizeLabel(r.size)}`)],
-      ways.map(([key, label]) => [label, ...runs.map((r) => {
-        const w = r.run.lookup_what_if?.[key];
-        return w === undefined ? '—' : `${ms(w.ms.p50)} (${fmtInt(w.candidates_median)}), n = ${w.ms.n}`;
-      })]),
+      ways.map(([key, label]) => [
+        label,
+        ...runs.map((r) => {
+          const w = r.run.lookup_what_if?.[key];
+          return w === undefined ? '—' : `${ms(w.ms.p50)} (${fmtInt(w.candidates_median)}), n = ${w.ms.n}`;
+        }),
+      ]),
       ['l'],
     ),
   );
@@ -262,7 +387,9 @@ function tracingSection(files: readonly TracingResultFile[]): string {
   out.push('### Query plans');
   out.push('');
   for (const { engine, size, run } of runs.filter((r) => r.size === '10m' || runs.every((x) => x.size !== '10m'))) {
-    out.push(`<details><summary>${ENGINE_NAMES[engine] ?? engine} ${sizeLabel(size)}: the lookups of one trace (${engine === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN (ANALYZE, BUFFERS)'})</summary>`);
+    out.push(
+      `<details><summary>${ENGINE_NAMES[engine] ?? engine} ${sizeLabel(size)}: the lookups of one trace (${engine === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN (ANALYZE, BUFFERS)'})</summary>`,
+    );
     out.push('');
     for (const [name, plan] of Object.entries(run.plans)) {
       out.push(`**${name}**`);
@@ -283,7 +410,16 @@ interface ScanStatisticFile {
   readonly command: string;
   readonly target?: string;
   readonly environment?: { node?: string; cpuCount?: number; loadAverageAtStart?: number[] };
-  readonly results: ReadonlyArray<{ name: string; cases: number; resolution: number; cylinders?: number; replications?: number; medianMs: number; medianCpuMs?: number; peakRssMb?: number }>;
+  readonly results: ReadonlyArray<{
+    name: string;
+    cases: number;
+    resolution: number;
+    cylinders?: number;
+    replications?: number;
+    medianMs: number;
+    medianCpuMs?: number;
+    peakRssMb?: number;
+  }>;
 }
 
 function scanSection(file: ScanStatisticFile | undefined): string {
@@ -291,12 +427,32 @@ function scanSection(file: ScanStatisticFile | undefined): string {
   const out: string[] = [];
   out.push('## Space-time permutation scan statistic');
   out.push('');
-  out.push(`Run by \`npm run bench\` (\`${file.command}\` alone). Figures copied from \`bench/results/scan-statistic.json\`${file.target ? `; target: ${file.target}` : ''}.`);
+  out.push(
+    `Run by \`npm run bench\` (\`${file.command}\` alone). Figures copied from \`bench/results/scan-statistic.json\`${file.target ? `; target: ${file.target}` : ''}.`,
+  );
   out.push('');
   out.push(
     table(
-      ['Configuration', 'Cases', 'H3 resolution', 'Cylinders', 'Replications', 'Median wall time', 'Median CPU time', 'Peak RSS'],
-      file.results.map((r) => [r.name, fmtInt(r.cases), String(r.resolution), r.cylinders === undefined ? '—' : fmtInt(r.cylinders), r.replications === undefined ? '—' : fmtInt(r.replications), ms(r.medianMs), r.medianCpuMs === undefined ? '—' : ms(r.medianCpuMs), r.peakRssMb === undefined ? '—' : `${r.peakRssMb} MB`]),
+      [
+        'Configuration',
+        'Cases',
+        'H3 resolution',
+        'Cylinders',
+        'Replications',
+        'Median wall time',
+        'Median CPU time',
+        'Peak RSS',
+      ],
+      file.results.map((r) => [
+        r.name,
+        fmtInt(r.cases),
+        String(r.resolution),
+        r.cylinders === undefined ? '—' : fmtInt(r.cylinders),
+        r.replications === undefined ? '—' : fmtInt(r.replications),
+        ms(r.medianMs),
+        r.medianCpuMs === undefined ? '—' : ms(r.medianCpuMs),
+        r.peakRssMb === undefined ? '—' : `${r.peakRssMb} MB`,
+      ]),
       ['l'],
     ),
   );

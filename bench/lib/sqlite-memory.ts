@@ -38,9 +38,11 @@ export async function prewarmSqlite(db: Kysely<Database>, file: string): Promise
     rss_mib: Math.round(process.memoryUsage().rss / MIB),
     ...(note ? { note } : {}),
   });
-  if (mmap!.mmap_size > 0) return result(0, 'pages of the mapped start of the file come from the page cache or the disk');
+  if (mmap!.mmap_size > 0)
+    return result(0, 'pages of the mapped start of the file come from the page cache or the disk');
   // Leave room for the pages the run writes.
-  if (fileBytes > cacheBytes * 0.9) return result(0, 'cache too small to hold the file: pages come from the page cache or the disk');
+  if (fileBytes > cacheBytes * 0.9)
+    return result(0, 'cache too small to hold the file: pages come from the page cache or the disk');
   const [read] = (await sql<{ bytes: number }>`select sum(pgsize) as bytes from dbstat`.execute(db)).rows;
   return result(Number(read!.bytes ?? 0));
 }

@@ -30,7 +30,9 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 export function bucketKeys(record: PresenceRecord, bucketMinutes: number, rings: number): Array<[string, number]> {
   if (record.place === null || record.kind === 'proximity') return [];
   const places = record.kind === 'location' ? gridDisk(record.place, rings) : [record.place];
-  return bucketsOf(record.startMs, record.endMs, bucketMinutes).flatMap((bucket) => places.map((place): [string, number] => [place, bucket]));
+  return bucketsOf(record.startMs, record.endMs, bucketMinutes).flatMap((bucket) =>
+    places.map((place): [string, number] => [place, bucket]),
+  );
 }
 
 export async function bucketKeyLookup(
@@ -38,7 +40,13 @@ export async function bucketKeyLookup(
   sources: readonly PresenceRecord[],
   options: { bucketMinutes: number; rings: number; excludeUserId: string; startedFrom: number; startedBefore: number },
 ): Promise<LookupMeasure & { keys: number }> {
-  const keys = [...new Map(sources.flatMap((s) => bucketKeys(s, options.bucketMinutes, options.rings)).map((k) => [`${k[0]}|${k[1]}`, k] as const)).values()];
+  const keys = [
+    ...new Map(
+      sources
+        .flatMap((s) => bucketKeys(s, options.bucketMinutes, options.rings))
+        .map((k) => [`${k[0]}|${k[1]}`, k] as const),
+    ).values(),
+  ];
   const started = performance.now();
   const ids = new Set<string>();
   let queries = 0;
@@ -46,7 +54,13 @@ export async function bucketKeyLookup(
     const rows = await db
       .selectFrom('presence_index')
       .select(['interaction_id', 'user_id', 'place', 'started_at', 'ended_at', 'lat', 'lng'])
-      .where((eb) => eb(eb.refTuple('place', 'bucket'), 'in', part.map(([place, bucket]) => eb.tuple(place, bucket))))
+      .where((eb) =>
+        eb(
+          eb.refTuple('place', 'bucket'),
+          'in',
+          part.map(([place, bucket]) => eb.tuple(place, bucket)),
+        ),
+      )
       .where('started_at', '>=', options.startedFrom)
       .where('started_at', '<', options.startedBefore)
       .where('user_id', '!=', options.excludeUserId)

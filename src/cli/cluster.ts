@@ -16,7 +16,8 @@ const HANDED_CONNECTIONS = 'EPITRACE_HANDED_CONNECTIONS';
 type Role = 'server' | 'streams' | 'trace-runner';
 
 /**
- * Stream processes run at a lower CPU priority (this much higher a nice value) than server processes: on a busy machine a
+ * Stream processes run at a lower CPU priority (this much higher a nice value) than server processes: on a busy machine
+ * a
  * heartbeat or a stream's replay can wait a few milliseconds, a request should not. Under contention the kernel
  * gives a process at nice 5 about a third of the CPU share of one at 0; idle, it changes nothing.
  */
@@ -39,11 +40,17 @@ const RESTART_DELAY_MS = 1_000;
 export async function serveWorkers(config: Config, workers: number, streamWorkers = 0): Promise<void> {
   if (!cluster.isPrimary) {
     const role = process.env[PROCESS_ROLE] as Role | undefined;
-    await serve(config, { traceRunner: role === 'trace-runner', handedConnections: process.env[HANDED_CONNECTIONS] === '1', background: role !== 'streams' });
+    await serve(config, {
+      traceRunner: role === 'trace-runner',
+      handedConnections: process.env[HANDED_CONNECTIONS] === '1',
+      background: role !== 'streams',
+    });
     return;
   }
   if (workers + streamWorkers > 1 && config.redisUrl === undefined) {
-    throw new ClusterConfigError('--workers above 1 or --stream-workers needs REDIS_URL: the processes share real-time events, rate limits and job leadership through Redis');
+    throw new ClusterConfigError(
+      '--workers above 1 or --stream-workers needs REDIS_URL: the processes share real-time events, rate limits and job leadership through Redis',
+    );
   }
   const log = pino({ level: config.logLevel }).child({ role: 'primary' });
   const database = openConfiguredDatabase(config);
@@ -59,7 +66,9 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
   const roleOf = new Map<number, Role>();
   let stopping = false;
   let lastRestart = 0;
-  const dispatcher = streamWorkers > 0 ? new ConnectionDispatcher(log, { firstLineTimeoutMs: FIRST_LINE_TIMEOUT_MS }) : undefined;
+  const dispatcher =
+    streamWorkers > 0 ? new ConnectionDispatcher(log, { firstLineTimeoutMs: FIRST_LINE_TIMEOUT_MS }) : undefined;
+  // biome-ignore lint/correctness/noUnusedVariables: read by `??=`, so the dispatcher listens once
   let listening: Promise<void> | undefined;
   const fork = (role: Role): Worker => {
     const worker = cluster.fork({ [PROCESS_ROLE]: role, ...(dispatcher ? { [HANDED_CONNECTIONS]: '1' } : {}) });
@@ -71,13 +80,18 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
         dispatcher.add(worker, role);
         // The port opens once every process started with it can take connections (later, a role none of whose
         // processes is up has its connections served by the other role's).
-        if (dispatcher.readyCount('server') >= workers && dispatcher.readyCount('streams') >= streamWorkers) listening ??= dispatcher.listen(config.port, config.host).then(
-          () => log.info({ port: config.port, host: config.host, workers, streamWorkers }, 'primary accepting connections'),
-          (error: unknown) => {
-            log.fatal({ err: error }, 'cannot listen');
-            process.exit(1);
-          },
-        );
+        if (dispatcher.readyCount('server') >= workers && dispatcher.readyCount('streams') >= streamWorkers)
+          listening ??= dispatcher.listen(config.port, config.host).then(
+            () =>
+              log.info(
+                { port: config.port, host: config.host, workers, streamWorkers },
+                'primary accepting connections',
+              ),
+            (error: unknown) => {
+              log.fatal({ err: error }, 'cannot listen');
+              process.exit(1);
+            },
+          );
       });
     }
     return worker;
@@ -94,7 +108,9 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
       if (!stopping) fork(role);
     }, wait);
   });
-  cluster.on('online', (worker) => log.info({ worker: worker.process.pid, role: roleOf.get(worker.id) }, 'worker started'));
+  cluster.on('online', (worker) =>
+    log.info({ worker: worker.process.pid, role: roleOf.get(worker.id) }, 'worker started'),
+  );
   for (let i = 0; i < workers; i++) fork('server');
   for (let i = 0; i < streamWorkers; i++) fork('streams');
   if (withRunner) fork('trace-runner');
@@ -124,6 +140,9 @@ function lowerPriority(worker: Worker, log: Pick<Logger, 'warn'>): void {
   try {
     setPriority(worker.process.pid!, Math.min(19, getPriority() + STREAM_WORKER_NICE));
   } catch (error) {
-    log.warn({ err: error, worker: worker.process.pid }, 'could not lower the stream process\'s CPU priority; it runs at the servers\' priority');
+    log.warn(
+      { err: error, worker: worker.process.pid },
+      "could not lower the stream process's CPU priority; it runs at the servers' priority",
+    );
   }
 }

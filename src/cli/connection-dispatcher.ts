@@ -19,9 +19,13 @@ interface Handoff {
 }
 
 const isHandoff = (message: unknown): message is Handoff =>
-  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === HANDOFF && typeof (message as { head?: unknown }).head === 'string';
+  typeof message === 'object' &&
+  message !== null &&
+  (message as { type?: unknown }).type === HANDOFF &&
+  typeof (message as { head?: unknown }).head === 'string';
 
-export const isReadyMessage = (message: unknown): boolean => typeof message === 'object' && message !== null && (message as { type?: unknown }).type === READY;
+export const isReadyMessage = (message: unknown): boolean =>
+  typeof message === 'object' && message !== null && (message as { type?: unknown }).type === READY;
 
 export interface DispatcherOptions {
   /** A connection that has not sent its request line within this time is closed (it holds a descriptor here). */
@@ -98,8 +102,15 @@ export class ConnectionDispatcher {
   private handOff(socket: Socket, head: Buffer, role: ConnectionRole): void {
     const worker = this.pick(role) ?? this.pick(role === 'streams' ? 'server' : 'streams');
     if (worker === undefined) {
-      const body = JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the server is starting or restarting its processes; retry shortly' });
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json; charset=utf-8\r\nretry-after: 1\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        type: 'about:blank',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'the server is starting or restarting its processes; retry shortly',
+      });
+      socket.end(
+        `HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json; charset=utf-8\r\nretry-after: 1\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
       return;
     }
     const message: Handoff = { type: HANDOFF, head: head.toString('base64') };

@@ -5,7 +5,12 @@
  */
 
 /** The routes that hold a connection open (Server-Sent Events and the WebSocket). */
-export const STREAM_PATHS: ReadonlySet<string> = new Set(['/notifications/stream', '/notifications/ws', '/exposure_risks/stream', '/alerts/stream']);
+export const STREAM_PATHS: ReadonlySet<string> = new Set([
+  '/notifications/stream',
+  '/notifications/ws',
+  '/exposure_risks/stream',
+  '/alerts/stream',
+]);
 
 /** A first line longer than this is not waited on: the connection goes to a server process, which refuses it. */
 export const MAX_REQUEST_LINE_BYTES = 8_192;

@@ -30,18 +30,25 @@ async function run(argv: string[]): Promise<number> {
   const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'info' });
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { workers: { type: 'string' }, 'stream-workers': { type: 'string' } }, strict: true });
+      const { values } = parseArgs({
+        args: rest,
+        options: { workers: { type: 'string' }, 'stream-workers': { type: 'string' } },
+        strict: true,
+      });
       const workers = values.workers === undefined ? 1 : Number(values.workers);
-      if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be an integer from 1 to 64');
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+        throw new UsageError('--workers must be an integer from 1 to 64');
       const streamWorkers = values['stream-workers'] === undefined ? 0 : Number(values['stream-workers']);
-      if (!Number.isInteger(streamWorkers) || streamWorkers < 0 || streamWorkers > 64) throw new UsageError('--stream-workers must be an integer from 0 to 64');
+      if (!Number.isInteger(streamWorkers) || streamWorkers < 0 || streamWorkers > 64)
+        throw new UsageError('--stream-workers must be an integer from 0 to 64');
       if (workers === 1 && streamWorkers === 0) await serve(config);
       else await serveWorkers(config, workers, streamWorkers);
       return -1; // keeps running
     }
     case 'trace-runner': {
       if (rest.length > 0) throw new UsageError('trace-runner takes no arguments');
-      if (config.redisUrl === undefined) throw new UsageError('trace-runner needs REDIS_URL: servers wake it through Redis');
+      if (config.redisUrl === undefined)
+        throw new UsageError('trace-runner needs REDIS_URL: servers wake it through Redis');
       await serve(config, { traceRunner: true });
       return -1; // keeps running
     }
@@ -49,7 +56,10 @@ async function run(argv: string[]): Promise<number> {
       const database = openConfiguredDatabase(config);
       try {
         const applied = await migrateToLatest(database);
-        log.info({ dialect: database.dialect, applied }, applied.length ? 'migrations applied' : 'database already up to date');
+        log.info(
+          { dialect: database.dialect, applied },
+          applied.length ? 'migrations applied' : 'database already up to date',
+        );
       } finally {
         await database.close();
       }
@@ -58,7 +68,11 @@ async function run(argv: string[]): Promise<number> {
     case 'admin': {
       const [sub, ...args] = rest;
       if (sub !== 'create-staff') throw new UsageError(`unknown admin command "${sub ?? ''}"`);
-      const { values } = parseArgs({ args, options: { role: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } }, strict: true });
+      const { values } = parseArgs({
+        args,
+        options: { role: { type: 'string' }, username: { type: 'string' }, password: { type: 'string' } },
+        strict: true,
+      });
       const member = await createStaff(config, values);
       log.info({ staff_id: member.id, username: member.username, role: member.role }, 'staff account created');
       return 0;
@@ -83,7 +97,11 @@ try {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  if (error instanceof UsageError || error instanceof StaffInputError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+  if (
+    error instanceof UsageError ||
+    error instanceof StaffInputError ||
+    (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+  ) {
     process.stderr.write(`epitrace: ${error.message}\n\n${USAGE}\n`);
     process.exit(64);
   }

@@ -11,13 +11,19 @@ export interface ServeOptions {
    * process does not listen on the public port.
    */
   readonly handedConnections?: boolean;
-  /** Run the background work (trace sweeps, analytics, zone scans, webhooks, periodic tasks); false for a stream process. */
+  /**
+   * Run the background work (trace sweeps, analytics, zone scans, webhooks, periodic tasks); false for a stream
+   * process.
+   */
   readonly background?: boolean;
 }
 
 /** Runs the server until SIGTERM/SIGINT, then stops accepting, finishes requests in flight and closes the database. */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<FastifyInstance> {
-  const app = await buildApp(config, { traceRunner: options.traceRunner === true, background: options.background !== false });
+  const app = await buildApp(config, {
+    traceRunner: options.traceRunner === true,
+    background: options.background !== false,
+  });
   let closing = false;
   let stopTakingConnections = () => {};
   const shutdown = (signal: string) => {

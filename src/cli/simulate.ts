@@ -18,7 +18,8 @@ export const SIMULATE_USAGE = `  simulate [--population N] [--days D] [--speed-u
 const integer = (value: string | undefined, fallback: number, name: string, min: number, max: number): number => {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
   return n;
 };
 
@@ -47,9 +48,14 @@ export async function simulateCommand(args: string[]): Promise<number> {
   const speedUp = values['speed-up'] === undefined ? 5000 : Number(values['speed-up']);
   if (!Number.isFinite(speedUp) || speedUp <= 1) throw new UsageError('--speed-up must be a number greater than 1');
   const seed = values.seed === undefined ? 1 : /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
-  const credentials = (user: string | undefined, password: string | undefined, what: string): StaffCredentials | undefined => {
+  const credentials = (
+    user: string | undefined,
+    password: string | undefined,
+    what: string,
+  ): StaffCredentials | undefined => {
     if (user === undefined && password === undefined) return undefined;
-    if (user === undefined || password === undefined) throw new UsageError(`give both --${what}-username and --${what}-password`);
+    if (user === undefined || password === undefined)
+      throw new UsageError(`give both --${what}-username and --${what}-password`);
     return { username: user, password };
   };
   let professional = credentials(values['staff-username'], values['staff-password'], 'staff');
@@ -64,9 +70,12 @@ export async function simulateCommand(args: string[]): Promise<number> {
     professional ??= server.professional;
     authority ??= server.authority;
   }
-  if (professional === undefined) throw new UsageError('with --url, give a health professional account: --staff-username and --staff-password');
+  if (professional === undefined)
+    throw new UsageError('with --url, give a health professional account: --staff-username and --staff-password');
   try {
-    process.stdout.write(`Simulating ${population.toLocaleString('en')} people over the last ${days} days against ${baseUrl} (speed-up ${speedUp}, seed ${seed})\n`);
+    process.stdout.write(
+      `Simulating ${population.toLocaleString('en')} people over the last ${days} days against ${baseUrl} (speed-up ${speedUp}, seed ${seed})\n`,
+    );
     const result = await runSimulation({
       baseUrl,
       scenario: generatedScenario({ population, seed }),
@@ -81,7 +90,14 @@ export async function simulateCommand(args: string[]): Promise<number> {
     });
     process.stdout.write(`\n\n${formatReport(result.report)}\n`);
     if (values['report-json'] !== undefined) {
-      const record = { benchmark: 'simulation (issue 7)', command: `npx epitrace simulate ${args.join(' ')}`, date: new Date().toISOString(), load_average: loadavg().map((x) => Math.round(x * 100) / 100), report: result.report, text: formatReport(result.report) };
+      const record = {
+        benchmark: 'simulation (issue 7)',
+        command: `npx epitrace simulate ${args.join(' ')}`,
+        date: new Date().toISOString(),
+        load_average: loadavg().map((x) => Math.round(x * 100) / 100),
+        report: result.report,
+        text: formatReport(result.report),
+      };
       writeFileSync(values['report-json'], `${JSON.stringify(record, null, 2)}\n`);
     }
     return result.report.errors.total === 0 ? 0 : 1;

@@ -156,13 +156,17 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
   }
   const encryptionKeys = r.optional('ENCRYPTION_KEYS');
   if (databaseUrl !== undefined) {
-    if (encryptionKeys === undefined) r.problems.push('ENCRYPTION_KEYS is required when DATABASE_URL is set (every process must share the keys)');
-    if (tokenSecret === undefined) r.problems.push('TOKEN_SECRET is required when DATABASE_URL is set (every process must share it)');
+    if (encryptionKeys === undefined)
+      r.problems.push('ENCRYPTION_KEYS is required when DATABASE_URL is set (every process must share the keys)');
+    if (tokenSecret === undefined)
+      r.problems.push('TOKEN_SECRET is required when DATABASE_URL is set (every process must share it)');
   }
   const databaseSchema = r.string('DATABASE_SCHEMA');
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) r.problems.push(`DATABASE_SCHEMA must be a lower-case SQL identifier (got "${databaseSchema}")`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema))
+    r.problems.push(`DATABASE_SCHEMA must be a lower-case SQL identifier (got "${databaseSchema}")`);
   const timeZone = r.string('TIME_ZONE');
-  if (env.TRACE_JOBS === 'runners' && redisUrl === undefined) r.problems.push('TRACE_JOBS=runners needs REDIS_URL: the server wakes the trace runners through Redis');
+  if (env.TRACE_JOBS === 'runners' && redisUrl === undefined)
+    r.problems.push('TRACE_JOBS=runners needs REDIS_URL: the server wakes the trace runners through Redis');
   if (!isTimeZone(timeZone)) r.problems.push(`TIME_ZONE must be an IANA time zone name (got "${timeZone}")`);
 
   const config: Config = {
@@ -201,7 +205,9 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     webhooks: readWebhooks(r),
   };
   if (config.zones.scanResolution > config.h3Resolution) {
-    r.problems.push(`SCAN_RESOLUTION must not be finer than H3_RESOLUTION (${config.h3Resolution}), the resolution case cells are known at (got ${config.zones.scanResolution})`);
+    r.problems.push(
+      `SCAN_RESOLUTION must not be finer than H3_RESOLUTION (${config.h3Resolution}), the resolution case cells are known at (got ${config.zones.scanResolution})`,
+    );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
@@ -213,10 +219,13 @@ function readZones(r: Reader): ZonesConfig {
   const alertRecurrenceDays = r.int('SCAN_ALERT_RECURRENCE_DAYS', 1, 1_000_000);
   // With R permutations the smallest p-value is 1/(R+1): a longer recurrence interval can never be reached.
   if (alertRecurrenceDays > scanReplications + 1) {
-    r.problems.push(`SCAN_ALERT_RECURRENCE_DAYS (${alertRecurrenceDays}) can never be reached with SCAN_REPLICATIONS=${scanReplications}: at most ${scanReplications + 1}`);
+    r.problems.push(
+      `SCAN_ALERT_RECURRENCE_DAYS (${alertRecurrenceDays}) can never be reached with SCAN_REPLICATIONS=${scanReplications}: at most ${scanReplications + 1}`,
+    );
   }
   const scanMaxDurationDays = r.int('SCAN_MAX_DURATION_DAYS', 1, 365);
-  if (scanMaxDurationDays > scanDays) r.problems.push(`SCAN_MAX_DURATION_DAYS must not exceed SCAN_DAYS (${scanDays}) (got ${scanMaxDurationDays})`);
+  if (scanMaxDurationDays > scanDays)
+    r.problems.push(`SCAN_MAX_DURATION_DAYS must not exceed SCAN_DAYS (${scanDays}) (got ${scanMaxDurationDays})`);
   const scanSeed = r.string('SCAN_SEED');
   if (scanSeed.length > 100) r.problems.push('SCAN_SEED must be at most 100 characters');
   return {
@@ -234,7 +243,10 @@ function readZones(r: Reader): ZonesConfig {
 }
 
 function readWebhooks(r: Reader): WebhooksConfig {
-  const urls = (r.optional('WEBHOOK_URLS') ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const urls = (r.optional('WEBHOOK_URLS') ?? '')
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
   for (const url of urls) {
     let ok = false;
     try {
@@ -244,12 +256,16 @@ function readWebhooks(r: Reader): WebhooksConfig {
       ok = false;
     }
     // Never echo the URL itself: it may carry a credential.
-    if (!ok) r.problems.push(`WEBHOOK_URLS must be comma-separated http:// or https:// URLs (entry ${urls.indexOf(url) + 1} is not)`);
+    if (!ok)
+      r.problems.push(
+        `WEBHOOK_URLS must be comma-separated http:// or https:// URLs (entry ${urls.indexOf(url) + 1} is not)`,
+      );
   }
   if (new Set(urls).size !== urls.length) r.problems.push('WEBHOOK_URLS lists a URL twice');
   const secret = r.optional('WEBHOOK_SECRET');
   if (secret !== undefined && secret.length < 32) r.problems.push('WEBHOOK_SECRET must be at least 32 characters long');
-  if (urls.length > 0 && secret === undefined) r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set (receivers verify the signature)');
+  if (urls.length > 0 && secret === undefined)
+    r.problems.push('WEBHOOK_SECRET is required when WEBHOOK_URLS is set (receivers verify the signature)');
   const retryBaseMs = r.int('WEBHOOK_RETRY_BASE_MS', 10, 86_400_000);
   const retryMaxMs = r.int('WEBHOOK_RETRY_MAX_MS', 10, 86_400_000);
   if (retryMaxMs < retryBaseMs) r.problems.push('WEBHOOK_RETRY_MAX_MS must not be less than WEBHOOK_RETRY_BASE_MS');

@@ -60,16 +60,24 @@ export type AlertWithDeliveries = Static<typeof AlertWithDeliveries>;
 
 export const ListAlertsQuery = Type.Object(
   {
-    since: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Only alerts raised after this time' })),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', maxLength: 40, description: 'Only alerts raised after this time' }),
+    ),
     ...PageQuery,
   },
   { additionalProperties: false },
 );
 export type ListAlertsQuery = Static<typeof ListAlertsQuery>;
 
-export const AlertPage = Type.Object({ alerts: Type.Array(AlertWithDeliveries), next_cursor: NextCursor }, { title: 'AlertPage' });
+export const AlertPage = Type.Object(
+  { alerts: Type.Array(AlertWithDeliveries), next_cursor: NextCursor },
+  { title: 'AlertPage' },
+);
 export type AlertPage = Static<typeof AlertPage>;
 
 /** The body POSTed to each configured webhook (signed: see README, "Infection zones and alerts"). */
-export const AlertWebhookBody = Type.Object({ type: Type.Literal('cluster_alert'), alert: Alert }, { title: 'AlertWebhookBody' });
+export const AlertWebhookBody = Type.Object(
+  { type: Type.Literal('cluster_alert'), alert: Alert },
+  { title: 'AlertWebhookBody' },
+);
 export type AlertWebhookBody = Static<typeof AlertWebhookBody>;

@@ -26,7 +26,9 @@ const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.
 export const SummaryDay = Type.Object({
   date: CalendarDate,
   cases: Type.Integer({ description: 'Cases reported that day (app cases and imported line-list cases)' }),
-  cases_by_onset: Type.Integer({ description: 'Cases whose symptoms began that day (cases without a known onset are not counted)' }),
+  cases_by_onset: Type.Integer({
+    description: 'Cases whose symptoms began that day (cases without a known onset are not counted)',
+  }),
   symptom_reports: Type.Integer({ description: 'Symptom reports received that day' }),
   traced_cases: Type.Integer({ description: 'App cases reported that day: those whose contacts are traced' }),
   contacts_traced: Type.Integer({ description: 'Distinct people found exposed to the cases reported that day' }),
@@ -43,7 +45,9 @@ export const SummaryDay = Type.Object({
 export const NotificationOutcome = Type.Object({
   tier: Type.Union([Type.Literal('medium'), Type.Literal('high')]),
   notified: Type.Integer({ description: 'People first notified at this tier within the period' }),
-  became_cases: Type.Integer({ description: 'Of those, people who became a case within the follow-up after the notification' }),
+  became_cases: Type.Integer({
+    description: 'Of those, people who became a case within the follow-up after the notification',
+  }),
   share: NullableNumber('became_cases / notified; null when nobody was notified'),
 });
 
@@ -61,7 +65,10 @@ export const Summary = Type.Object({
     notified: Type.Integer(),
   }),
   notification_outcomes: Type.Object({
-    follow_up_days: Type.Integer({ description: 'A notified person counts as having become a case when their case was reported within this many days after the notification' }),
+    follow_up_days: Type.Integer({
+      description:
+        'A notified person counts as having become a case when their case was reported within this many days after the notification',
+    }),
     tiers: Type.Array(NotificationOutcome),
   }),
 });
@@ -75,8 +82,20 @@ export const MAX_SI_DISTR_ENTRIES = 366;
 
 export const RtQuery = Type.Object(
   {
-    si_mean: Type.Optional(Type.Number({ exclusiveMinimum: 1, maximum: 365, description: 'Mean of the parametric (shifted gamma) serial interval, days; with si_sd' })),
-    si_sd: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 365, description: 'Standard deviation of the parametric serial interval, days; with si_mean' })),
+    si_mean: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 1,
+        maximum: 365,
+        description: 'Mean of the parametric (shifted gamma) serial interval, days; with si_sd',
+      }),
+    ),
+    si_sd: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 365,
+        description: 'Standard deviation of the parametric serial interval, days; with si_mean',
+      }),
+    ),
     si_distr: Type.Optional(
       Type.String({
         maxLength: 8000,
@@ -84,17 +103,28 @@ export const RtQuery = Type.Object(
         description: `Empirical serial-interval distribution instead: comma-separated P(SI = 0, 1, 2, ... days), first 0, summing to 1 (at most ${MAX_SI_DISTR_ENTRIES} entries)`,
       }),
     ),
-    window: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'Length of the sliding windows, days' })),
+    window: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 365, default: 7, description: 'Length of the sliding windows, days' }),
+    ),
     from: Type.Optional(date('Day 1 of the incidence series (default: the first case)')),
     to: Type.Optional(date('Last day of the series, not after today (default: today)')),
     dates: Type.Optional(
       Type.Union([Type.Literal('onset'), Type.Literal('report')], {
         default: 'onset',
-        description: 'Count cases by symptom onset date (cases without one are left out and counted in cases_without_onset) or by report date',
+        description:
+          'Count cases by symptom onset date (cases without one are left out and counted in cases_without_onset) or by report date',
       }),
     ),
-    mean_prior: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Mean of the gamma prior on R (default 5)' })),
-    std_prior: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Standard deviation of the gamma prior on R (default 5)' })),
+    mean_prior: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 1000, description: 'Mean of the gamma prior on R (default 5)' }),
+    ),
+    std_prior: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1000,
+        description: 'Standard deviation of the gamma prior on R (default 5)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -117,7 +147,9 @@ export const RtWindowEstimate = Type.Object({
 });
 
 export const RtResult = Type.Object({
-  from: Type.Union([CalendarDate, Type.Null()], { description: 'Day 1 of the series; null when there is no case to start from' }),
+  from: Type.Union([CalendarDate, Type.Null()], {
+    description: 'Day 1 of the series; null when there is no case to start from',
+  }),
   to: CalendarDate,
   dates: Type.Union([Type.Literal('onset'), Type.Literal('report')]),
   window: Type.Integer(),
@@ -126,8 +158,12 @@ export const RtResult = Type.Object({
     mean: Type.Number({ description: 'Mean of the discrete serial-interval distribution used (EpiEstim SI.Moments)' }),
     sd: Type.Number(),
   }),
-  incidence: Type.Array(Type.Integer(), { description: 'Daily case counts from `from` to `to` (day 1 first); day 1 counts as imported' }),
-  cases_without_onset: Type.Integer({ description: 'Cases in the period left out because their onset date is unknown (dates=onset)' }),
+  incidence: Type.Array(Type.Integer(), {
+    description: 'Daily case counts from `from` to `to` (day 1 first); day 1 counts as imported',
+  }),
+  cases_without_onset: Type.Integer({
+    description: 'Cases in the period left out because their onset date is unknown (dates=onset)',
+  }),
   estimates: Type.Array(RtWindowEstimate),
   warnings: Type.Array(Type.String()),
 });
@@ -154,7 +190,9 @@ export const PublicAggregate = Type.Object({
   days: Type.Array(
     Type.Object({
       date: CalendarDate,
-      cases: Type.Union([Type.Integer(), Type.Null()], { description: 'Cases reported that day; null when suppressed' }),
+      cases: Type.Union([Type.Integer(), Type.Null()], {
+        description: 'Cases reported that day; null when suppressed',
+      }),
       suppressed: Type.Boolean(),
     }),
   ),
@@ -175,16 +213,25 @@ export type PublicAggregate = Static<typeof PublicAggregate>;
 
 export const MAX_IMPORT_ROWS = 10_000;
 export const EXTERNAL_ID_PATTERN = '^[\\x21-\\x7E](?:[\\x20-\\x7E]{0,98}[\\x21-\\x7E])?$';
-const ExternalId = (description: string) => Type.String({ minLength: 1, maxLength: 100, pattern: EXTERNAL_ID_PATTERN, description });
+const ExternalId = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 100, pattern: EXTERNAL_ID_PATTERN, description });
 
 export const LineListCaseInput = Type.Object(
   {
     external_id: ExternalId("The case's id in the department's line list: importing it again updates the case"),
     report_date: date('Date the case was reported (any age, not in the future)'),
-    onset_date: Type.Optional(Type.Union([CalendarDate, Type.Null()], { description: 'Symptom onset date, not after the report date' })),
-    lat: Type.Optional(Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()], { description: 'Location (with lng); stored as an H3 cell too' })),
+    onset_date: Type.Optional(
+      Type.Union([CalendarDate, Type.Null()], { description: 'Symptom onset date, not after the report date' }),
+    ),
+    lat: Type.Optional(
+      Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()], {
+        description: 'Location (with lng); stored as an H3 cell too',
+      }),
+    ),
     lng: Type.Optional(Type.Union([Type.Number({ minimum: -180, maximum: 180 }), Type.Null()])),
-    infector_external_id: Type.Optional(Type.Union([ExternalId('external_id of the case who infected this one'), Type.Null()])),
+    infector_external_id: Type.Optional(
+      Type.Union([ExternalId('external_id of the case who infected this one'), Type.Null()]),
+    ),
   },
   { additionalProperties: false, title: 'LineListCase' },
 );

@@ -2,7 +2,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CalendarDate, IsoDateTime, NextCursor, PageQuery, Uuid } from './common.js';
 
 /** How a case was established; the one definition of report types (tables and the risk model use it). */
-export const ReportType = Type.Union([Type.Literal('confirmed_test'), Type.Literal('clinical_diagnosis'), Type.Literal('self_reported')]);
+export const ReportType = Type.Union([
+  Type.Literal('confirmed_test'),
+  Type.Literal('clinical_diagnosis'),
+  Type.Literal('self_reported'),
+]);
 export type ReportType = Static<typeof ReportType>;
 export const REPORT_TYPES: readonly ReportType[] = Object.freeze(ReportType.anyOf.map((literal) => literal.const));
 

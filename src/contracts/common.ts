@@ -6,9 +6,18 @@ import { Type, type TSchema } from '@sinclair/typebox';
  */
 export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
 export const uuidString = (description = 'UUID') =>
-  Type.String({ format: 'uuid', pattern: UUID_PATTERN, description, examples: ['5b0c2c7e-3a3f-4a51-9d5c-0c8f7d1f2b11'] });
+  Type.String({
+    format: 'uuid',
+    pattern: UUID_PATTERN,
+    description,
+    examples: ['5b0c2c7e-3a3f-4a51-9d5c-0c8f7d1f2b11'],
+  });
 export const Uuid = uuidString();
-export const IsoDateTime = Type.String({ format: 'date-time', maxLength: 40, description: 'ISO 8601 date and time with offset' });
+export const IsoDateTime = Type.String({
+  format: 'date-time',
+  maxLength: 40,
+  description: 'ISO 8601 date and time with offset',
+});
 export const CalendarDate = Type.String({ format: 'date', maxLength: 10, description: 'Calendar date YYYY-MM-DD' });
 
 export const Problem = Type.Object(
@@ -26,12 +35,19 @@ export const Problem = Type.Object(
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100, description: 'Page size' })),
-  cursor: Type.Optional(Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'next_cursor of the previous page' })),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9_-]+$', description: 'next_cursor of the previous page' }),
+  ),
 };
 
-export const NextCursor = Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to get the next page; null on the last page' });
+export const NextCursor = Type.Union([Type.String(), Type.Null()], {
+  description: 'Pass as `cursor` to get the next page; null on the last page',
+});
 
-const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: Type.Ref('Problem') } } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+});
 
 /**
  * Error responses every route documents, merged with its success responses. 503 is always among them: any request
@@ -49,7 +65,9 @@ export function withProblems<T extends Record<number, TSchema>>(success: T, code
     429: 'Rate limit exceeded',
     503: 'Temporarily unavailable (not ready, or the database busy with other writes; nothing was stored): retry later',
   };
-  const problems = Object.fromEntries([...new Set([...codes, 503])].map((code) => [code, problemResponse(descriptions[code] ?? 'Error')]));
+  const problems = Object.fromEntries(
+    [...new Set([...codes, 503])].map((code) => [code, problemResponse(descriptions[code] ?? 'Error')]),
+  );
   return { ...problems, ...success };
 }
 

@@ -1,7 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CalendarDate, IsoDateTime, NextCursor, PageQuery, Uuid } from './common.js';
 
-export const ListExposureRisksQuery = Type.Object({ interaction_id: Uuid, ...PageQuery }, { additionalProperties: false });
+export const ListExposureRisksQuery = Type.Object(
+  { interaction_id: Uuid, ...PageQuery },
+  { additionalProperties: false },
+);
 export type ListExposureRisksQuery = Static<typeof ListExposureRisksQuery>;
 
 export const ExposureRisk = Type.Object({

@@ -15,7 +15,9 @@ export const LocationObservation = Type.Object(
     kind: Type.Literal('location'),
     lat: Type.Number({ minimum: -90, maximum: 90 }),
     lng: Type.Number({ minimum: -180, maximum: 180 }),
-    accuracy_m: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000, description: 'Reported GPS accuracy in metres' })),
+    accuracy_m: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 10_000, description: 'Reported GPS accuracy in metres' }),
+    ),
   },
   { additionalProperties: false, title: 'LocationObservation' },
 );
@@ -24,7 +26,12 @@ export const CheckinObservation = Type.Object(
   {
     ...Common,
     kind: Type.Literal('checkin'),
-    venue_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$', description: 'Venue code from its QR code' }),
+    venue_id: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9_.:-]+$',
+      description: 'Venue code from its QR code',
+    }),
   },
   { additionalProperties: false, title: 'CheckinObservation' },
 );
@@ -33,7 +40,12 @@ export const ProximityObservation = Type.Object(
   {
     ...Common,
     kind: Type.Literal('proximity'),
-    peer_token: Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: "Rotating token the peer's phone broadcast" }),
+    peer_token: Type.String({
+      minLength: 16,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9_-]+$',
+      description: "Rotating token the peer's phone broadcast",
+    }),
     attenuation_db: Type.Number({ minimum: 0, maximum: 150, description: 'Bluetooth attenuation in dB' }),
   },
   { additionalProperties: false, title: 'ProximityObservation' },

@@ -7,8 +7,14 @@ export const ExposureDetails = Type.Object(
     contact_kind: Type.Union([Type.Literal('proximity'), Type.Literal('venue'), Type.Literal('gps')], {
       description: 'proximity: Bluetooth encounter; venue: same venue at the same time; gps: same place by location',
     }),
-    place: Type.Union([Type.String(), Type.Null()], { description: 'Venue code (venue), H3 cell (gps), null (proximity)' }),
-    venue_name: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The name the venue was registered under (venue contacts at a registered venue)' })),
+    place: Type.Union([Type.String(), Type.Null()], {
+      description: 'Venue code (venue), H3 cell (gps), null (proximity)',
+    }),
+    venue_name: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'The name the venue was registered under (venue contacts at a registered venue)',
+      }),
+    ),
     started_at: IsoDateTime,
     ended_at: IsoDateTime,
     minutes: Type.Number({ description: 'Length of the main contact, in minutes' }),
@@ -22,15 +28,22 @@ export type ExposureDetails = Static<typeof ExposureDetails>;
 export const Notification = Type.Object(
   {
     id: Uuid,
-    seq: Type.Integer({ minimum: 1, description: "Position in the person's notifications: the SSE/WebSocket event id" }),
+    seq: Type.Integer({
+      minimum: 1,
+      description: "Position in the person's notifications: the SSE/WebSocket event id",
+    }),
     kind: Type.Literal('exposure'),
     tier: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
     exposure_date: CalendarDate,
     title: Type.String(),
-    body: Type.String({ description: 'Plain-language text: when, where, how long, what the risk means and what to do' }),
+    body: Type.String({
+      description: 'Plain-language text: when, where, how long, what the risk means and what to do',
+    }),
     details: ExposureDetails,
     created_at: IsoDateTime,
-    acked_at: Type.Union([IsoDateTime, Type.Null()], { description: 'When the app acknowledged showing it; null until then' }),
+    acked_at: Type.Union([IsoDateTime, Type.Null()], {
+      description: 'When the app acknowledged showing it; null until then',
+    }),
   },
   { title: 'Notification' },
 );
@@ -55,14 +68,20 @@ const EVENT_ID_PATTERN = '^\\s*\\d{0,15}\\s*$';
 
 export const StreamHeaders = Type.Object({
   'last-event-id': Type.Optional(
-    Type.String({ pattern: EVENT_ID_PATTERN, description: 'seq of the last notification received: replay what follows it' }),
+    Type.String({
+      pattern: EVENT_ID_PATTERN,
+      description: 'seq of the last notification received: replay what follows it',
+    }),
   ),
 });
 
 export const WebSocketQuery = Type.Object(
   {
     last_event_id: Type.Optional(
-      Type.String({ pattern: EVENT_ID_PATTERN, description: 'seq of the last notification received: replay what follows it' }),
+      Type.String({
+        pattern: EVENT_ID_PATTERN,
+        description: 'seq of the last notification received: replay what follows it',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -87,7 +106,9 @@ export const WsEventMessage = Type.Object({
 });
 export const WsReadyMessage = Type.Object({
   type: Type.Literal('ready'),
-  last_event_id: Type.Union([Type.Integer(), Type.Null()], { description: 'Replay done, live from here; id of the last event sent' }),
+  last_event_id: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Replay done, live from here; id of the last event sent',
+  }),
 });
 export const WsErrorMessage = Type.Object({ type: Type.Literal('error'), detail: Type.String() });
 export const WsPongMessage = Type.Object({ type: Type.Literal('pong') });
@@ -97,7 +118,9 @@ export type WsServerMessage = Static<typeof WsServerMessage>;
 /** WebSocket frames, client → server. */
 export const WsResumeMessage = Type.Object({
   type: Type.Literal('resume'),
-  last_event_id: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'Replay what follows this seq; null: every unacknowledged one' }),
+  last_event_id: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+    description: 'Replay what follows this seq; null: every unacknowledged one',
+  }),
 });
 export const WsPingMessage = Type.Object({ type: Type.Literal('ping') });
 export const WsClientMessage = Type.Union([WsResumeMessage, WsPingMessage]);

@@ -18,7 +18,10 @@ export const ListProximityTokensQuery = Type.Object(
 export type ListProximityTokensQuery = Static<typeof ListProximityTokensQuery>;
 
 export const ProximityToken = Type.Object({
-  token: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'Broadcast this over Bluetooth during [valid_from, valid_to)' }),
+  token: Type.String({
+    pattern: '^[A-Za-z0-9_-]{22}$',
+    description: 'Broadcast this over Bluetooth during [valid_from, valid_to)',
+  }),
   valid_from: IsoDateTime,
   valid_to: IsoDateTime,
 });
@@ -26,6 +29,8 @@ export type ProximityToken = Static<typeof ProximityToken>;
 
 export const ProximityTokenList = Type.Object({
   interval_minutes: Type.Integer({ description: 'How long each token is broadcast before the next one' }),
-  tokens: Type.Array(ProximityToken, { description: 'Consecutive tokens, oldest first, one per interval for 24 hours' }),
+  tokens: Type.Array(ProximityToken, {
+    description: 'Consecutive tokens, oldest first, one per interval for 24 hours',
+  }),
 });
 export type ProximityTokenList = Static<typeof ProximityTokenList>;

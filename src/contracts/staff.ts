@@ -1,11 +1,23 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { IsoDateTime, Uuid } from './common.js';
 
-export const StaffRole = Type.Union([Type.Literal('health_professional'), Type.Literal('authority'), Type.Literal('admin')]);
-export const Username = Type.String({ minLength: 3, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'lower-case letters, digits, . _ -' });
+export const StaffRole = Type.Union([
+  Type.Literal('health_professional'),
+  Type.Literal('authority'),
+  Type.Literal('admin'),
+]);
+export const Username = Type.String({
+  minLength: 3,
+  maxLength: 64,
+  pattern: '^[a-z0-9][a-z0-9._-]*$',
+  description: 'lower-case letters, digits, . _ -',
+});
 export const Password = Type.String({ minLength: 12, maxLength: 256, description: 'at least 12 characters' });
 
-export const LoginBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false });
+export const LoginBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
 export type LoginBody = Static<typeof LoginBody>;
 
 export const LoginResponse = Type.Object({
@@ -16,8 +28,17 @@ export const LoginResponse = Type.Object({
   role: StaffRole,
 });
 
-export const CreateStaffBody = Type.Object({ username: Username, password: Password, role: StaffRole }, { additionalProperties: false });
+export const CreateStaffBody = Type.Object(
+  { username: Username, password: Password, role: StaffRole },
+  { additionalProperties: false },
+);
 export type CreateStaffBody = Static<typeof CreateStaffBody>;
 
-export const StaffMember = Type.Object({ id: Uuid, username: Type.String(), role: StaffRole, created_at: IsoDateTime, disabled: Type.Boolean() });
+export const StaffMember = Type.Object({
+  id: Uuid,
+  username: Type.String(),
+  role: StaffRole,
+  created_at: IsoDateTime,
+  disabled: Type.Boolean(),
+});
 export type StaffMember = Static<typeof StaffMember>;

@@ -11,5 +11,11 @@ export const ReportSymptomBody = Type.Object(
 );
 export type ReportSymptomBody = Static<typeof ReportSymptomBody>;
 
-export const Symptom = Type.Object({ id: Uuid, user_id: Uuid, symptom: Type.String(), date: CalendarDate, reported_at: IsoDateTime });
+export const Symptom = Type.Object({
+  id: Uuid,
+  user_id: Uuid,
+  symptom: Type.String(),
+  date: CalendarDate,
+  reported_at: IsoDateTime,
+});
 export type Symptom = Static<typeof Symptom>;

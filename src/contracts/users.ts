@@ -6,7 +6,9 @@ const PersonalText = (description: string) => Type.String({ minLength: 1, maxLen
 export const CreateUserBody = Type.Object(
   {
     name: Type.Optional(PersonalText('Display name (encrypted at rest)')),
-    contact_info: Type.Optional(PersonalText('Phone number or e-mail for health-department follow-up (encrypted at rest)')),
+    contact_info: Type.Optional(
+      PersonalText('Phone number or e-mail for health-department follow-up (encrypted at rest)'),
+    ),
   },
   { additionalProperties: false },
 );

@@ -6,9 +6,16 @@ import { IsoDateTime } from './common.js';
  * It is the venue's id, the content of its QR code and the `venue_id` of a check-in. Case-insensitive.
  */
 export const VENUE_CODE_PATTERN = '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{10}$';
-export const VenueCode = Type.String({ pattern: VENUE_CODE_PATTERN, minLength: 10, maxLength: 10, description: 'Venue code (its QR code content)', examples: ['7K3QX9M2PA'] });
+export const VenueCode = Type.String({
+  pattern: VENUE_CODE_PATTERN,
+  minLength: 10,
+  maxLength: 10,
+  description: 'Venue code (its QR code content)',
+  examples: ['7K3QX9M2PA'],
+});
 
-const VenueText = (max: number, description: string) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
+const VenueText = (max: number, description: string) =>
+  Type.String({ minLength: 1, maxLength: max, pattern: '\\S', description });
 
 export const CreateVenueBody = Type.Object(
   {

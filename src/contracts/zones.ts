@@ -1,17 +1,30 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { CalendarDate, IsoDateTime, NextCursor, PageQuery, Uuid } from './common.js';
 
-const H3Cell = Type.String({ pattern: '^[0-9a-f]{15}$', description: 'H3 cell index (hexadecimal)', examples: ['881fb46625fffff'] });
-const LatLng = Type.Object({ lat: Type.Number(), lng: Type.Number() }, { description: 'Centre of the cell (for maps)' });
+const H3Cell = Type.String({
+  pattern: '^[0-9a-f]{15}$',
+  description: 'H3 cell index (hexadecimal)',
+  examples: ['881fb46625fffff'],
+});
+const LatLng = Type.Object(
+  { lat: Type.Number(), lng: Type.Number() },
+  { description: 'Centre of the cell (for maps)' },
+);
 
 /** A space-time cluster of the latest scan: cells, days and counts only, never a person. */
 export const ZoneCluster = Type.Object(
   {
-    rank: Type.Integer({ minimum: 1, description: '1: the most likely cluster; 2..: secondary clusters (no shared cells), in decreasing likelihood' }),
+    rank: Type.Integer({
+      minimum: 1,
+      description: '1: the most likely cluster; 2..: secondary clusters (no shared cells), in decreasing likelihood',
+    }),
     resolution: Type.Integer({ description: 'H3 resolution of the cells (SCAN_RESOLUTION)' }),
     centre_cell: H3Cell,
     centre: LatLng,
-    radius_rings: Type.Integer({ minimum: 0, description: 'Radius of the cylinder base in H3 rings around the centre' }),
+    radius_rings: Type.Integer({
+      minimum: 0,
+      description: 'Radius of the cylinder base in H3 rings around the centre',
+    }),
     cells: Type.Array(H3Cell, { description: 'Every cell of the base' }),
     start_date: CalendarDate,
     end_date: CalendarDate,
@@ -19,14 +32,26 @@ export const ZoneCluster = Type.Object(
     observed: Type.Integer({ description: 'Cases in the cylinder' }),
     expected: Type.Number({ description: 'Cases expected in the cylinder if space and time were independent' }),
     observed_over_expected: Type.Number(),
-    relative_risk: Type.Union([Type.Number(), Type.Null()], { description: 'Inside vs outside the cylinder; null when every case is inside' }),
+    relative_risk: Type.Union([Type.Number(), Type.Null()], {
+      description: 'Inside vs outside the cylinder; null when every case is inside',
+    }),
     llr: Type.Number({ description: 'Log likelihood ratio (the scan statistic)' }),
     p_value: Type.Number({ description: 'Monte Carlo p-value' }),
-    recurrence_interval_days: Type.Number({ description: 'Expected days between false alarms at least this strong (1 / p for a daily analysis)' }),
-    significant: Type.Boolean({ description: 'recurrence_interval_days reaches the alert threshold (SCAN_ALERT_RECURRENCE_DAYS)' }),
-    cluster_id: Type.Union([Uuid, Type.Null()], { description: 'The tracked cluster this is (significant clusters only): the same id across scans' }),
-    alert_id: Type.Union([Uuid, Type.Null()], { description: 'The alert raised when the tracked cluster first became significant' }),
-    first_detected_at: Type.Union([IsoDateTime, Type.Null()], { description: 'When the tracked cluster was first significant' }),
+    recurrence_interval_days: Type.Number({
+      description: 'Expected days between false alarms at least this strong (1 / p for a daily analysis)',
+    }),
+    significant: Type.Boolean({
+      description: 'recurrence_interval_days reaches the alert threshold (SCAN_ALERT_RECURRENCE_DAYS)',
+    }),
+    cluster_id: Type.Union([Uuid, Type.Null()], {
+      description: 'The tracked cluster this is (significant clusters only): the same id across scans',
+    }),
+    alert_id: Type.Union([Uuid, Type.Null()], {
+      description: 'The alert raised when the tracked cluster first became significant',
+    }),
+    first_detected_at: Type.Union([IsoDateTime, Type.Null()], {
+      description: 'When the tracked cluster was first significant',
+    }),
   },
   { title: 'ZoneCluster' },
 );
@@ -58,7 +83,9 @@ export type ZoneScan = Static<typeof ZoneScan>;
 
 export const ZonesQuery = Type.Object(
   {
-    significant_only: Type.Optional(Type.Boolean({ default: false, description: 'true: only clusters reaching the alert threshold' })),
+    significant_only: Type.Optional(
+      Type.Boolean({ default: false, description: 'true: only clusters reaching the alert threshold' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -89,7 +116,9 @@ export const ExposureSite = Type.Object(
     cases: Type.Integer({ minimum: 1, description: 'Distinct infectious cases present' }),
     first_at: IsoDateTime,
     last_at: IsoDateTime,
-    windows: Type.Array(ExposureWindow, { description: 'When infectious cases were there (overlapping stays merged), in time order' }),
+    windows: Type.Array(ExposureWindow, {
+      description: 'When infectious cases were there (overlapping stays merged), in time order',
+    }),
   },
   { title: 'ExposureSite' },
 );
@@ -97,15 +126,32 @@ export type ExposureSite = Static<typeof ExposureSite>;
 
 export const ExposureSitesQuery = Type.Object(
   {
-    since: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Only presence after this time (default: 14 days ago)' })),
-    until: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'Only presence before this time (default: now)' })),
+    since: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        maxLength: 40,
+        description: 'Only presence after this time (default: 14 days ago)',
+      }),
+    ),
+    until: Type.Optional(
+      Type.String({ format: 'date-time', maxLength: 40, description: 'Only presence before this time (default: now)' }),
+    ),
     kind: Type.Optional(Type.Union([Type.Literal('cell'), Type.Literal('venue')])),
-    resolution: Type.Optional(Type.Integer({ minimum: 0, maximum: 15, description: 'Coarsen cells to this H3 resolution (at most H3_RESOLUTION)' })),
+    resolution: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 15,
+        description: 'Coarsen cells to this H3 resolution (at most H3_RESOLUTION)',
+      }),
+    ),
     ...PageQuery,
   },
   { additionalProperties: false },
 );
 export type ExposureSitesQuery = Static<typeof ExposureSitesQuery>;
 
-export const ExposureSitePage = Type.Object({ exposure_sites: Type.Array(ExposureSite), next_cursor: NextCursor }, { title: 'ExposureSitePage' });
+export const ExposureSitePage = Type.Object(
+  { exposure_sites: Type.Array(ExposureSite), next_cursor: NextCursor },
+  { title: 'ExposureSitePage' },
+);
 export type ExposureSitePage = Static<typeof ExposureSitePage>;

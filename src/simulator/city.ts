@@ -71,13 +71,20 @@ export function generateCity(options: CityOptions): City {
   const places: Place[] = [];
   const addPlace = (kind: PlaceKind, neighbourhood: number, spots: number, spreadMetres: number): number => {
     const centre = centres[neighbourhood]!;
-    const at = clampToBox(offsetMetres(centre, rng.nextGaussian() * spreadMetres, rng.nextGaussian() * spreadMetres), box);
+    const at = clampToBox(
+      offsetMetres(centre, rng.nextGaussian() * spreadMetres, rng.nextGaussian() * spreadMetres),
+      box,
+    );
     places.push({ id: places.length, kind, lat: at.lat, lng: at.lng, spots, neighbourhood });
     return places.length - 1;
   };
 
   // Households.
-  interface Person { home: number; neighbourhood: number; child: boolean }
+  interface Person {
+    home: number;
+    neighbourhood: number;
+    child: boolean;
+  }
   const people: Person[] = [];
   while (people.length < population) {
     const neighbourhood = rng.nextInt(neighbourhoodCount);
@@ -85,7 +92,8 @@ export function generateCity(options: CityOptions): City {
     let size = 1;
     for (const [s, p] of HOUSEHOLD_SIZES) {
       size = s;
-      if ((u -= p) < 0) break;
+      u -= p;
+      if (u < 0) break;
     }
     size = Math.min(size, population - people.length);
     const home = addPlace('home', neighbourhood, 1, 350);
@@ -95,13 +103,17 @@ export function generateCity(options: CityOptions): City {
   // Daytime places per neighbourhood.
   const adults = people.filter((p) => !p.child).length;
   const children = people.length - adults;
-  const workplaces = perNeighbourhood(neighbourhoodCount, Math.max(1, Math.round((adults * 0.65) / WORKERS_PER_WORKPLACE)), (n) =>
-    addPlace('work', n, Math.max(1, Math.ceil(WORKERS_PER_WORKPLACE / PEOPLE_PER_DESK_GROUP) + 1), 400),
+  const workplaces = perNeighbourhood(
+    neighbourhoodCount,
+    Math.max(1, Math.round((adults * 0.65) / WORKERS_PER_WORKPLACE)),
+    (n) => addPlace('work', n, Math.max(1, Math.ceil(WORKERS_PER_WORKPLACE / PEOPLE_PER_DESK_GROUP) + 1), 400),
   );
   const schools = perNeighbourhood(neighbourhoodCount, Math.max(1, Math.round(children / CHILDREN_PER_SCHOOL)), (n) =>
     addPlace('school', n, Math.max(1, Math.ceil(CHILDREN_PER_SCHOOL / CHILDREN_PER_TABLE)), 300),
   );
-  perNeighbourhood(neighbourhoodCount, Math.max(2, Math.round(population / PEOPLE_PER_VENUE)), (n) => addPlace('venue', n, VENUE_TABLES, 300));
+  perNeighbourhood(neighbourhoodCount, Math.max(2, Math.round(population / PEOPLE_PER_VENUE)), (n) =>
+    addPlace('venue', n, VENUE_TABLES, 300),
+  );
 
   const pick = (byNeighbourhood: number[][], neighbourhood: number): number => {
     const local = byNeighbourhood[neighbourhood]!;

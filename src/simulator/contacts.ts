@@ -13,11 +13,18 @@ export interface Contact {
  * Every pair of overlapping stays in the same place (pure). `far` pairs (same building, different spots) are only
  * listed when `includeFar` holds for the place, since a large school or office has many.
  */
-export function contactsOf(stays: readonly Stay[], includeFar: (place: number) => boolean, involving?: (agent: number) => boolean): Contact[] {
+export function contactsOf(
+  stays: readonly Stay[],
+  includeFar: (place: number) => boolean,
+  involving?: (agent: number) => boolean,
+): Contact[] {
   const byPlace = new Map<number, Stay[]>();
   for (const stay of stays) {
     let list = byPlace.get(stay.place);
-    if (list === undefined) byPlace.set(stay.place, (list = []));
+    if (list === undefined) {
+      list = [];
+      byPlace.set(stay.place, list);
+    }
     list.push(stay);
   }
   const contacts: Contact[] = [];

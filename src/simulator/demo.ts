@@ -58,7 +58,9 @@ const result = await runSimulation({
   streams: 500,
   onProgress: progressPrinter(),
 });
-process.stdout.write(`\n\n${formatReport(result.report)}\n\nThe server is still running at ${server.baseUrl} (dashboard ${server.baseUrl}/dashboard, app ${server.baseUrl}/app). Ctrl-C stops it.\n`);
+process.stdout.write(
+  `\n\n${formatReport(result.report)}\n\nThe server is still running at ${server.baseUrl} (dashboard ${server.baseUrl}/dashboard, app ${server.baseUrl}/app). Ctrl-C stops it.\n`,
+);
 
 async function isFree(candidate: number): Promise<boolean> {
   if (!Number.isInteger(candidate) || candidate <= 0) return false;

@@ -53,7 +53,13 @@ export const DEFAULT_DISEASE: DiseaseParameters = {
  * 0.5-2 days later and stay infectious 5 days after onset (GAEN's window: onset - 2 .. + 5); asymptomatic ones
  * are infectious 6 days. Reports come after onset; a report or a confirmation sends the person home.
  */
-export function drawCourse(rng: Xoshiro128, infectedAt: number, infector: number | null, hasApp: boolean, p: DiseaseParameters): Course {
+export function drawCourse(
+  rng: Xoshiro128,
+  infectedAt: number,
+  infector: number | null,
+  hasApp: boolean,
+  p: DiseaseParameters,
+): Course {
   const infectiousFrom = infectedAt + (2 + 2 * rng.nextFloat()) * MS_PER_DAY;
   if (rng.nextFloat() >= p.symptomaticShare) {
     return {
@@ -73,7 +79,8 @@ export function drawCourse(rng: Xoshiro128, infectedAt: number, infector: number
   let confirmedAt: number | null = null;
   if (hasApp && rng.nextFloat() < p.selfReportShare) {
     selfReportAt = onsetAt + (0.25 + 1.25 * rng.nextFloat()) * MS_PER_DAY;
-    if (rng.nextFloat() < p.confirmAfterReportShare) confirmedAt = selfReportAt + (0.5 + 1.5 * rng.nextFloat()) * MS_PER_DAY;
+    if (rng.nextFloat() < p.confirmAfterReportShare)
+      confirmedAt = selfReportAt + (0.5 + 1.5 * rng.nextFloat()) * MS_PER_DAY;
   } else if (rng.nextFloat() < p.clinicConfirmShare) {
     confirmedAt = onsetAt + (1 + 2 * rng.nextFloat()) * MS_PER_DAY;
   }

@@ -26,7 +26,9 @@ export type TransmissionDecision = (exposure: ExposureEvent, rng: Xoshiro128) =>
 /** Draws the course of an infection. */
 export type CourseDrawer = (agent: number, infectedAt: number, infector: number | null, rng: Xoshiro128) => Course;
 
-/** Chance of infection = 1 − exp(−β · minutes · infectiousness), β by closeness; the time is uniform over the contact. */
+/**
+ * Chance of infection = 1 − exp(−β · minutes · infectiousness), β by closeness; the time is uniform over the contact.
+ */
 export function hazardDecision(disease: DiseaseParameters, courses: ReadonlyMap<number, Course>): TransmissionDecision {
   return ({ infector, contact }, rng) => {
     const course = courses.get(infector);
@@ -68,14 +70,18 @@ export class Epidemic {
   ) {
     this.disease = options.disease ?? DEFAULT_DISEASE;
     this.decide = options.decide ?? hazardDecision(this.disease, this.courses);
-    this.course = options.course ?? ((agent, infectedAt, infector, rng) => drawCourse(rng, infectedAt, infector, city.agents[agent]!.hasApp, this.disease));
+    this.course =
+      options.course ??
+      ((agent, infectedAt, infector, rng) =>
+        drawCourse(rng, infectedAt, infector, city.agents[agent]!.hasApp, this.disease));
     this.rng = createRng(options.seed, 2);
   }
 
   /** Infects people from outside the city. */
   seed(infections: ReadonlyArray<{ agent: number; at: number }>): void {
     for (const { agent, at } of infections) {
-      if (!this.courses.has(agent)) this.courses.set(agent, this.course(agent, at, null, createRng(this.options.seed, 1_000_000 + agent)));
+      if (!this.courses.has(agent))
+        this.courses.set(agent, this.course(agent, at, null, createRng(this.options.seed, 1_000_000 + agent)));
     }
   }
 
@@ -87,9 +93,14 @@ export class Epidemic {
   /** Runs one day's contacts; returns the new transmissions (the earliest exposure that infects each person). */
   advance(stays: readonly Stay[], dayStart: number, dayEnd: number): Transmission[] {
     const infectious = new Set<number>();
-    for (const [agent, course] of this.courses) if (course.infectiousFrom < dayEnd && course.infectiousUntil > dayStart) infectious.add(agent);
+    for (const [agent, course] of this.courses)
+      if (course.infectiousFrom < dayEnd && course.infectiousUntil > dayStart) infectious.add(agent);
     if (infectious.size === 0) return [];
-    const contacts = contactsOf(stays, (place) => this.city.places[place]!.kind !== 'home', (agent) => infectious.has(agent));
+    const contacts = contactsOf(
+      stays,
+      (place) => this.city.places[place]!.kind !== 'home',
+      (agent) => infectious.has(agent),
+    );
     const earliest = new Map<number, Transmission>();
     for (const contact of contacts) {
       for (const [from, to] of [
@@ -100,12 +111,22 @@ export class Epidemic {
         const at = this.decide({ infector: from.agent, infectee: to.agent, contact }, this.rng);
         if (at === null) continue;
         const known = earliest.get(to.agent);
-        if (known === undefined || at < known.at) earliest.set(to.agent, { infector: from.agent, infectee: to.agent, at, place: contact.a.place, close: contact.close });
+        if (known === undefined || at < known.at)
+          earliest.set(to.agent, {
+            infector: from.agent,
+            infectee: to.agent,
+            at,
+            place: contact.a.place,
+            close: contact.close,
+          });
       }
     }
     const fresh = [...earliest.values()].sort((x, y) => x.at - y.at || x.infectee - y.infectee);
     for (const t of fresh) {
-      this.courses.set(t.infectee, this.course(t.infectee, t.at, t.infector, createRng(this.options.seed, 1_000_000 + t.infectee)));
+      this.courses.set(
+        t.infectee,
+        this.course(t.infectee, t.at, t.infector, createRng(this.options.seed, 1_000_000 + t.infectee)),
+      );
       this.transmissions.push(t);
     }
     return fresh;

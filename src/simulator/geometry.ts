@@ -23,7 +23,10 @@ export function offsetMetres(point: LatLng, northMetres: number, eastMetres: num
 }
 
 export function clampToBox(point: LatLng, box: BoundingBox): LatLng {
-  return { lat: Math.min(box.north, Math.max(box.south, point.lat)), lng: Math.min(box.east, Math.max(box.west, point.lng)) };
+  return {
+    lat: Math.min(box.north, Math.max(box.south, point.lat)),
+    lng: Math.min(box.east, Math.max(box.west, point.lng)),
+  };
 }
 
 /** Distance between two spots of one place: spots sit on a grid this far apart, beyond the 10 m GPS contact radius. */
@@ -33,4 +36,3 @@ export const SPOT_PITCH_METRES = 25;
 export function spotPosition(place: LatLng, spot: number): LatLng {
   return offsetMetres(place, Math.floor(spot / 8) * SPOT_PITCH_METRES, (spot % 8) * SPOT_PITCH_METRES);
 }
-

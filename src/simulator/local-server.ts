@@ -23,7 +23,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     const server = createServer();
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -33,7 +35,12 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * address needs (registrations and requests per window), after creating a health professional and an authority
  * account with the CLI's own function. Resolves once /healthz answers.
  */
-export async function startLocalServer(options: { dataDir: string; port?: number; env?: Record<string, string>; quiet?: boolean }): Promise<LocalServer> {
+export async function startLocalServer(options: {
+  dataDir: string;
+  port?: number;
+  env?: Record<string, string>;
+  quiet?: boolean;
+}): Promise<LocalServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {

@@ -22,7 +22,14 @@ export interface HeldToken {
  * What a phone records of a stay (pure given the generator): a location stay at its spot with a little GPS noise
  * (within 3 m), and a check-in when the place is a venue with a code.
  */
-export function observationsOfStay(city: City, timeline: Timeline, stay: Stay, venueCode: string | undefined, rng: Xoshiro128, newId: () => string): PhoneObservation[] {
+export function observationsOfStay(
+  city: City,
+  timeline: Timeline,
+  stay: Stay,
+  venueCode: string | undefined,
+  rng: Xoshiro128,
+  newId: () => string,
+): PhoneObservation[] {
   const place = city.places[stay.place]!;
   const spot = spotPosition(place, stay.spot);
   const noise = () => Math.max(-3, Math.min(3, rng.nextGaussian()));
@@ -30,9 +37,18 @@ export function observationsOfStay(city: City, timeline: Timeline, stay: Stay, v
   const started_at = iso(stampOf(timeline, stay.start));
   const ended_at = iso(stampOf(timeline, stay.end));
   const observations: PhoneObservation[] = [
-    { id: newId(), kind: 'location', lat: round(at.lat), lng: round(at.lng), accuracy_m: 5 + rng.nextInt(6), started_at, ended_at },
+    {
+      id: newId(),
+      kind: 'location',
+      lat: round(at.lat),
+      lng: round(at.lng),
+      accuracy_m: 5 + rng.nextInt(6),
+      started_at,
+      ended_at,
+    },
   ];
-  if (venueCode !== undefined) observations.push({ id: newId(), kind: 'checkin', venue_id: venueCode, started_at, ended_at });
+  if (venueCode !== undefined)
+    observations.push({ id: newId(), kind: 'checkin', venue_id: venueCode, started_at, ended_at });
   return observations;
 }
 
@@ -41,7 +57,13 @@ export function observationsOfStay(city: City, timeline: Timeline, stay: Stay, v
  * token, only while the peer held a token (the server issues tokens from the current interval on, so encounters
  * before the peer fetched its tokens cannot be recorded). Attenuation 45-65 dB.
  */
-export function proximityObservations(timeline: Timeline, contact: Contact, peerTokens: readonly HeldToken[], rng: Xoshiro128, newId: () => string): ProximityObservation[] {
+export function proximityObservations(
+  timeline: Timeline,
+  contact: Contact,
+  peerTokens: readonly HeldToken[],
+  rng: Xoshiro128,
+  newId: () => string,
+): ProximityObservation[] {
   const start = stampOf(timeline, contact.start);
   const end = stampOf(timeline, contact.end);
   const attenuation = 45 + rng.nextInt(21);
@@ -50,7 +72,14 @@ export function proximityObservations(timeline: Timeline, contact: Contact, peer
     const from = Math.max(start, token.validFrom);
     const to = Math.min(end, token.validTo);
     if (to - from < MS_PER_MINUTE) continue;
-    observations.push({ id: newId(), kind: 'proximity', peer_token: token.token, attenuation_db: attenuation, started_at: iso(from), ended_at: iso(to) });
+    observations.push({
+      id: newId(),
+      kind: 'proximity',
+      peer_token: token.token,
+      attenuation_db: attenuation,
+      started_at: iso(from),
+      ended_at: iso(to),
+    });
   }
   return observations;
 }

@@ -45,14 +45,16 @@ export class RequestLog {
 
   async time<T>(endpoint: string, call: () => Promise<T>): Promise<T> {
     let stats = this.endpoints.get(endpoint);
-    if (stats === undefined) this.endpoints.set(endpoint, (stats = { endpoint, requests: 0, errors: 0, latenciesMs: [] }));
+    if (stats === undefined) stats = { endpoint, requests: 0, errors: 0, latenciesMs: [] };
+    this.endpoints.set(endpoint, stats);
     const started = performance.now();
     stats.requests += 1;
     try {
       return await call();
     } catch (error) {
       stats.errors += 1;
-      if (this.errorSamples.length < 20) this.errorSamples.push(`${endpoint}: ${error instanceof Error ? error.message : String(error)}`);
+      if (this.errorSamples.length < 20)
+        this.errorSamples.push(`${endpoint}: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     } finally {
       stats.latenciesMs.push(performance.now() - started);

@@ -22,8 +22,20 @@ export interface SimulationReport {
     readonly confirmations: number;
     readonly line_list_cases: number;
   };
-  readonly uploads: { readonly location: number; readonly checkin: number; readonly proximity: number; readonly token_fetches: number };
-  readonly requests: ReadonlyArray<{ endpoint: string; requests: number; errors: number; p50_ms: number | null; p99_ms: number | null; max_ms: number | null }>;
+  readonly uploads: {
+    readonly location: number;
+    readonly checkin: number;
+    readonly proximity: number;
+    readonly token_fetches: number;
+  };
+  readonly requests: ReadonlyArray<{
+    endpoint: string;
+    requests: number;
+    errors: number;
+    p50_ms: number | null;
+    p99_ms: number | null;
+    max_ms: number | null;
+  }>;
   readonly errors: { readonly total: number; readonly samples: readonly string[] };
   readonly streams: { readonly held: number; readonly open_at_end: number; readonly connections: number };
   readonly tracing: {
@@ -41,7 +53,12 @@ export interface SimulationReport {
     /** Notification written → delivered on the stream, every streamed notification. */
     readonly push_ms: Distribution;
   };
-  readonly zones: { readonly clusters: number; readonly significant: number; readonly alerts: number; readonly scannedCases: number } | null;
+  readonly zones: {
+    readonly clusters: number;
+    readonly significant: number;
+    readonly alerts: number;
+    readonly scannedCases: number;
+  } | null;
 }
 
 export interface ReportInput {
@@ -52,7 +69,13 @@ export interface ReportInput {
   readonly seed: Seed;
   readonly epidemic: Epidemic;
   readonly places: readonly Place[];
-  readonly counters: { observations: { location: number; checkin: number; proximity: number }; selfReports: number; confirmations: number; lineList: number; tokenFetches: number };
+  readonly counters: {
+    observations: { location: number; checkin: number; proximity: number };
+    selfReports: number;
+    confirmations: number;
+    lineList: number;
+    tokenFetches: number;
+  };
   readonly log: RequestLog;
   readonly streams: { open: number; held: number; connections: number };
   readonly tracing: { sources: number; attributed: TierScore[]; unattributed: TierScore[] };
@@ -92,28 +115,50 @@ export function buildReport(input: ReportInput): SimulationReport {
     uploads: { ...input.counters.observations, token_fetches: input.counters.tokenFetches },
     requests: [...input.log.endpoints.values()].map((s) => {
       const d = distributionOf(s.latenciesMs);
-      return { endpoint: s.endpoint, requests: s.requests, errors: s.errors, p50_ms: round(d.p50), p99_ms: round(d.p99), max_ms: round(d.max) };
+      return {
+        endpoint: s.endpoint,
+        requests: s.requests,
+        errors: s.errors,
+        p50_ms: round(d.p50),
+        p99_ms: round(d.p99),
+        max_ms: round(d.max),
+      };
     }),
     errors: { total: input.log.totals.errors, samples: input.log.errorSamples },
     streams: { held: input.streams.held, open_at_end: input.streams.open, connections: input.streams.connections },
-    tracing: { confirmed_cases_scored: input.tracing.sources, by_source: input.tracing.attributed, overall: input.tracing.unattributed },
+    tracing: {
+      confirmed_cases_scored: input.tracing.sources,
+      by_source: input.tracing.attributed,
+      overall: input.tracing.unattributed,
+    },
     latency: input.latency,
     zones: input.zones,
   };
 }
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
-const ms = (x: number | null) => (x === null ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`);
+const ms = (x: number | null) =>
+  x === null ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${Math.round(x)} ms`;
 
 /** The report as text for a terminal. */
 export function formatReport(r: SimulationReport): string {
   const lines: string[] = [];
-  lines.push(`Simulation report — ${r.population.toLocaleString('en')} people (${r.app_users.toLocaleString('en')} with the app), seed ${r.seed}`);
-  lines.push(`  simulated ${r.simulated.from.slice(0, 16)} → ${r.simulated.to.slice(0, 16)} UTC (${r.simulated.days} days) in ${r.wall_seconds} s (speed-up ${r.speed_up})`);
+  lines.push(
+    `Simulation report — ${r.population.toLocaleString('en')} people (${r.app_users.toLocaleString('en')} with the app), seed ${r.seed}`,
+  );
+  lines.push(
+    `  simulated ${r.simulated.from.slice(0, 16)} → ${r.simulated.to.slice(0, 16)} UTC (${r.simulated.days} days) in ${r.wall_seconds} s (speed-up ${r.speed_up})`,
+  );
   const e = r.epidemic;
-  lines.push(`Epidemic (ground truth): ${e.infected} infected (${e.seeds} from outside), by setting ${JSON.stringify(e.transmissions_by_setting)}`);
-  lines.push(`  ${e.symptomatic} fell ill; ${e.self_reports} symptom reports, ${e.confirmations} confirmed by a test in the app, ${e.line_list_cases} line-list cases`);
-  lines.push(`Uploads: ${r.uploads.location} location stays, ${r.uploads.checkin} check-ins, ${r.uploads.proximity} Bluetooth encounters (${r.uploads.token_fetches} token fetches)`);
+  lines.push(
+    `Epidemic (ground truth): ${e.infected} infected (${e.seeds} from outside), by setting ${JSON.stringify(e.transmissions_by_setting)}`,
+  );
+  lines.push(
+    `  ${e.symptomatic} fell ill; ${e.self_reports} symptom reports, ${e.confirmations} confirmed by a test in the app, ${e.line_list_cases} line-list cases`,
+  );
+  lines.push(
+    `Uploads: ${r.uploads.location} location stays, ${r.uploads.checkin} check-ins, ${r.uploads.proximity} Bluetooth encounters (${r.uploads.token_fetches} token fetches)`,
+  );
   lines.push(`Tracing against the ground truth (${r.tracing.confirmed_cases_scored} confirmed cases):`);
   lines.push('  tier     notified  infected-by-source  precision  recall     |  overall: notified  precision  recall');
   for (let i = 0; i < r.tracing.by_source.length; i++) {
@@ -124,13 +169,28 @@ export function formatReport(r: SimulationReport): string {
     );
   }
   const l = r.latency;
-  lines.push(`Report → contact notified: p50 ${ms(l.report_to_notification_ms.p50)}, p90 ${ms(l.report_to_notification_ms.p90)}, max ${ms(l.report_to_notification_ms.max)} (${l.report_to_notification_ms.count} contacts)`);
-  lines.push(`Report → delivered on the phone's stream: p50 ${ms(l.report_to_delivery_ms.p50)}, p90 ${ms(l.report_to_delivery_ms.p90)}, max ${ms(l.report_to_delivery_ms.max)} (${l.report_to_delivery_ms.count})`);
-  lines.push(`Notification written → on the stream: p50 ${ms(l.push_ms.p50)}, p99 ${ms(l.push_ms.p99)}, max ${ms(l.push_ms.max)} (${l.push_ms.count})`);
-  lines.push(`Streams: ${r.streams.held} held, ${r.streams.open_at_end} open at the end, ${r.streams.connections} connections made`);
-  if (r.zones) lines.push(`Zones: ${r.zones.clusters} clusters (${r.zones.significant} significant) over ${r.zones.scannedCases} located cases; ${r.zones.alerts} alerts`);
+  lines.push(
+    `Report → contact notified: p50 ${ms(l.report_to_notification_ms.p50)}, p90 ${ms(l.report_to_notification_ms.p90)}, max ${ms(l.report_to_notification_ms.max)} (${l.report_to_notification_ms.count} contacts)`,
+  );
+  lines.push(
+    `Report → delivered on the phone's stream: p50 ${ms(l.report_to_delivery_ms.p50)}, p90 ${ms(l.report_to_delivery_ms.p90)}, max ${ms(l.report_to_delivery_ms.max)} (${l.report_to_delivery_ms.count})`,
+  );
+  lines.push(
+    `Notification written → on the stream: p50 ${ms(l.push_ms.p50)}, p99 ${ms(l.push_ms.p99)}, max ${ms(l.push_ms.max)} (${l.push_ms.count})`,
+  );
+  lines.push(
+    `Streams: ${r.streams.held} held, ${r.streams.open_at_end} open at the end, ${r.streams.connections} connections made`,
+  );
+  if (r.zones)
+    lines.push(
+      `Zones: ${r.zones.clusters} clusters (${r.zones.significant} significant) over ${r.zones.scannedCases} located cases; ${r.zones.alerts} alerts`,
+    );
   lines.push('Requests (client-side latency):');
-  for (const q of r.requests) lines.push(`  ${q.endpoint.padEnd(26)} ${String(q.requests).padStart(8)} req  ${String(q.errors).padStart(5)} err  p50 ${ms(q.p50_ms)}  p99 ${ms(q.p99_ms)}  max ${ms(q.max_ms)}`);
-  if (r.errors.samples.length > 0) lines.push(`Errors (${r.errors.total}), first ones:`, ...r.errors.samples.map((s) => `  ${s}`));
+  for (const q of r.requests)
+    lines.push(
+      `  ${q.endpoint.padEnd(26)} ${String(q.requests).padStart(8)} req  ${String(q.errors).padStart(5)} err  p50 ${ms(q.p50_ms)}  p99 ${ms(q.p99_ms)}  max ${ms(q.max_ms)}`,
+    );
+  if (r.errors.samples.length > 0)
+    lines.push(`Errors (${r.errors.total}), first ones:`, ...r.errors.samples.map((s) => `  ${s}`));
   return lines.join('\n');
 }

@@ -27,7 +27,10 @@ export interface GeneratedScenarioOptions {
 export function generatedScenario(options: GeneratedScenarioOptions): Scenario {
   const city = generateCity({ population: options.population, seed: options.seed, appAdoption: options.appAdoption });
   const rng = createRng(options.seed, 3);
-  const count = Math.min(options.population, options.initialInfections ?? Math.max(3, Math.round(options.population / 1500)));
+  const count = Math.min(
+    options.population,
+    options.initialInfections ?? Math.max(3, Math.round(options.population / 1500)),
+  );
   const chosen = new Set<number>();
   while (chosen.size < count) chosen.add(rng.nextInt(options.population));
   // Infected 0-3 days before the start, so the first cases fall ill in the first days.

@@ -25,7 +25,7 @@ export interface DayContext {
  */
 export function dailyStays(city: City, agent: Agent, context: DayContext, rng: Xoshiro128): Stay[] {
   const dayStart = context.day * MS_PER_DAY;
-  const at = (hours: number) => dayStart + Math.round(hours * MS_PER_HOUR / MS_PER_MINUTE) * MS_PER_MINUTE;
+  const at = (hours: number) => dayStart + Math.round((hours * MS_PER_HOUR) / MS_PER_MINUTE) * MS_PER_MINUTE;
   const outings: { place: number; spot: number; start: number; end: number }[] = [];
   if (!context.staysHome) {
     const weekend = context.weekday === 0 || context.weekday === 6;
@@ -36,12 +36,22 @@ export function dailyStays(city: City, agent: Agent, context: DayContext, rng: X
     } else if (rng.nextFloat() < 0.3) {
       const venue = pickVenue(city, agent, rng);
       const start = at(10 + 2 * rng.nextFloat());
-      outings.push({ place: venue, spot: rng.nextInt(city.places[venue]!.spots), start, end: start + Math.round(20 + 70 * rng.nextFloat()) * MS_PER_MINUTE });
+      outings.push({
+        place: venue,
+        spot: rng.nextInt(city.places[venue]!.spots),
+        start,
+        end: start + Math.round(20 + 70 * rng.nextFloat()) * MS_PER_MINUTE,
+      });
     }
     if (rng.nextFloat() < agent.outingRate * (weekend ? 1.5 : 1)) {
       const venue = pickVenue(city, agent, rng);
       const start = at(18.5 + 2 * rng.nextFloat());
-      outings.push({ place: venue, spot: rng.nextInt(city.places[venue]!.spots), start, end: start + Math.round(30 + 90 * rng.nextFloat()) * MS_PER_MINUTE });
+      outings.push({
+        place: venue,
+        spot: rng.nextInt(city.places[venue]!.spots),
+        start,
+        end: start + Math.round(30 + 90 * rng.nextFloat()) * MS_PER_MINUTE,
+      });
     }
   }
   const stays: Stay[] = [];

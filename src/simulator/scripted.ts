@@ -20,20 +20,29 @@ export interface ScriptedScenarioInput {
   readonly outings: (agent: Agent, runEnd: number) => Outing[];
   /** Infections from outside, with their courses given in full. */
   readonly seeds: ReadonlyArray<{ agent: number; course: Course }>;
-  /** Who may infect whom ("infector>infectee"): such a pair's first contact while the infector is infectious infects. */
+  /**
+   * Who may infect whom ("infector>infectee"): such a pair's first contact while the infector is infectious infects.
+   */
   readonly transmissions: ReadonlyArray<readonly [number, number]>;
   /** The course of someone infected during the run (default: not infectious during it, never ill). */
   readonly courseOfInfected?: CourseDrawer;
 }
 
-/** A fixed population whose outcome is known in advance: fixed schedules, fixed courses, transmissions only where scripted. */
+/**
+ * A fixed population whose outcome is known in advance: fixed schedules, fixed courses, transmissions only where
+ * scripted.
+ */
 export function scriptedScenario(input: ScriptedScenarioInput): Scenario {
-  const city: City = { places: input.places, agents: input.agents, box: { south: -90, west: -180, north: 90, east: 180 } };
+  const city: City = {
+    places: input.places,
+    agents: input.agents,
+    box: { south: -90, west: -180, north: 90, east: 180 },
+  };
   const allowed = new Set(input.transmissions.map(([a, b]) => `${a}>${b}`));
   const seeded = new Map(input.seeds.map((s) => [s.agent, s.course]));
   const course: CourseDrawer =
     input.courseOfInfected === undefined
-      ? (agent, infectedAt, infector, rng) =>
+      ? (agent, infectedAt, infector, _rng) =>
           seeded.get(agent) ?? {
             infectedAt,
             infector,
@@ -45,7 +54,8 @@ export function scriptedScenario(input: ScriptedScenarioInput): Scenario {
             confirmedAt: null,
             isolatesFrom: null,
           }
-      : (agent, infectedAt, infector, rng) => seeded.get(agent) ?? input.courseOfInfected!(agent, infectedAt, infector, rng);
+      : (agent, infectedAt, infector, rng) =>
+          seeded.get(agent) ?? input.courseOfInfected!(agent, infectedAt, infector, rng);
   const decide: TransmissionDecision = ({ infector, infectee, contact }) => {
     if (!allowed.has(`${infector}>${infectee}`)) return null;
     const c = seeded.get(infector);

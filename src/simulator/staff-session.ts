@@ -16,7 +16,9 @@ export class StaffSession {
     const current = this.client === undefined ? undefined : await this.client;
     if (current !== undefined && Date.now() < current.expiresAt - 60_000) return current.client;
     const signIn = (async () => {
-      const login = await call(this.log, 'POST /auth/login', () => this.anonymous.login(this.credentials.username, this.credentials.password));
+      const login = await call(this.log, 'POST /auth/login', () =>
+        this.anonymous.login(this.credentials.username, this.credentials.password),
+      );
       return { client: this.anonymous.withToken(login.token), expiresAt: Date.now() + login.expires_in * 1000 };
     })();
     this.client = signIn;

@@ -20,7 +20,8 @@ export interface Timeline {
 
 export function planTimeline(wallStart: number, days: number, speedUp: number): Timeline {
   if (!Number.isInteger(days) || days < 1) throw new RangeError('days must be a positive integer');
-  if (!(speedUp > 1)) throw new RangeError('the speed-up must be greater than 1: simulated time has to catch up with the wall clock');
+  if (!(speedUp > 1))
+    throw new RangeError('the speed-up must be greater than 1: simulated time has to catch up with the wall clock');
   const origin = Math.floor(wallStart / MS_PER_DAY) * MS_PER_DAY - (days - 1) * MS_PER_DAY;
   // origin + τ = wallStart + τ / speedUp  ⇔  τ = (wallStart − origin) · speedUp / (speedUp − 1)
   const end = Math.floor(((wallStart - origin) * speedUp) / (speedUp - 1));

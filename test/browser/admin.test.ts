@@ -1,6 +1,15 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, DESKTOP, expectAccessible, launchChromium, screenshot, startWebServer, type WebServer } from './support.js';
+import {
+  api,
+  chromiumAvailable,
+  DESKTOP,
+  expectAccessible,
+  launchChromium,
+  screenshot,
+  startWebServer,
+  type WebServer,
+} from './support.js';
 
 /** Venue registration by staff: an administrator registers a venue for its owner and gets the poster to print. */
 describe.skipIf(!chromiumAvailable())('venue registration in the dashboard', () => {
@@ -29,9 +38,13 @@ describe.skipIf(!chromiumAvailable())('venue registration in the dashboard', () 
     const poster = page.locator('.poster');
     await poster.waitFor();
     const code = (await poster.getAttribute('data-venue-code'))!;
-    expect(await poster.locator('svg.qr').getAttribute('aria-label')).toBe(`QR code of venue code ${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`);
+    expect(await poster.locator('svg.qr').getAttribute('aria-label')).toBe(
+      `QR code of venue code ${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8)}`,
+    );
     const resident = (await api<{ token: string }>(web.baseUrl, 'POST', '/users', undefined, {})).body;
-    expect((await api<{ name: string; address: string }>(web.baseUrl, 'GET', `/venues/${code}`, resident.token)).body).toMatchObject({ name: 'Town library', address: '1 Market Square' });
+    expect(
+      (await api<{ name: string; address: string }>(web.baseUrl, 'GET', `/venues/${code}`, resident.token)).body,
+    ).toMatchObject({ name: 'Town library', address: '1 Market Square' });
     await expectAccessible(page, 'administration');
     await screenshot(page, 'dashboard-venue-registration', { fullPage: true });
     await context.close();

@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { cellToCenterChild, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, eventually, type WebServer } from './support.js';
+import {
+  api,
+  chromiumAvailable,
+  collectPageErrors,
+  DESKTOP,
+  expectAccessible,
+  launchChromium,
+  markDocument,
+  screenshot,
+  startWebServer,
+  eventually,
+  type WebServer,
+} from './support.js';
 
 const AREA = latLngToCell(48.8566, 2.3522, 8); // the scan's resolution (SCAN_RESOLUTION)
 const dayOffset = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -31,12 +43,22 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     // The imported line list: one case a day in each of the 19 cells around AREA for two weeks.
     const background = gridDisk(AREA, 2).flatMap((cell) => {
       const [lat, lng] = cellToLatLng(cellToCenterChild(cell, 10));
-      return Array.from({ length: 14 }, (_, d) => ({ external_id: `LL-${randomUUID()}`, report_date: dayOffset(-d), lat, lng }));
+      return Array.from({ length: 14 }, (_, d) => ({
+        external_id: `LL-${randomUUID()}`,
+        report_date: dayOffset(-d),
+        lat,
+        lng,
+      }));
     });
     const imported = await api(web.baseUrl, 'POST', '/cases/import', login.body.token, { cases: background });
     expect(imported.status).toBeLessThan(300);
     // The scan has run over the background (the analytics and zones answer with it), and found no significant cluster.
-    await eventually(async () => (await api<{ scan: { total_cases: number } | null }>(web.baseUrl, 'GET', '/zones', login.body.token)).body.scan?.total_cases, { timeout: 60_000 }).toBe(266);
+    await eventually(
+      async () =>
+        (await api<{ scan: { total_cases: number } | null }>(web.baseUrl, 'GET', '/zones', login.body.token)).body.scan
+          ?.total_cases,
+      { timeout: 60_000 },
+    ).toBe(266);
     expect((await api<{ alerts: unknown[] }>(web.baseUrl, 'GET', '/alerts', login.body.token)).body.alerts).toEqual([]);
 
     const context = await browser.newContext(DESKTOP);
@@ -49,7 +71,9 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     await page.getByRole('heading', { name: 'Infection zones' }).waitFor();
     await eventually(() => page.locator('#alert-feed-state').textContent()).toBe('Live');
     await eventually(() => page.locator('#case-curve rect').count()).toBe(28); // the last 28 days, one bar each
-    await eventually(() => page.locator('#rt-latest').textContent()).toMatch(/Latest window: Rt \d+\.\d\d \(95% credible interval \d+\.\d\d to \d+\.\d\d\)/);
+    await eventually(() => page.locator('#rt-latest').textContent()).toMatch(
+      /Latest window: Rt \d+\.\d\d \(95% credible interval \d+\.\d\d to \d+\.\d\d\)/,
+    );
     await eventually(() => page.locator('#scan-info').textContent()).toContain('266 cases');
     expect(await page.locator('#zones-map polygon.cluster:not(.not-significant)').count()).toBe(0);
     expect(await page.locator('#alert-feed li').count()).toBe(0);
@@ -61,17 +85,35 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     for (let i = 0; i < 10; i++) {
       const resident = (await api<{ token: string }>(web.baseUrl, 'POST', '/users', undefined, {})).body;
       const where = { lat: lat + (i - 5) * 0.0002, lng: lng + (i % 3) * 0.0002 };
-      const upload = await api(web.baseUrl, 'POST', '/interactions', resident.token, { interactions: [{ id: randomUUID(), kind: 'location', ...where, accuracy_m: 10, started_at: minutesAgo(180 + i), ended_at: minutesAgo(60) }] });
+      const upload = await api(web.baseUrl, 'POST', '/interactions', resident.token, {
+        interactions: [
+          {
+            id: randomUUID(),
+            kind: 'location',
+            ...where,
+            accuracy_m: 10,
+            started_at: minutesAgo(180 + i),
+            ended_at: minutesAgo(60),
+          },
+        ],
+      });
       expect(upload.status).toBe(200);
-      expect((await api(web.baseUrl, 'POST', '/symptoms', resident.token, { symptom: 'fever', date: dayOffset(0) })).status).toBe(201);
+      expect(
+        (await api(web.baseUrl, 'POST', '/symptoms', resident.token, { symptom: 'fever', date: dayOffset(0) })).status,
+      ).toBe(201);
     }
 
     // The alert arrives in the feed and the cluster appears on the map, on the same page.
     const alert = page.locator('#alert-feed li').first();
     await alert.waitFor({ timeout: 60_000 });
     expect(await alert.getAttribute('data-alert-seq')).toBe('1');
-    await eventually(() => page.locator(`#zones-map polygon.cluster:not(.not-significant)[data-cell="${AREA}"]`).count(), { timeout: 30_000 }).toBe(1);
-    await eventually(() => page.locator(`#clusters-body tr[data-cluster-centre="${AREA}"]`).getAttribute('data-significant')).toBe('true');
+    await eventually(
+      () => page.locator(`#zones-map polygon.cluster:not(.not-significant)[data-cell="${AREA}"]`).count(),
+      { timeout: 30_000 },
+    ).toBe(1);
+    await eventually(() =>
+      page.locator(`#clusters-body tr[data-cluster-centre="${AREA}"]`).getAttribute('data-significant'),
+    ).toBe('true');
     expect(await sameDocument()).toBe(true);
     await eventually(() => page.locator('#case-totals').textContent()).toContain('276 cases');
     await expectAccessible(page, 'authority dashboard with an alert');

@@ -1,6 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, expectAccessible, launchChromium, PHONE, screenshot, startWebServer, eventually, expectFitsPhone, type WebServer } from './support.js';
+import {
+  api,
+  chromiumAvailable,
+  expectAccessible,
+  launchChromium,
+  PHONE,
+  screenshot,
+  startWebServer,
+  eventually,
+  expectFitsPhone,
+  type WebServer,
+} from './support.js';
 
 /**
  * Acceptance (issue #6): locations recorded while the phone is offline wait in the app's IndexedDB queue, survive a
@@ -27,12 +38,26 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     await page.getByLabel('I have read the above and agree to it.').check();
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByRole('heading', { name: 'Location recording' }).waitFor();
-    const { userId, token } = await page.evaluate(() => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string });
-    const stored = async () => (await api<{ interactions: Array<{ id: string; lat: number; lng: number }> }>(web.baseUrl, 'GET', `/interactions?user_id=${userId}`, token)).body.interactions;
+    const { userId, token } = await page.evaluate(
+      () => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string },
+    );
+    const stored = async () =>
+      (
+        await api<{ interactions: Array<{ id: string; lat: number; lng: number }> }>(
+          web.baseUrl,
+          'GET',
+          `/interactions?user_id=${userId}`,
+          token,
+        )
+      ).body.interactions;
 
     // The connection drops; the person walks between three places.
     await context.setOffline(true);
-    const places = [{ latitude: 51.5007, longitude: -0.1246 }, { latitude: 51.5081, longitude: -0.0759 }, { latitude: 51.5194, longitude: -0.127 }];
+    const places = [
+      { latitude: 51.5007, longitude: -0.1246 },
+      { latitude: 51.5081, longitude: -0.0759 },
+      { latitude: 51.5194, longitude: -0.127 },
+    ];
     await context.setGeolocation({ ...places[0]!, accuracy: 10 });
     await page.getByRole('button', { name: 'Start recording' }).click();
     await eventually(() => page.locator('#recorder-status').textContent()).toContain('Recording.');
@@ -64,7 +89,15 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     const refusedId = await page.evaluate(async () => {
       const id = crypto.randomUUID();
       const longAgo = Date.now() - 40 * 86_400_000;
-      const observation = { id, kind: 'location', lat: 51.5, lng: -0.12, accuracy_m: 10, started_at: new Date(longAgo).toISOString(), ended_at: new Date(longAgo + 600_000).toISOString() };
+      const observation = {
+        id,
+        kind: 'location',
+        lat: 51.5,
+        lng: -0.12,
+        accuracy_m: 10,
+        started_at: new Date(longAgo).toISOString(),
+        ended_at: new Date(longAgo + 600_000).toISOString(),
+      };
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const request = indexedDB.open('epitrace-outbox');
         request.onsuccess = () => resolve(request.result);
@@ -84,7 +117,9 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     // Installable as an app: Chromium finds nothing missing (manifest, icons, service worker, secure origin). The
     // one reason it gives is the test's own browser context, which is private ("incognito") like every Playwright one.
     const devtools = await context.newCDPSession(page);
-    const { installabilityErrors } = (await devtools.send('Page.getInstallabilityErrors')) as { installabilityErrors: Array<{ errorId: string }> };
+    const { installabilityErrors } = (await devtools.send('Page.getInstallabilityErrors')) as {
+      installabilityErrors: Array<{ errorId: string }>;
+    };
     expect(installabilityErrors.filter((e) => e.errorId !== 'in-incognito')).toEqual([]);
     await page.reload();
     await eventually(() => pending(page)).toBe('4');
@@ -96,7 +131,9 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     const uploaded = await stored();
     expect(uploaded.map((i) => i.id).sort()).toEqual(queuedIds);
     expect(uploaded.map((i) => i.id)).not.toContain(refusedId);
-    await eventually(() => page.locator('#upload-status').textContent()).toContain('1 could not be accepted by the server');
+    await eventually(() => page.locator('#upload-status').textContent()).toContain(
+      '1 could not be accepted by the server',
+    );
     expect(uploaded.map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());
     await context.close();
   }, 120_000);

@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, DESKTOP, expectAccessible, launchChromium, markDocument, screenshot, startWebServer, eventually, type WebServer } from './support.js';
+import {
+  api,
+  chromiumAvailable,
+  collectPageErrors,
+  DESKTOP,
+  expectAccessible,
+  launchChromium,
+  markDocument,
+  screenshot,
+  startWebServer,
+  eventually,
+  type WebServer,
+} from './support.js';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
@@ -28,7 +40,11 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     return created.body;
   }
   async function checkin(person: { token: string }, venue: string, from: number, to: number): Promise<void> {
-    const upload = await api(web.baseUrl, 'POST', '/interactions', person.token, { interactions: [{ id: randomUUID(), kind: 'checkin', venue_id: venue, started_at: minutesAgo(from), ended_at: minutesAgo(to) }] });
+    const upload = await api(web.baseUrl, 'POST', '/interactions', person.token, {
+      interactions: [
+        { id: randomUUID(), kind: 'checkin', venue_id: venue, started_at: minutesAgo(from), ended_at: minutesAgo(to) },
+      ],
+    });
     expect(upload.status).toBe(200);
   }
   async function signIn(page: Page, account: { username: string; password: string }): Promise<void> {
@@ -52,7 +68,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     const nurse = web.createStaff('health_professional');
     // Two venues: the source and two contacts at the bakery; one of those contacts and a third person at the gym.
     const [source, close, brief, gymMate] = [await resident(), await resident(), await resident(), await resident()];
-    const bakery = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', source.token, { name: 'Bakery' })).body.id;
+    const bakery = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', source.token, { name: 'Bakery' })).body
+      .id;
     const gym = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', source.token, { name: 'Gym' })).body.id;
     await checkin(source, bakery, 90, 30);
     await checkin(close, bakery, 80, 20); // 50 minutes together (counted as 30): high
@@ -82,13 +99,17 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     expect(await page.locator('#contacts-body tr').count()).toBe(2);
     await eventually(() => page.locator(`#chain [data-person="${close.id}"]`).count()).toBe(1);
 
-    await eventually(() => overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count(), { timeout: 60_000 }).toBe(2);
+    await eventually(() => overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count(), {
+      timeout: 60_000,
+    }).toBe(2);
     expect(await sameDocument()).toBe(true);
     await eventually(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(0); // listed on the next load
     await overview.reload();
     await eventually(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(1);
     // The bakery, where the source was while infectious, is an exposure site (never who was there).
-    await eventually(() => overview.locator(`#venue-sites li[data-venue="${bakery}"]`).textContent()).toContain('1 infectious case');
+    await eventually(() => overview.locator(`#venue-sites li[data-venue="${bakery}"]`).textContent()).toContain(
+      '1 infectious case',
+    );
     await expectAccessible(overview, 'overview');
     await screenshot(overview, 'dashboard-professional', { fullPage: true });
 
@@ -101,7 +122,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     for (const person of [source.id, close.id, gymMate.id]) {
       await eventually(() => page.locator(`#chain [data-person="${person}"]`).count()).toBe(1);
     }
-    const columnOf = async (person: string) => Number(await page.locator(`#chain [data-person="${person}"] rect`).getAttribute('x'));
+    const columnOf = async (person: string) =>
+      Number(await page.locator(`#chain [data-person="${person}"] rect`).getAttribute('x'));
     expect(await columnOf(source.id)).toBeLessThan(await columnOf(close.id));
     expect(await columnOf(close.id)).toBeLessThan(await columnOf(gymMate.id));
     await expectAccessible(page, 'case page');

@@ -1,13 +1,26 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chromiumAvailable, collectPageErrors, expectAccessible, launchChromium, markDocument, PHONE, screenshot, startWebServer, eventually, expectFitsPhone, type WebServer } from './support.js';
+import {
+  api,
+  chromiumAvailable,
+  collectPageErrors,
+  expectAccessible,
+  launchChromium,
+  markDocument,
+  PHONE,
+  screenshot,
+  startWebServer,
+  eventually,
+  expectFitsPhone,
+  type WebServer,
+} from './support.js';
 
 /**
  * Acceptance (issue #6): a resident registers in the app, records locations (geolocation overridden), checks in at a
  * venue by scanning its QR code, and sees an exposure notification appear without reloading after another resident,
  * who was at the same venue, reports symptoms. Then they acknowledge it, look at their data and erase it.
  */
-describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone viewport', () => {
+describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone viewport", () => {
   let web: WebServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -31,7 +44,11 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     return page;
   }
 
-  const tab = (page: Page, name: string | RegExp) => page.locator('#nav').getByRole('link', { name, exact: typeof name === 'string' }).click();
+  const tab = (page: Page, name: string | RegExp) =>
+    page
+      .locator('#nav')
+      .getByRole('link', { name, exact: typeof name === 'string' })
+      .click();
 
   async function register(page: Page, name: string): Promise<{ userId: string; token: string }> {
     await page.goto(`${web.baseUrl}/app`);
@@ -40,7 +57,9 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await page.getByLabel('I have read the above and agree to it.').check();
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByRole('heading', { name: 'Location recording' }).waitFor();
-    return page.evaluate(() => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string });
+    return page.evaluate(
+      () => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string },
+    );
   }
 
   async function checkIn(page: Page, venueName: string, arrivedMinutesAgo: number, minutes: number): Promise<void> {
@@ -48,7 +67,9 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await page.getByLabel('When did you arrive?').selectOption(String(arrivedMinutesAgo));
     await page.getByLabel('How long do you stay?').selectOption(String(minutes));
     await page.getByRole('button', { name: 'Check in', exact: true }).click();
-    await eventually(() => page.locator('#checkin-message').textContent()).toContain(`Recorded your visit to ${venueName}`);
+    await eventually(() => page.locator('#checkin-message').textContent()).toContain(
+      `Recorded your visit to ${venueName}`,
+    );
   }
 
   it('registers, records, checks in by QR code, gets a live exposure notification, acknowledges it, sees and erases their data', async () => {
@@ -85,7 +106,11 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     expect(tabs!.y + tabs!.height).toBeLessThanOrEqual(844);
 
     // Location recording: three places, a few hundred metres apart, then stop.
-    const places = [{ latitude: 48.8606, longitude: 2.3376 }, { latitude: 48.8584, longitude: 2.2945 }, { latitude: 48.853, longitude: 2.3499 }];
+    const places = [
+      { latitude: 48.8606, longitude: 2.3376 },
+      { latitude: 48.8584, longitude: 2.2945 },
+      { latitude: 48.853, longitude: 2.3499 },
+    ];
     await resident.context().setGeolocation({ ...places[0]!, accuracy: 8 });
     await resident.getByRole('button', { name: 'Start recording' }).click();
     await eventually(() => resident.locator('#recorder-status').textContent()).toContain('Recording.');
@@ -94,22 +119,55 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await screenshot(resident, 'app-home-recording');
     for (const place of places.slice(1)) {
       await resident.context().setGeolocation({ ...place, accuracy: 8 });
-      await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.length).toBe(places.indexOf(place));
+      await eventually(
+        async () =>
+          (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token))
+            .body.interactions.length,
+      ).toBe(places.indexOf(place));
     }
     await resident.getByRole('button', { name: 'Stop recording' }).click();
     // Stopping closes the last stay, which then goes through the queue to the server.
-    await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.length).toBe(places.length);
+    await eventually(
+      async () =>
+        (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body
+          .interactions.length,
+    ).toBe(places.length);
     await eventually(() => resident.locator('#upload-status').getAttribute('data-pending')).toBe('0');
-    const stored = (await api<{ interactions: Array<{ kind: string; lat: number; lng: number }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions;
-    expect(stored.filter((i) => i.kind === 'location').map((i) => [i.lat, i.lng]).sort()).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());
+    const stored = (
+      await api<{ interactions: Array<{ kind: string; lat: number; lng: number }> }>(
+        web.baseUrl,
+        'GET',
+        `/interactions?user_id=${a.userId}`,
+        a.token,
+      )
+    ).body.interactions;
+    expect(
+      stored
+        .filter((i) => i.kind === 'location')
+        .map((i) => [i.lat, i.lng])
+        .sort(),
+    ).toEqual(places.map((p) => [p.latitude, p.longitude]).sort());
 
     // Check-in by scanning the poster's QR code (a photo of it: the phone's camera app hands the picture over).
     await tab(resident, 'Check in');
-    await resident.getByLabel('Scan from a photo').setInputFiles({ name: 'poster.png', mimeType: 'image/png', buffer: qrPhoto });
+    await resident
+      .getByLabel('Scan from a photo')
+      .setInputFiles({ name: 'poster.png', mimeType: 'image/png', buffer: qrPhoto });
     await checkIn(resident, 'Café Lumière', 60, 60);
     await expectAccessible(resident, 'check-in');
     await expectFitsPhone(resident, 'check-in');
-    await eventually(async () => (await api<{ interactions: Array<{ kind: string; venue_id: string }> }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body.interactions.filter((i) => i.kind === 'checkin').map((i) => i.venue_id)).toEqual([venueCode]);
+    await eventually(async () =>
+      (
+        await api<{ interactions: Array<{ kind: string; venue_id: string }> }>(
+          web.baseUrl,
+          'GET',
+          `/interactions?user_id=${a.userId}`,
+          a.token,
+        )
+      ).body.interactions
+        .filter((i) => i.kind === 'checkin')
+        .map((i) => i.venue_id),
+    ).toEqual([venueCode]);
 
     // A waits on the notifications screen.
     await tab(resident, /Alerts/);
@@ -121,10 +179,16 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     const other = await phone('other');
     const b = await register(other, 'Bob');
     await tab(other, 'Check in');
-    await other.getByRole('textbox', { name: 'Venue code' }).fill(`${venueCode.slice(0, 4)}-${venueCode.slice(4)}`.toLowerCase());
+    await other
+      .getByRole('textbox', { name: 'Venue code' })
+      .fill(`${venueCode.slice(0, 4)}-${venueCode.slice(4)}`.toLowerCase());
     await other.getByRole('button', { name: 'Find venue' }).click();
     await checkIn(other, 'Café Lumière', 60, 60);
-    await eventually(async () => (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${b.userId}`, b.token)).body.interactions.length).toBe(1);
+    await eventually(
+      async () =>
+        (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${b.userId}`, b.token)).body
+          .interactions.length,
+    ).toBe(1);
     await tab(other, 'Symptoms');
     await other.getByLabel('Main symptom').selectOption('fever');
     await expectAccessible(other, 'symptoms');
@@ -139,7 +203,9 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     const text = (await notification.textContent())!;
     expect(text).toContain('High risk');
     expect(text).toContain(venueCode); // where
-    await eventually(() => notification.locator('.venue-name').textContent()).toBe(`Venue ${venueCode}: Café Lumière, 12 rue des Lilas`);
+    await eventually(() => notification.locator('.venue-name').textContent()).toBe(
+      `Venue ${venueCode}: Café Lumière, 12 rue des Lilas`,
+    );
     expect(text).toMatch(/What to do/); // what to do
     expect(text).toMatch(/30 minutes|1 hour/); // how long
     await expectAccessible(resident, 'notifications');
@@ -147,7 +213,9 @@ describe.skipIf(!chromiumAvailable())('the residents\' app at a 390×844 phone v
     await screenshot(resident, 'app-exposure-notification', { fullPage: true });
     await notification.getByRole('button', { name: 'I have read this' }).click();
     await eventually(() => notification.textContent()).toContain('Read ');
-    const listed = (await api<{ notifications: Array<{ acked_at: string | null }> }>(web.baseUrl, 'GET', '/notifications', a.token)).body.notifications;
+    const listed = (
+      await api<{ notifications: Array<{ acked_at: string | null }> }>(web.baseUrl, 'GET', '/notifications', a.token)
+    ).body.notifications;
     expect(listed).toHaveLength(1);
     expect(listed[0]!.acked_at).not.toBeNull();
 

@@ -9,7 +9,15 @@ import { PROJECT_ROOT, startServer, type ServerProcess } from '../helpers/server
 
 /** Debian's Chromium (`.ci/run` installs it when missing); never a browser downloaded by Playwright. */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const LAUNCH_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * Whether the browser tests can run. In CI a missing Chromium is an error (the tests fail, they are not skipped);
@@ -17,7 +25,8 @@ const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-b
  */
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM)) return true;
-  if (process.env.CI === 'true') throw new Error(`CI=true but Chromium is not installed at ${CHROMIUM}: the browser tests cannot run`);
+  if (process.env.CI === 'true')
+    throw new Error(`CI=true but Chromium is not installed at ${CHROMIUM}: the browser tests cannot run`);
   return false;
 }
 
@@ -26,8 +35,19 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** A phone: the 390×844 viewport of a current mid-size phone, touch, and location permission for the app. */
-export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-GB', timezoneId: 'UTC' };
-export const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 960 }, locale: 'en-GB', timezoneId: 'UTC' };
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'en-GB',
+  timezoneId: 'UTC',
+};
+export const DESKTOP: BrowserContextOptions = {
+  viewport: { width: 1280, height: 960 },
+  locale: 'en-GB',
+  timezoneId: 'UTC',
+};
 
 export interface WebServer {
   readonly server: ServerProcess;
@@ -49,11 +69,15 @@ export async function startWebServer(env: Record<string, string> = {}): Promise<
     createStaff(role) {
       const username = `${role.replaceAll('_', '.')}.${++staffCount}`;
       const password = `a long passphrase for ${username}`;
-      const result = spawnSync(process.execPath, ['bin/epitrace.js', 'admin', 'create-staff', '--role', role, '--username', username, '--password', password], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', ...settings },
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        process.execPath,
+        ['bin/epitrace.js', 'admin', 'create-staff', '--role', role, '--username', username, '--password', password],
+        {
+          cwd: PROJECT_ROOT,
+          env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', ...settings },
+          encoding: 'utf8',
+        },
+      );
       if (result.status !== 0) throw new Error(`create-staff failed: ${result.stderr}`);
       return { username, password };
     },
@@ -80,9 +104,16 @@ interface AxeViolation {
 export async function expectAccessible(page: Page, what: string): Promise<void> {
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }
+    ).axe;
     const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => JSON.stringify(n.target)) }));
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => JSON.stringify(n.target)),
+    }));
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious, `${what}: ${JSON.stringify(serious, null, 2)}`).toEqual([]);
@@ -93,7 +124,10 @@ export async function expectAccessible(page: Page, what: string): Promise<void> 
  * README's pictures), so a test run leaves the committed ones alone unless asked.
  */
 export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? join(PROJECT_ROOT, 'docs', 'screenshots') : join(PROJECT_ROOT, 'test-results', 'screenshots');
+  const dir =
+    process.env.UPDATE_SCREENSHOTS === '1'
+      ? join(PROJECT_ROOT, 'docs', 'screenshots')
+      : join(PROJECT_ROOT, 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const viewport = page.viewportSize();
   if (!options.fullPage || viewport === null) {
@@ -121,14 +155,24 @@ export function collectPageErrors(page: Page): string[] {
 export async function markDocument(page: Page): Promise<() => Promise<boolean>> {
   const marker = `m${Math.random().toString(36).slice(2)}`;
   await page.evaluate((m) => ((window as unknown as Record<string, unknown>).__epitraceMarker = m), marker);
-  return async () => (await page.evaluate(() => (window as unknown as Record<string, unknown>).__epitraceMarker)) === marker;
+  return async () =>
+    (await page.evaluate(() => (window as unknown as Record<string, unknown>).__epitraceMarker)) === marker;
 }
 
 /** A JSON call to the API from the test (not from the browser). */
-export async function api<T>(baseUrl: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -143,7 +187,10 @@ export function eventually<T>(value: () => T | Promise<T>, options: { timeout?: 
   return expect.poll(value, { timeout: options.timeout ?? 20_000, interval: 100 });
 }
 
-/** Usable on a phone: nothing wider than the screen (no sideways scrolling), and every button and link at least 24 px tall. */
+/**
+ * Usable on a phone: nothing wider than the screen (no sideways scrolling), and every button and link at least 24 px
+ * tall.
+ */
 export async function expectFitsPhone(page: Page, what: string): Promise<void> {
   const { scrollWidth, width, small } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,

@@ -20,7 +20,10 @@ describe('web assets', () => {
   });
 
   it('serves the pages with a policy allowing only their own scripts, and no inline script', async () => {
-    for (const [path, script] of [['/app/', '/app/app.js'], ['/dashboard/', '/dashboard/dashboard.js']] as const) {
+    for (const [path, script] of [
+      ['/app/', '/app/app.js'],
+      ['/dashboard/', '/dashboard/dashboard.js'],
+    ] as const) {
       const response = await t.app.inject({ method: 'GET', url: path });
       expect(response.statusCode).toBe(200);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -51,7 +54,12 @@ describe('web assets', () => {
     const response = await t.app.inject({ method: 'GET', url: '/app/manifest.webmanifest' });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/manifest+json; charset=utf-8');
-    const manifest = response.json<{ start_url: string; scope: string; display: string; icons: Array<{ src: string; sizes: string; type: string }> }>();
+    const manifest = response.json<{
+      start_url: string;
+      scope: string;
+      display: string;
+      icons: Array<{ src: string; sizes: string; type: string }>;
+    }>();
     expect(manifest).toMatchObject({ start_url: '/app/', scope: '/app/', display: 'standalone' });
     expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
     for (const icon of manifest.icons) {
@@ -65,6 +73,8 @@ describe('web assets', () => {
     expect((await t.app.inject({ method: 'GET', url: '/assets/nothing-here.css' })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/assets/../package.json' })).statusCode).toBe(404);
     const paths = Object.keys(t.app.swagger().paths ?? {});
-    expect(paths.filter((p) => p.startsWith('/app') || p.startsWith('/dashboard') || p.startsWith('/assets'))).toEqual([]);
+    expect(paths.filter((p) => p.startsWith('/app') || p.startsWith('/dashboard') || p.startsWith('/assets'))).toEqual(
+      [],
+    );
   });
 });

@@ -16,7 +16,8 @@ describe('venue codes', () => {
     expect(normaliseVenueCode('7K3Q-X9M2-PA')).toBe('7K3QX9M2PA');
     expect(normaliseVenueCode(' 7k3q x9m2 pa ')).toBe('7K3QX9M2PA');
     expect(groupedVenueCode('7K3QX9M2PA')).toBe('7K3Q-X9M2-PA');
-    for (const wrong of ['', '7K3QX9M2P', '7K3QX9M2PAA', '7K3QX9M2PU', 'ILOU123456', 'https://example.org']) expect(normaliseVenueCode(wrong), wrong).toBeNull();
+    for (const wrong of ['', '7K3QX9M2P', '7K3QX9M2PAA', '7K3QX9M2PU', 'ILOU123456', 'https://example.org'])
+      expect(normaliseVenueCode(wrong), wrong).toBeNull();
   });
 });
 

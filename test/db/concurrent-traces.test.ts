@@ -30,11 +30,24 @@ describe.each(testDialects())('concurrent traces on %s', (dialect) => {
     // for the other to finish the shared day, read a day total without the other's risk.
     await whileTwoWritersWait(t, 'exposure_days', () => Promise.all(cases.map((id) => t.app.tracing.traceCase(id))));
 
-    const risks = await t.database.db.selectFrom('exposure_risks').select(['case_id', 'weighted_minutes']).where('exposed_user_id', '=', contact.id).orderBy('case_id').execute();
+    const risks = await t.database.db
+      .selectFrom('exposure_risks')
+      .select(['case_id', 'weighted_minutes'])
+      .where('exposed_user_id', '=', contact.id)
+      .orderBy('case_id')
+      .execute();
     expect(risks).toEqual(cases.sort().map((case_id) => ({ case_id, weighted_minutes: 4 })));
-    const days = await t.database.db.selectFrom('exposure_days').select(['weighted_minutes', 'tier', 'notified_tier']).where('user_id', '=', contact.id).execute();
+    const days = await t.database.db
+      .selectFrom('exposure_days')
+      .select(['weighted_minutes', 'tier', 'notified_tier'])
+      .where('user_id', '=', contact.id)
+      .execute();
     expect(days).toEqual([{ weighted_minutes: 8, tier: 'medium', notified_tier: 'medium' }]);
-    const notifications = await t.database.db.selectFrom('notifications').select('tier').where('user_id', '=', contact.id).execute();
+    const notifications = await t.database.db
+      .selectFrom('notifications')
+      .select('tier')
+      .where('user_id', '=', contact.id)
+      .execute();
     expect(notifications).toEqual([{ tier: 'medium' }]);
   });
 });

@@ -26,7 +26,12 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     uploadStay(t, who, now - fromMinutesAgo * 60_000, now - toMinutesAgo * 60_000, where);
 
   it('gives each uploader the risks of their own stays, and is idempotent', async () => {
-    const [source, x, y, z] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
+    const [source, x, y, z] = await Promise.all([
+      registerUser(t.app),
+      registerUser(t.app),
+      registerUser(t.app),
+      registerUser(t.app),
+    ]);
     await upload(source, 60, 10);
     const caseId = await insertConfirmedCase(t, source, new Date(now).toISOString().slice(0, 10), now);
     expect(await t.app.tracing.traceCase(caseId)).toEqual({ risks: 0, notifications: 0, contacts: 0 });
@@ -37,7 +42,11 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     expect(await t.app.tracing.matchUploads(uploads)).toEqual({ risks: 2, notifications: 1, contacts: 2 });
     expect(await t.app.tracing.matchUploads(uploads)).toEqual({ risks: 2, notifications: 0, contacts: 2 });
 
-    const risks = await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'interaction_id', 'case_id', 'weighted_minutes']).orderBy('weighted_minutes', 'desc').execute();
+    const risks = await t.database.db
+      .selectFrom('exposure_risks')
+      .select(['exposed_user_id', 'interaction_id', 'case_id', 'weighted_minutes'])
+      .orderBy('weighted_minutes', 'desc')
+      .execute();
     expect(risks).toEqual([
       { exposed_user_id: x.id, interaction_id: uploads[0]!.interactionIds[0], case_id: caseId, weighted_minutes: 15 },
       { exposed_user_id: y.id, interaction_id: uploads[1]!.interactionIds[0], case_id: caseId, weighted_minutes: 3 },
@@ -46,22 +55,38 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     expect(notified).toEqual([{ user_id: x.id, tier: 'high' }]);
   });
 
-  it('a report stores its case\'s infectious window, so an upload matched before the case\'s trace runs meets the case', async () => {
+  it("a report stores its case's infectious window, so an upload matched before the case's trace runs meets the case", async () => {
     const [source, x] = await Promise.all([registerUser(t.app), registerUser(t.app)]);
     await t.app.traceWorker.stop(); // no job runs: neither the report's trace nor the uploads' matches
     await upload(source, 60, 10);
     const today = new Date(now).toISOString().slice(0, 10);
-    const reported = await t.app.inject({ method: 'POST', url: '/symptoms', headers: source.auth, payload: { symptom: 'fever', date: today } });
+    const reported = await t.app.inject({
+      method: 'POST',
+      url: '/symptoms',
+      headers: source.auth,
+      payload: { symptom: 'fever', date: today },
+    });
     expect(reported.statusCode, reported.body).toBe(201);
-    const row = await t.database.db.selectFrom('cases').selectAll().where('user_id', '=', source.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('cases')
+      .selectAll()
+      .where('user_id', '=', source.id)
+      .executeTakeFirstOrThrow();
     expect(row.traced_at).toBeNull();
     const window = caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: 'UTC' });
     expect([row.window_start, row.window_end]).toEqual([window.start, window.end]);
     expect(window.end - window.start).toBe(10 * 86_400_000); // onset − 4 .. onset + 5, whole days
 
     // 30 minutes beside the self-reported source on its onset day: 30 × GPS 0.5 × self-report 0.5 = 7.5, medium.
-    expect(await t.app.tracing.matchUploads([await upload(x, 40, 10)])).toEqual({ risks: 1, notifications: 1, contacts: 1 });
-    const risk = await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'case_id', 'weighted_minutes']).executeTakeFirstOrThrow();
+    expect(await t.app.tracing.matchUploads([await upload(x, 40, 10)])).toEqual({
+      risks: 1,
+      notifications: 1,
+      contacts: 1,
+    });
+    const risk = await t.database.db
+      .selectFrom('exposure_risks')
+      .select(['exposed_user_id', 'case_id', 'weighted_minutes'])
+      .executeTakeFirstOrThrow();
     expect(risk).toEqual({ exposed_user_id: x.id, case_id: row.id, weighted_minutes: 7.5 });
   });
 
@@ -78,13 +103,25 @@ describe.each(testDialects())('uploads matched together on %s', (dialect) => {
     await upload(x, 40, 10);
     await t.app.traceWorker.idle();
     expect(reads).not.toHaveBeenCalled();
-    expect(await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'weighted_minutes']).where('exposed_user_id', '=', x.id).execute()).toEqual([{ exposed_user_id: x.id, weighted_minutes: 15 }]);
+    expect(
+      await t.database.db
+        .selectFrom('exposure_risks')
+        .select(['exposed_user_id', 'weighted_minutes'])
+        .where('exposed_user_id', '=', x.id)
+        .execute(),
+    ).toEqual([{ exposed_user_id: x.id, weighted_minutes: 15 }]);
 
     // A job as another process's sweeper finds it (ids only) reads the rows, and scores them the same.
     await t.app.traceWorker.stop();
     const late = await upload(y, 40, 10);
     expect(await t.app.tracing.matchUploads([late])).toEqual({ risks: 1, notifications: 1, contacts: 1 });
     expect(reads).toHaveBeenCalledWith(late.interactionIds);
-    expect(await t.database.db.selectFrom('exposure_risks').select(['exposed_user_id', 'weighted_minutes']).where('exposed_user_id', '=', y.id).execute()).toEqual([{ exposed_user_id: y.id, weighted_minutes: 15 }]);
+    expect(
+      await t.database.db
+        .selectFrom('exposure_risks')
+        .select(['exposed_user_id', 'weighted_minutes'])
+        .where('exposed_user_id', '=', y.id)
+        .execute(),
+    ).toEqual([{ exposed_user_id: y.id, weighted_minutes: 15 }]);
   });
 });

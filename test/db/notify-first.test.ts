@@ -24,7 +24,8 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
     await t.close();
   });
 
-  const upload = (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number) => uploadStay(t, who, now - fromMinutesAgo * 60_000, now - toMinutesAgo * 60_000);
+  const upload = (who: AppUser, fromMinutesAgo: number, toMinutesAgo: number) =>
+    uploadStay(t, who, now - fromMinutesAgo * 60_000, now - toMinutesAgo * 60_000);
 
   /** The source's case, not yet traced: H beside the source 40 minutes, L 6 minutes. */
   const sourceBesideHighAndLow = async () => {
@@ -37,7 +38,11 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
   };
   /** H's day: 20 weighted minutes, high, notified; L's: 3, low, not notified. */
   const expectDaysOf = async (high: AppUser, low: AppUser) => {
-    const days = await t.database.db.selectFrom('exposure_days').select(['user_id', 'weighted_minutes', 'tier', 'notified_tier']).orderBy('weighted_minutes', 'desc').execute();
+    const days = await t.database.db
+      .selectFrom('exposure_days')
+      .select(['user_id', 'weighted_minutes', 'tier', 'notified_tier'])
+      .orderBy('weighted_minutes', 'desc')
+      .execute();
     expect(days).toEqual([
       { user_id: high.id, weighted_minutes: 20, tier: 'high', notified_tier: 'high' },
       { user_id: low.id, weighted_minutes: 3, tier: 'low', notified_tier: null },
@@ -49,10 +54,21 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
 
     const atPublish: Array<{ notified: string[]; stored: string[]; riskHolders: string[] }> = [];
     const publish = NotificationsService.prototype.publishCreated;
-    vi.spyOn(NotificationsService.prototype, 'publishCreated').mockImplementation(async function (this: NotificationsService, rows: readonly Row<'notifications'>[]) {
-      const holders = await t.database.db.selectFrom('exposure_risks').select('exposed_user_id').where('case_id', '=', caseId).execute();
+    vi.spyOn(NotificationsService.prototype, 'publishCreated').mockImplementation(async function (
+      this: NotificationsService,
+      rows: readonly Row<'notifications'>[],
+    ) {
+      const holders = await t.database.db
+        .selectFrom('exposure_risks')
+        .select('exposed_user_id')
+        .where('case_id', '=', caseId)
+        .execute();
       const stored = await t.database.db.selectFrom('notifications').select('user_id').execute();
-      atPublish.push({ notified: rows.map((r) => r.user_id), stored: stored.map((n) => n.user_id), riskHolders: holders.map((h) => h.exposed_user_id!).sort() });
+      atPublish.push({
+        notified: rows.map((r) => r.user_id),
+        stored: stored.map((n) => n.user_id),
+        riskHolders: holders.map((h) => h.exposed_user_id!).sort(),
+      });
       return publish.call(this, rows);
     });
     const outcome = await t.app.tracing.traceCase(caseId);
@@ -65,22 +81,32 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
     const notification = await t.database.db.selectFrom('notifications').select('tier').executeTakeFirstOrThrow();
     expect(notification.tier).toBe('high');
     await expectDaysOf(high, low);
-    const traced = await t.database.db.selectFrom('cases').select('traced_at').where('id', '=', caseId).executeTakeFirstOrThrow();
+    const traced = await t.database.db
+      .selectFrom('cases')
+      .select('traced_at')
+      .where('id', '=', caseId)
+      .executeTakeFirstOrThrow();
     expect(traced.traced_at).not.toBeNull();
   });
 
   it('a trace that fails after notifying is run again: the risks are written and nobody is notified twice', async () => {
     const { high, low, caseId } = await sourceBesideHighAndLow();
     // The process dies (here: the write fails) between the notifications' transaction and the risks'.
-    const upsert = vi.spyOn(TracingRepository.prototype, 'upsertRisks').mockRejectedValueOnce(new Error('connection lost'));
+    const upsert = vi
+      .spyOn(TracingRepository.prototype, 'upsertRisks')
+      .mockRejectedValueOnce(new Error('connection lost'));
     await expect(t.app.tracing.traceCase(caseId)).rejects.toThrow('connection lost');
     expect(await t.database.db.selectFrom('exposure_risks').selectAll().execute()).toEqual([]);
-    expect((await t.database.db.selectFrom('notifications').select('user_id').execute()).map((n) => n.user_id)).toEqual([high.id]);
+    expect((await t.database.db.selectFrom('notifications').select('user_id').execute()).map((n) => n.user_id)).toEqual(
+      [high.id],
+    );
 
     // The job is retried (its lease runs out): the same trace writes the risks and finds the day already notified.
     upsert.mockRestore();
     expect(await t.app.tracing.traceCase(caseId)).toEqual({ risks: 2, notifications: 0, contacts: 2 });
-    expect((await t.database.db.selectFrom('notifications').select('user_id').execute()).map((n) => n.user_id)).toEqual([high.id]);
+    expect((await t.database.db.selectFrom('notifications').select('user_id').execute()).map((n) => n.user_id)).toEqual(
+      [high.id],
+    );
     await expectDaysOf(high, low);
   });
 
@@ -98,11 +124,21 @@ describe.each(testDialects())('a trace notifies first on %s', (dialect) => {
     await t.database.db.updateTable('exposure_risks').set({ weighted_minutes: 4.9 }).execute();
     await t.database.db
       .insertInto('exposure_risks')
-      .values({ ...risk!, id: `${risk!.id}-stale`, interaction_id: elsewhere.interactionIds[0]!, weighted_minutes: 4.9, updated_at: now - 600_000 })
+      .values({
+        ...risk!,
+        id: `${risk!.id}-stale`,
+        interaction_id: elsewhere.interactionIds[0]!,
+        weighted_minutes: 4.9,
+        updated_at: now - 600_000,
+      })
       .execute();
     expect(await t.app.tracing.traceCase(caseId)).toEqual({ risks: 1, notifications: 0, contacts: 1 });
     expect(await t.database.db.selectFrom('notifications').selectAll().execute()).toEqual([]);
-    expect(await t.database.db.selectFrom('exposure_risks').select(['interaction_id', 'weighted_minutes']).execute()).toEqual([{ interaction_id: risk!.interaction_id, weighted_minutes: 3 }]);
-    expect(await t.database.db.selectFrom('exposure_days').select(['weighted_minutes', 'tier', 'notified_tier']).execute()).toEqual([{ weighted_minutes: 3, tier: 'low', notified_tier: null }]);
+    expect(
+      await t.database.db.selectFrom('exposure_risks').select(['interaction_id', 'weighted_minutes']).execute(),
+    ).toEqual([{ interaction_id: risk!.interaction_id, weighted_minutes: 3 }]);
+    expect(
+      await t.database.db.selectFrom('exposure_days').select(['weighted_minutes', 'tier', 'notified_tier']).execute(),
+    ).toEqual([{ weighted_minutes: 3, tier: 'low', notified_tier: null }]);
   });
 });

@@ -19,13 +19,20 @@ describe('SQLite write-ahead log checkpoints in a worker thread', () => {
   const open = (checkpointMs?: number) => {
     dir = mkdtempSync(join(tmpdir(), 'epitrace-wal-'));
     const file = join(dir, 'db.sqlite');
-    handle = openDatabase({ dialect: 'sqlite', sqliteFile: file, ...(checkpointMs === undefined ? {} : { sqliteCheckpointMs: checkpointMs }) });
+    handle = openDatabase({
+      dialect: 'sqlite',
+      sqliteFile: file,
+      ...(checkpointMs === undefined ? {} : { sqliteCheckpointMs: checkpointMs }),
+    });
     return { handle, wal: `${file}-wal` };
   };
-  const autocheckpoint = async (h: DatabaseHandle) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(h.db)).rows[0]!.wal_autocheckpoint;
+  const autocheckpoint = async (h: DatabaseHandle) =>
+    (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(h.db)).rows[0]!.wal_autocheckpoint;
   // About 12 MB of pages: three times what SQLite would let the log grow to before checkpointing in a commit.
   const writeMegabytes = (h: DatabaseHandle) =>
-    sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 3000) insert into blobs select randomblob(4000) from n`.execute(h.db);
+    sql`with recursive n(i) as (select 1 union all select i + 1 from n where i < 3000) insert into blobs select randomblob(4000) from n`.execute(
+      h.db,
+    );
 
   it('the connection leaves checkpoints to the thread, which copies the log back so the log is reused, not grown', async () => {
     const { handle: h, wal } = open(20);
@@ -67,7 +74,10 @@ describe('SQLite write-ahead log checkpoints in a worker thread', () => {
   it('a process that only opens and closes the database exits by itself, with 0 (closing waits for the thread)', () => {
     dir = mkdtempSync(join(tmpdir(), 'epitrace-wal-'));
     const fixture = new URL('../fixtures/open-close-sqlite.ts', import.meta.url).pathname;
-    const run = spawnSync(process.execPath, ['--import', 'tsx', fixture, join(dir, 'db.sqlite')], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', fixture, join(dir, 'db.sqlite')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
   });

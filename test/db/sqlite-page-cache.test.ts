@@ -28,7 +28,10 @@ describe('SQLite page cache and memory mapping (SQLITE_CACHE_MB, SQLITE_MMAP_MB)
   };
 
   it('a process opens its database with the configured cache and mapping', async () => {
-    expect(await settings({ SQLITE_CACHE_MB: '3072', SQLITE_MMAP_MB: '0' })).toEqual({ cacheKib: 3072 * 1024, mmapBytes: 0 });
+    expect(await settings({ SQLITE_CACHE_MB: '3072', SQLITE_MMAP_MB: '0' })).toEqual({
+      cacheKib: 3072 * 1024,
+      mmapBytes: 0,
+    });
   });
 
   it('defaults to a 128 MiB cache and the first 2047 MiB mapped', async () => {

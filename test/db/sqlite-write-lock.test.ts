@@ -36,15 +36,23 @@ describe('SQLite transactions waiting for another connection’s write lock', ()
   const openTwo = async (busyTimeoutMs: number) => {
     dir = mkdtempSync(join(tmpdir(), 'epitrace-lock-'));
     const file = join(dir, 'db.sqlite');
-    const open = () => openDatabase({ dialect: 'sqlite', sqliteFile: file, sqliteCheckpointMs: 0, sqliteBusyTimeoutMs: busyTimeoutMs });
+    const open = () =>
+      openDatabase({ dialect: 'sqlite', sqliteFile: file, sqliteCheckpointMs: 0, sqliteBusyTimeoutMs: busyTimeoutMs });
     const [holder, waiter] = [open(), open()];
     handles.push(holder, waiter);
     await sql`create table t (v text)`.execute(holder.db);
     return { holder, waiter };
   };
 
-  /** Runs `write` on the waiter while the holder keeps the lock: it must still wait after 50 ms, then commit after the holder. */
-  const expectWaitsThenCommits = async (holder: DatabaseHandle, waiter: DatabaseHandle, write: () => Promise<unknown>) => {
+  /**
+   * Runs `write` on the waiter while the holder keeps the lock: it must still wait after 50 ms, then commit after the
+   * holder.
+   */
+  const expectWaitsThenCommits = async (
+    holder: DatabaseHandle,
+    _waiter: DatabaseHandle,
+    write: () => Promise<unknown>,
+  ) => {
     const { release, done } = await holdLock(holder, sql`insert into t values ('holder')`);
     let finished = false;
     const waiting = write().finally(() => (finished = true));
@@ -61,7 +69,9 @@ describe('SQLite transactions waiting for another connection’s write lock', ()
 
   it('waits without blocking the thread, then begins once the holder commits', async () => {
     const { holder, waiter } = await openTwo(2000);
-    await expectWaitsThenCommits(holder, waiter, () => waiter.db.transaction().execute(async (trx) => sql`insert into t values ('waiter')`.execute(trx)));
+    await expectWaitsThenCommits(holder, waiter, () =>
+      waiter.db.transaction().execute(async (trx) => sql`insert into t values ('waiter')`.execute(trx)),
+    );
   });
 
   it('a write outside a transaction waits the same way, and commits once the holder has', async () => {
@@ -79,7 +89,9 @@ describe('SQLite transactions waiting for another connection’s write lock', ()
     let ticks = 0;
     const ticker = setInterval(() => (ticks += 1), 10);
     const started = performance.now();
-    await expect(waiter.db.transaction().execute(async (trx) => sql`insert into t values ('waiter')`.execute(trx))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    await expect(
+      waiter.db.transaction().execute(async (trx) => sql`insert into t values ('waiter')`.execute(trx)),
+    ).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     const waited = performance.now() - started;
     clearInterval(ticker);
     expect(waited).toBeGreaterThanOrEqual(150);
@@ -110,14 +122,26 @@ describe('a request whose write waits past SQLITE_BUSY_TIMEOUT_MS', () => {
     const user = await registerUser(t.app);
     const observation = locationObservation();
     const { release, done: holding } = await holdLock(other, sql`delete from interactions where 0`);
-    const refused = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [observation] } });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/interactions',
+      headers: user.auth,
+      payload: { interactions: [observation] },
+    });
     const problem = expectProblem(refused, 503);
     expect(problem.detail).toMatch(/busy.*nothing was stored/);
     expect(refused.headers['retry-after']).toBe('1');
     release();
     await holding;
-    expect(await t.database.db.selectFrom('interactions').select('id').where('user_id', '=', user.id).execute()).toEqual([]);
-    const retried = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [observation] } });
+    expect(
+      await t.database.db.selectFrom('interactions').select('id').where('user_id', '=', user.id).execute(),
+    ).toEqual([]);
+    const retried = await t.app.inject({
+      method: 'POST',
+      url: '/interactions',
+      headers: user.auth,
+      payload: { interactions: [observation] },
+    });
     expect(retried.statusCode, retried.body).toBe(200);
     expect(retried.json()).toMatchObject({ created: 1, duplicates: 0 });
   });

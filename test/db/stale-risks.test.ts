@@ -23,7 +23,13 @@ describe.each(testDialects())('stale risks on %s', (dialect) => {
 
   const upload = (who: AppUser, from: number, to: number) => uploadStay(t, who, from, to);
   const newCase = (who: AppUser, onset: string) => insertConfirmedCase(t, who, onset, now);
-  const risksOf = (caseId: string) => t.database.db.selectFrom('exposure_risks').select(['exposed_user_id']).where('case_id', '=', caseId).orderBy('exposed_user_id').execute();
+  const risksOf = (caseId: string) =>
+    t.database.db
+      .selectFrom('exposure_risks')
+      .select(['exposed_user_id'])
+      .where('case_id', '=', caseId)
+      .orderBy('exposed_user_id')
+      .execute();
 
   it('a re-trace after the onset was corrected to a later day removes the risk of a stay that left the window', async () => {
     const [source, early, recent] = await Promise.all([registerUser(t.app), registerUser(t.app), registerUser(t.app)]);
@@ -36,8 +42,16 @@ describe.each(testDialects())('stale risks on %s', (dialect) => {
     expect((await risksOf(caseId)).map((r) => r.exposed_user_id).sort()).toEqual([early.id, recent.id].sort());
 
     // A minute later the onset is corrected to today: the window starts 4 days ago, without the stay 5 days ago.
-    await t.database.db.updateTable('exposure_risks').set({ updated_at: now - 60_000 }).where('case_id', '=', caseId).execute();
-    await t.database.db.updateTable('cases').set({ onset_date: dayOf(now) }).where('id', '=', caseId).execute();
+    await t.database.db
+      .updateTable('exposure_risks')
+      .set({ updated_at: now - 60_000 })
+      .where('case_id', '=', caseId)
+      .execute();
+    await t.database.db
+      .updateTable('cases')
+      .set({ onset_date: dayOf(now) })
+      .where('id', '=', caseId)
+      .execute();
     await t.app.tracing.traceCase(caseId);
     expect(await risksOf(caseId)).toEqual([{ exposed_user_id: recent.id }]);
   });
@@ -54,7 +68,10 @@ describe.each(testDialects())('stale risks on %s', (dialect) => {
     // During the re-trace's lookup (after it read who was there), the late upload arrives and is matched.
     const lookup = TracingRepository.prototype.presentDuring;
     let interleaved = false;
-    vi.spyOn(TracingRepository.prototype, 'presentDuring').mockImplementation(async function (this: TracingRepository, ...args) {
+    vi.spyOn(TracingRepository.prototype, 'presentDuring').mockImplementation(async function (
+      this: TracingRepository,
+      ...args
+    ) {
       const found = await lookup.apply(this, args);
       if (!interleaved) {
         interleaved = true;

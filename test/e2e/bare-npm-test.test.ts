@@ -13,7 +13,12 @@ interface VitestJson {
   success: boolean;
   numFailedTests: number;
   numFailedTestSuites: number;
-  testResults: Array<{ name: string; status: string; message?: string; assertionResults: Array<{ fullName: string; status: string }> }>;
+  testResults: Array<{
+    name: string;
+    status: string;
+    message?: string;
+    assertionResults: Array<{ fullName: string; status: string }>;
+  }>;
 }
 
 function testFiles(dir: string): string[] {
@@ -36,22 +41,51 @@ describe('a bare npm test, with no services configured', () => {
     const out = mkdtempSync(join(tmpdir(), 'epitrace-bare-'));
     try {
       const env: NodeJS.ProcessEnv = { ...process.env };
-      for (const name of ['DATABASE_URL', 'REDIS_URL', 'CI', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_ENV']) delete env[name];
+      for (const name of [
+        'DATABASE_URL',
+        'REDIS_URL',
+        'CI',
+        'VITEST',
+        'VITEST_POOL_ID',
+        'VITEST_WORKER_ID',
+        'NODE_ENV',
+      ])
+        delete env[name];
       const run = spawnSync(
         process.execPath,
-        ['node_modules/vitest/vitest.mjs', 'run', ...gatedFiles, '--reporter=json', `--outputFile.json=${join(out, 'result.json')}`],
+        [
+          'node_modules/vitest/vitest.mjs',
+          'run',
+          ...gatedFiles,
+          '--reporter=json',
+          `--outputFile.json=${join(out, 'result.json')}`,
+        ],
         { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 600_000 },
       );
       const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as VitestJson;
       const failures = result.testResults
         .filter((file) => file.status !== 'passed')
-        .map((file) => `${relative(PROJECT_ROOT, file.name)}: ${file.message ?? file.assertionResults.filter((t) => t.status === 'failed').map((t) => t.fullName).join('; ')}`);
+        .map(
+          (file) =>
+            `${relative(PROJECT_ROOT, file.name)}: ${
+              file.message ??
+              file.assertionResults
+                .filter((t) => t.status === 'failed')
+                .map((t) => t.fullName)
+                .join('; ')
+            }`,
+        );
       expect(failures).toEqual([]);
       expect(run.status, run.stderr).toBe(0);
-      expect(result.testResults.map((file) => relative(PROJECT_ROOT, file.name)).sort()).toEqual([...gatedFiles].sort());
-      const skipped = result.testResults.flatMap((file) => file.assertionResults.filter((t) => t.status === 'skipped' || t.status === 'pending'));
+      expect(result.testResults.map((file) => relative(PROJECT_ROOT, file.name)).sort()).toEqual(
+        [...gatedFiles].sort(),
+      );
+      const skipped = result.testResults.flatMap((file) =>
+        file.assertionResults.filter((t) => t.status === 'skipped' || t.status === 'pending'),
+      );
       expect(skipped.length).toBeGreaterThan(0);
-      for (const test of skipped) expect(test.fullName).toMatch(/\(skipped: (DATABASE_URL|REDIS_URL)( and REDIS_URL)? not set\)/);
+      for (const test of skipped)
+        expect(test.fullName).toMatch(/\(skipped: (DATABASE_URL|REDIS_URL)( and REDIS_URL)? not set\)/);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

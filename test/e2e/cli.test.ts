@@ -26,16 +26,44 @@ describe('epitrace CLI', () => {
     expect(migrated.stdout).toContain('migrations applied');
     expect(cli(['migrate']).stdout).toContain('already up to date');
 
-    const created = cli(['admin', 'create-staff', '--role', 'authority', '--username', 'dr.snow', '--password', 'a long enough passphrase']);
+    const created = cli([
+      'admin',
+      'create-staff',
+      '--role',
+      'authority',
+      '--username',
+      'dr.snow',
+      '--password',
+      'a long enough passphrase',
+    ]);
     expect(created.status, created.stderr).toBe(0);
     expect(created.stdout).toContain('staff account created');
     // The embedded setup's secrets were generated once, readable by the owner only.
-    for (const file of ['encryption.key', 'token.secret']) expect(statSync(join(dataDir, file)).mode & 0o777).toBe(0o600);
+    for (const file of ['encryption.key', 'token.secret'])
+      expect(statSync(join(dataDir, file)).mode & 0o777).toBe(0o600);
 
-    const duplicate = cli(['admin', 'create-staff', '--role', 'authority', '--username', 'dr.snow', '--password', 'a long enough passphrase']);
+    const duplicate = cli([
+      'admin',
+      'create-staff',
+      '--role',
+      'authority',
+      '--username',
+      'dr.snow',
+      '--password',
+      'a long enough passphrase',
+    ]);
     expect(duplicate.status).toBe(1);
     expect(duplicate.stderr).toContain('username "dr.snow" is taken');
-    const badRole = cli(['admin', 'create-staff', '--role', 'mayor', '--username', 'x.y', '--password', 'a long enough passphrase']);
+    const badRole = cli([
+      'admin',
+      'create-staff',
+      '--role',
+      'mayor',
+      '--username',
+      'x.y',
+      '--password',
+      'a long enough passphrase',
+    ]);
     expect(badRole.status).toBe(64);
     expect(badRole.stderr).toContain('--role');
     const unknown = cli(['frobnicate']);
@@ -46,7 +74,11 @@ describe('epitrace CLI', () => {
     expect(badConfig.stderr).toContain('PORT must be an integer');
 
     server = await startServer({ DATA_DIR: dataDir });
-    const login = await fetch(`${server.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dr.snow', password: 'a long enough passphrase' }) });
+    const login = await fetch(`${server.baseUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'dr.snow', password: 'a long enough passphrase' }),
+    });
     expect(login.status).toBe(200);
     expect(await login.json()).toMatchObject({ role: 'authority', token_type: 'Bearer' });
   }, 180_000); // eight processes, each starting TypeScript and some hashing a password

@@ -28,7 +28,9 @@ interface Received {
   readonly at: number;
 }
 
-async function receiver(answer: (n: number) => number): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+async function receiver(
+  answer: (n: number) => number,
+): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -36,7 +38,9 @@ async function receiver(answer: (n: number) => number): Promise<{ url: string; r
     request.on('end', () => {
       const status = answer(received.length + 1);
       received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status, at: Date.now() });
-      response.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'thanks' : 'down for maintenance');
+      response
+        .writeHead(status, { 'content-type': 'text/plain' })
+        .end(status === 200 ? 'thanks' : 'down for maintenance');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +64,15 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 }
 
 const verify = (request: Received) =>
-  verifyWebhook(SECRET, { signature: request.headers['x-epitrace-signature'] as string, timestamp: request.headers['x-epitrace-timestamp'] as string }, request.body, Math.floor(Date.now() / 1000));
+  verifyWebhook(
+    SECRET,
+    {
+      signature: request.headers['x-epitrace-signature'] as string,
+      timestamp: request.headers['x-epitrace-timestamp'] as string,
+    },
+    request.body,
+    Math.floor(Date.now() / 1000),
+  );
 
 describe.each(testDialects())('a cluster of cases raises an alert end to end on %s', (dialect) => {
   let t: TestApp;
@@ -91,8 +103,16 @@ describe.each(testDialects())('a cluster of cases raises an alert end to end on 
     // The imported line list: one case a day in each of the 19 cells around AREA for two weeks.
     const background = gridDisk(AREA, 2).flatMap((cell) =>
       Array.from({ length: 14 }, (_, d) => ({
-        id: randomUUID(), external_id: `LL-${randomUUID()}`, onset_date: null, report_date: addDays(today(), -d), cell: cellToChildren(cell, 10)[0]!,
-        lat: null, lng: null, infector_external_id: null, imported_at: Date.now(), imported_by: null,
+        id: randomUUID(),
+        external_id: `LL-${randomUUID()}`,
+        onset_date: null,
+        report_date: addDays(today(), -d),
+        cell: cellToChildren(cell, 10)[0]!,
+        lat: null,
+        lng: null,
+        infector_external_id: null,
+        imported_at: Date.now(),
+        imported_by: null,
       })),
     );
     await t.app.zoneScanner.idle(); // the scan at start-up, on no cases
@@ -120,7 +140,19 @@ describe.each(testDialects())('a cluster of cases raises an alert end to end on 
       const upload = await fetch(`${base}/interactions`, {
         method: 'POST',
         headers: { ...resident.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ interactions: [{ id: randomUUID(), kind: 'location', lat: where.lat, lng: where.lng, accuracy_m: 10, started_at: minutesAgo(180 + i), ended_at: minutesAgo(60) }] }),
+        body: JSON.stringify({
+          interactions: [
+            {
+              id: randomUUID(),
+              kind: 'location',
+              lat: where.lat,
+              lng: where.lng,
+              accuracy_m: 10,
+              started_at: minutesAgo(180 + i),
+              ended_at: minutesAgo(60),
+            },
+          ],
+        }),
       });
       expect(upload.status).toBe(200);
       const report = await fetch(`${base}/symptoms`, {
@@ -135,7 +167,11 @@ describe.each(testDialects())('a cluster of cases raises an alert end to end on 
     const event = await alerts.waitFor((e) => e.event === 'alert', 30_000);
     expect(event.id).toBe('1');
     const alert = JSON.parse(event.data);
-    expect(alert).toMatchObject({ seq: 1, kind: 'cluster', cluster: { centre_cell: AREA, start_date: today(), end_date: today(), resolution: 8 } });
+    expect(alert).toMatchObject({
+      seq: 1,
+      kind: 'cluster',
+      cluster: { centre_cell: AREA, start_date: today(), end_date: today(), resolution: 8 },
+    });
     expect(alert.cluster.cells).toContain(AREA);
     expect(alert.cluster.observed).toBeGreaterThanOrEqual(5);
     expect(alert.cluster.recurrence_interval_days).toBeGreaterThanOrEqual(100);
@@ -154,7 +190,17 @@ describe.each(testDialects())('a cluster of cases raises an alert end to end on 
     expect(retried!.headers['x-epitrace-delivery']).toBe(refused!.headers['x-epitrace-delivery']);
     expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(90); // backoff: at least half the 200 ms base
     // A tampered body does not verify.
-    expect(verifyWebhook(SECRET, { signature: delivered.headers['x-epitrace-signature'] as string, timestamp: delivered.headers['x-epitrace-timestamp'] as string }, delivered.body.replace(AREA, '8800000000fffff'), Math.floor(Date.now() / 1000)).ok).toBe(false);
+    expect(
+      verifyWebhook(
+        SECRET,
+        {
+          signature: delivered.headers['x-epitrace-signature'] as string,
+          timestamp: delivered.headers['x-epitrace-timestamp'] as string,
+        },
+        delivered.body.replace(AREA, '8800000000fffff'),
+        Math.floor(Date.now() / 1000),
+      ).ok,
+    ).toBe(false);
 
     // The alert is listed with both deliveries done.
     await until(async () => {
@@ -168,9 +214,25 @@ describe.each(testDialects())('a cluster of cases raises an alert end to end on 
     await fetch(`${base}/interactions`, {
       method: 'POST',
       headers: { ...late.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ interactions: [{ id: randomUUID(), kind: 'location', lat, lng, accuracy_m: 10, started_at: minutesAgo(100), ended_at: minutesAgo(50) }] }),
+      body: JSON.stringify({
+        interactions: [
+          {
+            id: randomUUID(),
+            kind: 'location',
+            lat,
+            lng,
+            accuracy_m: 10,
+            started_at: minutesAgo(100),
+            ended_at: minutesAgo(50),
+          },
+        ],
+      }),
     });
-    const lateReport = await fetch(`${base}/symptoms`, { method: 'POST', headers: { ...late.auth, 'content-type': 'application/json' }, body: JSON.stringify({ symptom: 'cough', date: today() }) });
+    const lateReport = await fetch(`${base}/symptoms`, {
+      method: 'POST',
+      headers: { ...late.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ symptom: 'cough', date: today() }),
+    });
     expect(lateReport.status).toBe(201);
     await t.app.traceWorker.idle();
     await until(() => t.app.zoneScanner.completedScans > scansBefore, 'the scan to run again');

@@ -17,14 +17,29 @@ describe('graceful shutdown', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-shutdown-'));
     dirs.push(dataDir);
     server = await startServer({ DATA_DIR: dataDir, LOG_LEVEL: 'info' });
-    const registration = await (await fetch(`${server.baseUrl}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json();
+    const registration = await (
+      await fetch(`${server.baseUrl}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json();
     const auth = { authorization: `Bearer ${registration.token}`, 'content-type': 'application/json' };
     const now = Date.now();
     const batch = Array.from({ length: 1000 }, (_, i) => ({
-      id: randomUUID(), kind: 'location', lat: 48.85 + i * 1e-5, lng: 2.35, started_at: new Date(now - 3_600_000).toISOString(), ended_at: new Date(now - 60_000).toISOString(),
+      id: randomUUID(),
+      kind: 'location',
+      lat: 48.85 + i * 1e-5,
+      lng: 2.35,
+      started_at: new Date(now - 3_600_000).toISOString(),
+      ended_at: new Date(now - 60_000).toISOString(),
     }));
     const marker = server.output().length;
-    const inFlight = fetch(`${server.baseUrl}/interactions`, { method: 'POST', headers: auth, body: JSON.stringify({ interactions: batch }) });
+    const inFlight = fetch(`${server.baseUrl}/interactions`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ interactions: batch }),
+    });
     // Signal as soon as the server has started handling the upload.
     while (!server.output().slice(marker).includes('"url":"/interactions"')) await new Promise((r) => setTimeout(r, 5));
     const exit = server.stop('SIGTERM');
@@ -37,7 +52,9 @@ describe('graceful shutdown', () => {
 
     // Restarted on the same data directory, the upload is all there.
     server = await startServer({ DATA_DIR: dataDir });
-    const page = await (await fetch(`${server.baseUrl}/interactions?user_id=${registration.id}&limit=500`, { headers: auth })).json();
+    const page = await (
+      await fetch(`${server.baseUrl}/interactions?user_id=${registration.id}&limit=500`, { headers: auth })
+    ).json();
     expect(page.interactions).toHaveLength(500);
     expect(page.next_cursor).not.toBeNull();
   });

@@ -39,14 +39,19 @@ describe.skipIf(services.skip)(services.title('several processes over PostgreSQL
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-
   it('a symptom reported through one process reaches a contact streaming from the other', async () => {
     const source = await registerWith(a);
     const contact = await registerWith(b);
     const start = Date.now() - 3 * 3_600_000;
-    expect((await postJson(a, '/interactions', source.token, { interactions: [gpsStay(48.8566, start, 60)] })).status).toBe(200);
-    expect((await postJson(b, '/interactions', contact.token, { interactions: [gpsStay(48.85662, start, 60)] })).status).toBe(200);
-    const stream = await connectSse(`${b.baseUrl}/notifications/stream`, { headers: { authorization: `Bearer ${contact.token}` } });
+    expect(
+      (await postJson(a, '/interactions', source.token, { interactions: [gpsStay(48.8566, start, 60)] })).status,
+    ).toBe(200);
+    expect(
+      (await postJson(b, '/interactions', contact.token, { interactions: [gpsStay(48.85662, start, 60)] })).status,
+    ).toBe(200);
+    const stream = await connectSse(`${b.baseUrl}/notifications/stream`, {
+      headers: { authorization: `Bearer ${contact.token}` },
+    });
     streams.push(stream);
     expect(stream.status).toBe(200);
     expect((await postJson(a, '/symptoms', source.token, { symptom: 'fever', date: today() })).status).toBe(201);
@@ -58,10 +63,16 @@ describe.skipIf(services.skip)(services.title('several processes over PostgreSQL
     const source = await registerWith(a);
     const contact = await registerWith(b);
     const start = Date.now() - 5 * 3_600_000;
-    const acknowledged = await postJson(a, '/interactions', source.token, { interactions: [gpsStay(48.8600, start, 40)] });
+    const acknowledged = await postJson(a, '/interactions', source.token, {
+      interactions: [gpsStay(48.86, start, 40)],
+    });
     expect(acknowledged.status).toBe(200);
-    expect((await postJson(b, '/interactions', contact.token, { interactions: [gpsStay(48.86002, start, 40)] })).status).toBe(200);
-    const stream = await connectSse(`${b.baseUrl}/notifications/stream`, { headers: { authorization: `Bearer ${contact.token}` } });
+    expect(
+      (await postJson(b, '/interactions', contact.token, { interactions: [gpsStay(48.86002, start, 40)] })).status,
+    ).toBe(200);
+    const stream = await connectSse(`${b.baseUrl}/notifications/stream`, {
+      headers: { authorization: `Bearer ${contact.token}` },
+    });
     streams.push(stream);
 
     // Process A acknowledges the report, then dies at once: its trace job may not have run (or finished).
@@ -73,8 +84,12 @@ describe.skipIf(services.skip)(services.title('several processes over PostgreSQL
     const event = await stream.waitFor((e) => e.event === 'notification', 30_000);
     expect(JSON.parse(event.data)).toMatchObject({ tier: 'medium' }); // 40 min × 0.5 × 0.5 = 10
     // Everything A acknowledged is there, served by B.
-    const listed = await fetch(`${b.baseUrl}/interactions?user_id=${source.id}`, { headers: { authorization: `Bearer ${source.token}` } });
-    expect((await listed.json()).interactions.map((i: { id: string }) => i.id)).toEqual([acknowledged.body.interactions[0].id]);
+    const listed = await fetch(`${b.baseUrl}/interactions?user_id=${source.id}`, {
+      headers: { authorization: `Bearer ${source.token}` },
+    });
+    expect((await listed.json()).interactions.map((i: { id: string }) => i.id)).toEqual([
+      acknowledged.body.interactions[0].id,
+    ]);
     // Exactly one notification, whichever process traced.
     const list = await fetch(`${b.baseUrl}/notifications`, { headers: { authorization: `Bearer ${contact.token}` } });
     expect((await list.json()).notifications).toHaveLength(1);

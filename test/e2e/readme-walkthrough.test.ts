@@ -29,11 +29,22 @@ describe('README walk-through', () => {
     expect(user).toMatchObject({ name: 'Ada Lovelace', contact_info: '+44 20 7946 0000' });
     expect(user.token).toMatch(/^ept_/);
     // The answers arrive one after another on stdout; split them at the boundaries between JSON documents.
-    const answers = output.trim().replaceAll('}{', '}\n{').split('\n').map((line) => JSON.parse(line));
+    const answers = output
+      .trim()
+      .replaceAll('}{', '}\n{')
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(answers).toHaveLength(5);
-    expect(answers[0]).toMatchObject({ created: 1, duplicates: 0, interactions: [{ id: '9b2f6c1e-4d3a-4e8b-a1f0-3c5d7e9a1b2c', kind: 'location' }] });
+    expect(answers[0]).toMatchObject({
+      created: 1,
+      duplicates: 0,
+      interactions: [{ id: '9b2f6c1e-4d3a-4e8b-a1f0-3c5d7e9a1b2c', kind: 'location' }],
+    });
     expect(answers[0].interactions[0].location).toMatch(/^[0-9a-f]{15}$/);
-    expect(answers[1]).toMatchObject({ next_cursor: null, interactions: [{ id: '9b2f6c1e-4d3a-4e8b-a1f0-3c5d7e9a1b2c', user_id: user.id }] });
+    expect(answers[1]).toMatchObject({
+      next_cursor: null,
+      interactions: [{ id: '9b2f6c1e-4d3a-4e8b-a1f0-3c5d7e9a1b2c', user_id: user.id }],
+    });
     expect(answers[2]).toMatchObject({ user_id: user.id, symptom: 'fever' });
     expect(answers[3]).toEqual({ exposure_risks: [], next_cursor: null });
     expect(answers[4]).toMatchObject({ status: 400, detail: 'body/date may not be in the future' });

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STREAM_WORKER_NICE } from '../../src/cli/cluster.js';
 import { createPostgresSchema, dropPostgresSchema } from '../../src/platform/db/connect.js';
 import { needs, postgresUrl, testDialects, testRedisUrl } from '../helpers/dialects.js';
-import { gpsStay, logLinesOf, postJson, registerWith, startServer, waitUntil, type ServerProcess } from '../helpers/server-process.js';
+import {
+  gpsStay,
+  logLinesOf,
+  postJson,
+  registerWith,
+  startServer,
+  waitUntil,
+  type ServerProcess,
+} from '../helpers/server-process.js';
 import { connectWs, type WsConnection } from '../helpers/ws-client.js';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -33,7 +41,9 @@ function rawExchange(port: number, parts: readonly string[], gapMs: number): Pro
     socket.on('close', () => resolve(answer));
     socket.on('error', reject);
     socket.setTimeout(10_000, () => socket.destroy(new Error(`no full answer, got: ${answer}`)));
-    parts.forEach((part, i) => setTimeout(() => socket.write(part), i * gapMs));
+    parts.forEach((part, i) => {
+      setTimeout(() => socket.write(part), i * gapMs);
+    });
   });
 }
 
@@ -56,7 +66,9 @@ function openRawStream(port: number, path: string, token: string): Promise<RawSt
       if (text.includes('\r\n\r\n')) resolve({ received: () => text, close: () => socket.destroy() });
     });
     socket.on('error', reject);
-    socket.write(`GET ${path} HTTP/1.1\r\nhost: localhost\r\naccept: text/event-stream\r\nauthorization: Bearer ${token}\r\n\r\n`);
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nhost: localhost\r\naccept: text/event-stream\r\nauthorization: Bearer ${token}\r\n\r\n`,
+    );
   });
 }
 
@@ -96,10 +108,24 @@ describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --stream-wor
   });
 
   const logLines = () => logLinesOf<LogLine>(server);
-  const pidsOf = (role: string) => new Set(logLines().filter((l) => l.msg === 'worker started' && l.role === role).map((l) => l.worker!));
+  const pidsOf = (role: string) =>
+    new Set(
+      logLines()
+        .filter((l) => l.msg === 'worker started' && l.role === role)
+        .map((l) => l.worker!),
+    );
   /** The processes that logged a request to `url` (a path, or a path prefix ending in '?'). */
   const servedBy = (method: string, url: string) =>
-    new Set(logLines().filter((l) => l.msg === 'incoming request' && l.req?.method === method && (l.req.url === url || l.req.url?.startsWith(`${url}?`))).map((l) => l.pid));
+    new Set(
+      logLines()
+        .filter(
+          (l) =>
+            l.msg === 'incoming request' &&
+            l.req?.method === method &&
+            (l.req.url === url || l.req.url?.startsWith(`${url}?`)),
+        )
+        .map((l) => l.pid),
+    );
   const port = () => Number(new URL(server.baseUrl).port);
 
   it('streams are held by the stream processes, other requests served by the server process, and a report reaches both kinds of stream', async () => {
@@ -107,12 +133,18 @@ describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --stream-wor
     const start = Date.now() - 3 * 3_600_000;
     const source = await registerWith(server);
     const contact = await registerWith(server);
-    expect((await postJson(server, '/interactions', source.token, { interactions: [gpsStay(48.8566, start, 60)] })).status).toBe(200);
-    expect((await postJson(server, '/interactions', contact.token, { interactions: [gpsStay(48.85662, start, 60)] })).status).toBe(200);
+    expect(
+      (await postJson(server, '/interactions', source.token, { interactions: [gpsStay(48.8566, start, 60)] })).status,
+    ).toBe(200);
+    expect(
+      (await postJson(server, '/interactions', contact.token, { interactions: [gpsStay(48.85662, start, 60)] })).status,
+    ).toBe(200);
     const sse = await openRawStream(port(), '/notifications/stream', contact.token);
     streams.push(sse);
     expect(sse.received().split('\r\n')[0]).toBe('HTTP/1.1 200 OK');
-    const ws = await connectWs(`${server.baseUrl.replace('http', 'ws')}/notifications/ws`, { authorization: `Bearer ${contact.token}` });
+    const ws = await connectWs(`${server.baseUrl.replace('http', 'ws')}/notifications/ws`, {
+      authorization: `Bearer ${contact.token}`,
+    });
     sockets.push(ws);
     await ws.waitFor((m) => m.type === 'ready', 10_000);
 
@@ -127,13 +159,29 @@ describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --stream-wor
 
     const streamers = pidsOf('streams');
     const servers = pidsOf('server');
-    expect(await waitUntil(() => servedBy('POST', '/symptoms').size > 0 && servedBy('GET', '/notifications/ws').size > 0, 5_000)).toBe(true);
-    for (const [method, url] of [['GET', '/notifications/stream'], ['GET', '/notifications/ws']] as const) {
+    expect(
+      await waitUntil(
+        () => servedBy('POST', '/symptoms').size > 0 && servedBy('GET', '/notifications/ws').size > 0,
+        5_000,
+      ),
+    ).toBe(true);
+    for (const [method, url] of [
+      ['GET', '/notifications/stream'],
+      ['GET', '/notifications/ws'],
+    ] as const) {
       const pids = servedBy(method, url);
       expect(pids.size, `${method} ${url}`).toBeGreaterThan(0);
-      for (const pid of pids) expect(streamers.has(pid), `${method} ${url} served by ${pid}; streams ${[...streamers]}, servers ${[...servers]}`).toBe(true);
+      for (const pid of pids)
+        expect(
+          streamers.has(pid),
+          `${method} ${url} served by ${pid}; streams ${[...streamers]}, servers ${[...servers]}`,
+        ).toBe(true);
     }
-    for (const [method, url] of [['POST', '/users'], ['POST', '/interactions'], ['POST', '/symptoms']] as const) {
+    for (const [method, url] of [
+      ['POST', '/users'],
+      ['POST', '/interactions'],
+      ['POST', '/symptoms'],
+    ] as const) {
       const pids = servedBy(method, url);
       expect(pids.size, `${method} ${url}`).toBeGreaterThan(0);
       for (const pid of pids) expect(servers.has(pid), `${method} ${url} served by ${pid}`).toBe(true);
@@ -147,7 +195,11 @@ describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --stream-wor
     const body = JSON.stringify({});
     const answer = await rawExchange(
       port(),
-      ['PO', `ST /users HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`, body],
+      [
+        'PO',
+        `ST /users HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+        body,
+      ],
       100,
     );
     expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 201 Created');
@@ -158,7 +210,8 @@ describe.skipIf(redis.skip).each(testDialects())(redis.title('serve --stream-wor
     const before = pidsOf('streams');
     const [victim] = [...before];
     process.kill(victim!, 'SIGKILL');
-    const died = () => logLines().some((l) => l.msg.startsWith('worker died') && l.role === 'streams' && l.worker === victim);
+    const died = () =>
+      logLines().some((l) => l.msg.startsWith('worker died') && l.role === 'streams' && l.worker === victim);
     expect(await waitUntil(died, 10_000)).toBe(true);
     const user = await registerWith(server);
     // Streams opened before the replacement is ready go to the other stream process.

@@ -31,7 +31,10 @@ export function testRedisUrl(): string | undefined {
  * What a suite needs beyond SQLite, and whether it can run here. `title` appends why it is skipped, so a bare
  * `npm test` says so in its output; in CI a missing service throws instead (see testDialects and testRedisUrl).
  */
-export function needs(services: { readonly postgres?: boolean; readonly redis?: boolean }): { skip: boolean; title: (title: string) => string } {
+export function needs(services: { readonly postgres?: boolean; readonly redis?: boolean }): {
+  skip: boolean;
+  title: (title: string) => string;
+} {
   const missing: string[] = [];
   if (services.postgres === true && !testDialects().includes('postgres')) missing.push('DATABASE_URL');
   if (services.redis === true && testRedisUrl() === undefined) missing.push('REDIS_URL');

@@ -95,27 +95,56 @@ export async function seedTracedCase(t: TestApp, manager: StaffUser): Promise<Tr
     return { name, contact, user: await registerUser(t.app, { name, contact_info: contact }) };
   };
   const upload = async (user: AppUser, interactions: Array<{ id: string }>) => {
-    const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/interactions',
+      headers: user.auth,
+      payload: { interactions },
+    });
     expect(response.statusCode, response.body).toBe(200);
     return interactions.map((i) => i.id);
   };
 
-  const [source, contact, bystander] = [await register('Source'), await register('Contact'), await register('Bystander')];
-  const sourceInteractions = await upload(source.user, [stay(place, yesterdayAt(10), 30), stay(place, yesterdayAt(14), 45)]);
+  const [source, contact, bystander] = [
+    await register('Source'),
+    await register('Contact'),
+    await register('Bystander'),
+  ];
+  const sourceInteractions = await upload(source.user, [
+    stay(place, yesterdayAt(10), 30),
+    stay(place, yesterdayAt(14), 45),
+  ]);
   const contactInteractions = await upload(contact.user, [stay(near, yesterdayAt(10), 30)]);
   const bystanderInteractions = await upload(bystander.user, [stay(near, yesterdayAt(14), 45)]);
   await t.app.traceWorker.idle();
 
-  const confirmed = await t.app.inject({ method: 'POST', url: '/cases', headers: manager.auth, payload: { user_id: source.user.id, report_type: 'confirmed_test', onset_date: today() } });
+  const confirmed = await t.app.inject({
+    method: 'POST',
+    url: '/cases',
+    headers: manager.auth,
+    payload: { user_id: source.user.id, report_type: 'confirmed_test', onset_date: today() },
+  });
   expect(confirmed.statusCode, confirmed.body).toBe(201);
   const caseId = confirmed.json<{ id: string; managed_by: string }>().id;
   expect(confirmed.json().managed_by).toBe(manager.id);
   await t.app.traceWorker.idle();
 
   const db = t.database.db;
-  const traced = async (who: { name: string; contact: string; user: AppUser }, interactionIds: string[]): Promise<TracedPerson> => {
-    const risks = await db.selectFrom('exposure_risks').select('id').where('exposed_user_id', '=', who.user.id).execute();
-    const notifications = await db.selectFrom('notifications').select(['id', 'body']).where('user_id', '=', who.user.id).orderBy('seq').execute();
+  const traced = async (
+    who: { name: string; contact: string; user: AppUser },
+    interactionIds: string[],
+  ): Promise<TracedPerson> => {
+    const risks = await db
+      .selectFrom('exposure_risks')
+      .select('id')
+      .where('exposed_user_id', '=', who.user.id)
+      .execute();
+    const notifications = await db
+      .selectFrom('notifications')
+      .select(['id', 'body'])
+      .where('user_id', '=', who.user.id)
+      .orderBy('seq')
+      .execute();
     return {
       ...who,
       interactionIds,
@@ -139,7 +168,9 @@ export async function seedTracedCase(t: TestApp, manager: StaffUser): Promise<Tr
     expect(person.notificationIds, person.name).toHaveLength(1);
   }
   for (const episode of [...result.contact.notificationEpisodes, ...result.bystander.notificationEpisodes]) {
-    expect(episode).toMatch(/^On .+, between \d\d:\d\d and \d\d:\d\d \(UTC\), you spent \d+ minutes near a person who may have been infectious, in the area around [^"\\]+\.$/);
+    expect(episode).toMatch(
+      /^On .+, between \d\d:\d\d and \d\d:\d\d \(UTC\), you spent \d+ minutes near a person who may have been infectious, in the area around [^"\\]+\.$/,
+    );
   }
   expect(result.contact.notificationEpisodes[0]).not.toBe(result.bystander.notificationEpisodes[0]);
   expect(result.source.riskIds).toEqual([]);
@@ -170,7 +201,12 @@ export interface SseTranscript {
  * matter), waits for `expectedEvents` events (plus a moment, for anything that should not come), closes. A refusal is
  * answered as is; a stream's body is its SseTranscript as JSON.
  */
-export async function sseExchange(baseUrl: string, url: string, headers: Record<string, string>, expectedEvents: number): Promise<MatrixResponse> {
+export async function sseExchange(
+  baseUrl: string,
+  url: string,
+  headers: Record<string, string>,
+  expectedEvents: number,
+): Promise<MatrixResponse> {
   const connection = await connectSse(`${baseUrl}${url}`, { headers, lastEventId: 0 });
   try {
     const head = Object.fromEntries(connection.headers.entries());
@@ -178,7 +214,11 @@ export async function sseExchange(baseUrl: string, url: string, headers: Record<
     await connection.waitForComment((c) => c === 'connected');
     if (expectedEvents > 0) await connection.waitForCount(expectedEvents);
     await sleep(100);
-    const transcript: SseTranscript = { retry: connection.retry, comments: [...connection.comments], events: [...connection.events] };
+    const transcript: SseTranscript = {
+      retry: connection.retry,
+      comments: [...connection.comments],
+      events: [...connection.events],
+    };
     return responseOf(200, head, JSON.stringify(transcript));
   } finally {
     await connection.close();
@@ -190,14 +230,22 @@ export async function sseExchange(baseUrl: string, url: string, headers: Record<
  * complete), closes. An upgrade the server refuses is answered with its status and problem; an open socket is 101,
  * its body every message received, as JSON.
  */
-export async function wsExchange(baseUrl: string, url: string, headers: Record<string, string>): Promise<MatrixResponse> {
+export async function wsExchange(
+  baseUrl: string,
+  url: string,
+  headers: Record<string, string>,
+): Promise<MatrixResponse> {
   const wsUrl = `${baseUrl.replace(/^http/, 'ws')}${url}?last_event_id=0`;
-  let connection;
+  let connection: Awaited<ReturnType<typeof connectWs>>;
   try {
     connection = await connectWs(wsUrl, headers);
   } catch (error) {
     if (!(error instanceof WsRejected)) throw error;
-    return responseOf(error.status, error.contentType === undefined ? {} : { 'content-type': error.contentType }, error.body);
+    return responseOf(
+      error.status,
+      error.contentType === undefined ? {} : { 'content-type': error.contentType },
+      error.body,
+    );
   }
   try {
     await connection.waitFor((m) => m.type === 'ready');
@@ -249,8 +297,14 @@ export async function seedOutbreak(t: TestApp, authority: StaffUser): Promise<Ou
       cases.push({ external_id: unique('bg'), report_date: date, onset_date: date, ...at(cell) });
     }
   }
-  for (let i = 0; i < 10; i++) cases.push({ external_id: unique('burst'), report_date: today(), onset_date: today(), ...at(centre) });
-  const imported = await t.app.inject({ method: 'POST', url: '/cases/import', headers: authority.auth, payload: { cases } });
+  for (let i = 0; i < 10; i++)
+    cases.push({ external_id: unique('burst'), report_date: today(), onset_date: today(), ...at(centre) });
+  const imported = await t.app.inject({
+    method: 'POST',
+    url: '/cases/import',
+    headers: authority.auth,
+    payload: { cases },
+  });
   expect(imported.statusCode, imported.body).toBe(200);
   expect(imported.json()).toMatchObject({ imported: cases.length, created: cases.length });
   const outcome = await t.app.zoneScanner.runNow();

@@ -10,7 +10,9 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -34,12 +36,24 @@ process.once('exit', () => {
  */
 export async function startServer(env: Record<string, string>, cli?: readonly string[]): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(cli === undefined ? ['src/main.ts'] : ['src/cli/index.ts', ...cli])], {
-    cwd: PROJECT_ROOT,
-    // The embedded database unless the caller says otherwise, whatever the test runner's environment has.
-    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(cli === undefined ? ['src/main.ts'] : ['src/cli/index.ts', ...cli])],
+    {
+      cwd: PROJECT_ROOT,
+      // The embedded database unless the caller says otherwise, whatever the test runner's environment has.
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        LOG_LEVEL: 'warn',
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   child.once('exit', () => running.delete(child));
   let output = '';
@@ -89,8 +103,18 @@ export async function waitUntil(what: () => boolean, ms: number): Promise<boolea
 }
 
 /** POSTs a JSON body to a server process, with a bearer token or none; returns the status and the parsed answer. */
-export async function postJson(server: ServerProcess, path: string, token: string | null, body: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+export async function postJson(
+  server: ServerProcess,
+  path: string,
+  token: string | null,
+  body: unknown,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the server answered
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: await response.json() };
 }
 
@@ -102,5 +126,13 @@ export async function registerWith(server: ServerProcess): Promise<{ id: string;
 /** A GPS stay of `minutes` from `startMs` on the meridian the cluster tests share (their people differ by latitude). */
 export function gpsStay(lat: number, startMs: number, minutes: number) {
   const iso = (ms: number) => new Date(ms).toISOString();
-  return { id: randomUUID(), kind: 'location', lat, lng: 2.3522, accuracy_m: 5, started_at: iso(startMs), ended_at: iso(startMs + minutes * 60_000) };
+  return {
+    id: randomUUID(),
+    kind: 'location',
+    lat,
+    lng: 2.3522,
+    accuracy_m: 5,
+    started_at: iso(startMs),
+    ended_at: iso(startMs + minutes * 60_000),
+  };
 }

@@ -123,7 +123,9 @@ export async function connectSse(url: string, options: SseConnectOptions = {}): 
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters.delete(waiter);
-        reject(new Error(`SSE: timed out after ${timeoutMs} ms waiting for ${what}; got events ${JSON.stringify(events)}`));
+        reject(
+          new Error(`SSE: timed out after ${timeoutMs} ms waiting for ${what}; got events ${JSON.stringify(events)}`),
+        );
       }, timeoutMs);
       const waiter: Waiter = {
         check: () => {
@@ -158,8 +160,10 @@ export async function connectSse(url: string, options: SseConnectOptions = {}): 
     },
     ended,
     waitFor: (predicate, timeoutMs = 5000) => wait(() => events.find(predicate), timeoutMs, 'a matching event'),
-    waitForCount: (count, timeoutMs = 5000) => wait(() => (events.length >= count ? [...events] : undefined), timeoutMs, `${count} events`),
-    waitForComment: (predicate, timeoutMs = 5000) => wait(() => comments.find(predicate), timeoutMs, 'a matching comment'),
+    waitForCount: (count, timeoutMs = 5000) =>
+      wait(() => (events.length >= count ? [...events] : undefined), timeoutMs, `${count} events`),
+    waitForComment: (predicate, timeoutMs = 5000) =>
+      wait(() => comments.find(predicate), timeoutMs, 'a matching comment'),
     close: async () => {
       controller.abort();
       await ended;

@@ -6,7 +6,14 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { openConfiguredDatabase } from '../../src/platform/db/configured.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DatabaseHandle, type DialectName } from '../../src/platform/db/connect.js';
+import {
+  createPostgresSchema,
+  dropPostgresSchema,
+  openDatabase,
+  sqliteFileIn,
+  type DatabaseHandle,
+  type DialectName,
+} from '../../src/platform/db/connect.js';
 import { postgresUrl } from './dialects.js';
 
 export interface TestApp {

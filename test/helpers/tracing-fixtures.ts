@@ -9,21 +9,49 @@ import type { TestApp } from './test-app.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Uploads one location stay (the default place of `locationObservation`) from `fromMs` to `toMs`; returns it as a match job would name it. */
-export async function uploadStay(t: TestApp, who: AppUser, fromMs: number, toMs: number, overrides: Record<string, unknown> = {}): Promise<{ userId: string; interactionIds: string[] }> {
+/**
+ * Uploads one location stay (the default place of `locationObservation`) from `fromMs` to `toMs`; returns it as a match
+ * job would name it.
+ */
+export async function uploadStay(
+  t: TestApp,
+  who: AppUser,
+  fromMs: number,
+  toMs: number,
+  overrides: Record<string, unknown> = {},
+): Promise<{ userId: string; interactionIds: string[] }> {
   const stay = locationObservation({ started_at: iso(fromMs), ended_at: iso(toMs), ...overrides });
-  const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: who.auth, payload: { interactions: [stay] } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/interactions',
+    headers: who.auth,
+    payload: { interactions: [stay] },
+  });
   expect(response.statusCode, response.body).toBe(200);
   return { userId: who.id, interactionIds: [stay.id as string] };
 }
 
 /** Writes a confirmed case straight into the database (no trace job): the test runs its traces itself. */
-export async function insertConfirmedCase(t: TestApp, who: AppUser, onsetDay: string, now = Date.now()): Promise<string> {
+export async function insertConfirmedCase(
+  t: TestApp,
+  who: AppUser,
+  onsetDay: string,
+  now = Date.now(),
+): Promise<string> {
   const id = randomUUID();
   const today = iso(now).slice(0, 10);
   await t.database.db
     .insertInto('cases')
-    .values({ id, user_id: who.id, report_type: 'confirmed_test', onset_date: onsetDay, test_date: today, report_date: today, created_at: now, updated_at: now })
+    .values({
+      id,
+      user_id: who.id,
+      report_type: 'confirmed_test',
+      onset_date: onsetDay,
+      test_date: today,
+      report_date: today,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   return id;
 }
@@ -31,7 +59,8 @@ export async function insertConfirmedCase(t: TestApp, who: AppUser, onsetDay: st
 /**
  * Forces two concurrent writers to meet on PostgreSQL: holds writes to `table` until two backends wait (on the table,
  * or on one of Epitrace's write locks), then lets them go. Only this test's backends count (its schema is in their
- * application_name): tests of other files run at the same time on the same database. On SQLite writers run one at a time: `start` just runs.
+ * application_name): tests of other files run at the same time on the same database. On SQLite writers run one at a
+ * time: `start` just runs.
  */
 export async function whileTwoWritersWait<T>(t: TestApp, table: string, start: () => Promise<T>): Promise<T> {
   if (t.dialect !== 'postgres') return start();

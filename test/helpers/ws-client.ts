@@ -7,7 +7,10 @@ export interface WsConnection {
   readonly messages: Record<string, unknown>[];
   /** Resolves with the close code and reason when the socket closes. */
   readonly closed: Promise<{ code: number; reason: string }>;
-  waitFor(predicate: (message: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitFor(
+    predicate: (message: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   send(message: unknown): void;
   close(): Promise<void>;
 }
@@ -43,7 +46,9 @@ export function connectWs(url: string, headers: Record<string, string> = {}): Pr
     socket.on('unexpected-response', (_request, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => reject(new WsRejected(response.statusCode ?? 0, body, response.headers['content-type'])));
+      response.on('end', () =>
+        reject(new WsRejected(response.statusCode ?? 0, body, response.headers['content-type'])),
+      );
     });
     socket.on('error', (error) => reject(error));
     socket.on('open', () => {

@@ -10,7 +10,14 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/index.js';
 import { verifyWebhook } from '../../src/modules/alerts/model.js';
 import { addDays } from '../../src/platform/time/calendar.js';
-import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DatabaseHandle, type DialectName } from '../../src/platform/db/connect.js';
+import {
+  createPostgresSchema,
+  dropPostgresSchema,
+  openDatabase,
+  sqliteFileIn,
+  type DatabaseHandle,
+  type DialectName,
+} from '../../src/platform/db/connect.js';
 import type { Database } from '../../src/platform/db/tables.js';
 import type { Kysely } from 'kysely';
 import { createStaff, expectProblem, registerUser, type AppUser, type StaffUser } from '../helpers/actors.js';
@@ -22,7 +29,12 @@ const SECRET = randomBytes(32).toString('hex');
 const today = () => new Date().toISOString().slice(0, 10);
 const CENTRE = latLngToCell(48.8566, 2.3522, 8);
 /** Places far apart (more than 6 rings at resolution 8), so each burst is its own cluster. */
-const PLACES = [latLngToCell(48.95, 2.6, 8), latLngToCell(48.6, 2.0, 8), latLngToCell(48.7, 2.9, 8), latLngToCell(49.1, 2.2, 8)];
+const PLACES = [
+  latLngToCell(48.95, 2.6, 8),
+  latLngToCell(48.6, 2.0, 8),
+  latLngToCell(48.7, 2.9, 8),
+  latLngToCell(49.1, 2.2, 8),
+];
 
 interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -31,7 +43,12 @@ interface Received {
 }
 
 /** A webhook receiver on 127.0.0.1 answering with `answer(n)` (n = 1 for the first request); `hold` never answers. */
-async function receiver(answer: (n: number) => number | 'hold' = () => 200): Promise<{ url: string; received: Received[]; close(): Promise<void>; setAnswer(f: (n: number) => number | 'hold'): void }> {
+async function receiver(answer: (n: number) => number | 'hold' = () => 200): Promise<{
+  url: string;
+  received: Received[];
+  close(): Promise<void>;
+  setAnswer(f: (n: number) => number | 'hold'): void;
+}> {
   const received: Received[] = [];
   let decide = answer;
   const server: Server = createServer((request, response) => {
@@ -39,7 +56,11 @@ async function receiver(answer: (n: number) => number | 'hold' = () => 200): Pro
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
       const status = decide(received.length + 1);
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status: status === 'hold' ? 0 : status });
+      received.push({
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        status: status === 'hold' ? 0 : status,
+      });
       if (status !== 'hold') response.writeHead(status).end();
     });
   });
@@ -69,15 +90,30 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 15
 /** Background cases (no cluster) plus a burst of `n` cases today at each of `places`. */
 async function seedClusters(db: Kysely<Database>, places: readonly string[], n = 9): Promise<void> {
   const cases: Array<{ cell: string; report_date: string }> = [];
-  for (const cell of gridDisk(CENTRE, 2)) for (let d = 0; d < 14; d++) cases.push({ cell, report_date: addDays(today(), -d) });
+  for (const cell of gridDisk(CENTRE, 2))
+    for (let d = 0; d < 14; d++) cases.push({ cell, report_date: addDays(today(), -d) });
   for (const place of places) for (let i = 0; i < n; i++) cases.push({ cell: place, report_date: today() });
   const rows = cases.map((c) => ({
-    id: randomUUID(), external_id: null, onset_date: null, report_date: c.report_date, cell: cellToChildren(c.cell, 10)[0]!, lat: null, lng: null, infector_external_id: null, imported_at: Date.now(), imported_by: null,
+    id: randomUUID(),
+    external_id: null,
+    onset_date: null,
+    report_date: c.report_date,
+    cell: cellToChildren(c.cell, 10)[0]!,
+    lat: null,
+    lng: null,
+    infector_external_id: null,
+    imported_at: Date.now(),
+    imported_by: null,
   }));
-  for (let i = 0; i < rows.length; i += 200) await db.insertInto('line_list_cases').values(rows.slice(i, i + 200)).execute();
+  for (let i = 0; i < rows.length; i += 200)
+    await db
+      .insertInto('line_list_cases')
+      .values(rows.slice(i, i + 200))
+      .execute();
 }
 
-const deliveries = (db: Kysely<Database>) => db.selectFrom('webhook_deliveries').selectAll().orderBy('created_at').orderBy('url').execute();
+const deliveries = (db: Kysely<Database>) =>
+  db.selectFrom('webhook_deliveries').selectAll().orderBy('created_at').orderBy('url').execute();
 
 describe.each(testDialects())('alerts on %s', (dialect) => {
   let t: TestApp;
@@ -91,7 +127,12 @@ describe.each(testDialects())('alerts on %s', (dialect) => {
 
   beforeAll(async () => {
     hook = await receiver();
-    t = await buildTestApp(dialect, { SCAN_DEBOUNCE_MS: '3600000', WEBHOOK_URLS: hook.url, WEBHOOK_SECRET: SECRET, WEBHOOK_RETRY_BASE_MS: '50' });
+    t = await buildTestApp(dialect, {
+      SCAN_DEBOUNCE_MS: '3600000',
+      WEBHOOK_URLS: hook.url,
+      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_RETRY_BASE_MS: '50',
+    });
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     authority = await createStaff(t, 'authority');
     professional = await createStaff(t, 'health_professional');
@@ -108,9 +149,13 @@ describe.each(testDialects())('alerts on %s', (dialect) => {
     await hook.close();
   });
 
-  const list = (headers: Record<string, string>, query = '') => t.app.inject({ method: 'GET', url: `/alerts${query}`, headers });
+  const list = (headers: Record<string, string>, query = '') =>
+    t.app.inject({ method: 'GET', url: `/alerts${query}`, headers });
   const stream = async (headers: Record<string, string>, lastEventId?: string | number) => {
-    const connection = await connectSse(`${base}/alerts/stream`, { headers, ...(lastEventId === undefined ? {} : { lastEventId }) });
+    const connection = await connectSse(`${base}/alerts/stream`, {
+      headers,
+      ...(lastEventId === undefined ? {} : { lastEventId }),
+    });
     streams.push(connection);
     return connection;
   };
@@ -122,25 +167,70 @@ describe.each(testDialects())('alerts on %s', (dialect) => {
     const { alerts, next_cursor } = response.json();
     expect(next_cursor).toBeNull();
     expect(alerts.map((a: { seq: number }) => a.seq)).toEqual([3, 2, 1]);
-    expect(new Set(alerts.map((a: { cluster: { centre_cell: string } }) => a.cluster.centre_cell))).toEqual(new Set(PLACES.slice(0, 3)));
-    const first = alerts[2];
-    expect(Object.keys(first).sort()).toEqual(['cluster', 'id', 'kind', 'raised_at', 'scan', 'seq', 'title', 'webhooks']);
-    expect(Object.keys(first.cluster).sort()).toEqual(
-      ['cells', 'centre', 'centre_cell', 'duration_days', 'end_date', 'expected', 'id', 'llr', 'observed', 'observed_over_expected', 'p_value', 'radius_rings', 'recurrence_interval_days', 'relative_risk', 'resolution', 'start_date'].sort(),
+    expect(new Set(alerts.map((a: { cluster: { centre_cell: string } }) => a.cluster.centre_cell))).toEqual(
+      new Set(PLACES.slice(0, 3)),
     );
-    expect(first).toMatchObject({ kind: 'cluster', webhooks: { delivered: 1, pending: 0, failed: 0 }, cluster: { observed: 9, start_date: today(), end_date: today(), p_value: 0.001, recurrence_interval_days: 1000 } });
-    expect(first.title).toMatch(/^Cluster of 9 cases in one area \(H3 cell [0-9a-f]{15}\) on \d{4}-\d{2}-\d{2}: [\d.]+ times the [\d.]+ expected; recurrence interval 1000 days$/);
+    const first = alerts[2];
+    expect(Object.keys(first).sort()).toEqual([
+      'cluster',
+      'id',
+      'kind',
+      'raised_at',
+      'scan',
+      'seq',
+      'title',
+      'webhooks',
+    ]);
+    expect(Object.keys(first.cluster).sort()).toEqual(
+      [
+        'cells',
+        'centre',
+        'centre_cell',
+        'duration_days',
+        'end_date',
+        'expected',
+        'id',
+        'llr',
+        'observed',
+        'observed_over_expected',
+        'p_value',
+        'radius_rings',
+        'recurrence_interval_days',
+        'relative_risk',
+        'resolution',
+        'start_date',
+      ].sort(),
+    );
+    expect(first).toMatchObject({
+      kind: 'cluster',
+      webhooks: { delivered: 1, pending: 0, failed: 0 },
+      cluster: { observed: 9, start_date: today(), end_date: today(), p_value: 0.001, recurrence_interval_days: 1000 },
+    });
+    expect(first.title).toMatch(
+      /^Cluster of 9 cases in one area \(H3 cell [0-9a-f]{15}\) on \d{4}-\d{2}-\d{2}: [\d.]+ times the [\d.]+ expected; recurrence interval 1000 days$/,
+    );
     const page1 = (await list(authority.auth, '?limit=2')).json();
     expect(page1.alerts.map((a: { seq: number }) => a.seq)).toEqual([3, 2]);
     const page2 = (await list(authority.auth, `?limit=2&cursor=${page1.next_cursor}`)).json();
     expect(page2).toMatchObject({ next_cursor: null });
     expect(page2.alerts.map((a: { seq: number }) => a.seq)).toEqual([1]);
-    expect((await list(authority.auth, `?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).json().alerts).toEqual([]);
+    expect(
+      (await list(authority.auth, `?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).json()
+        .alerts,
+    ).toEqual([]);
 
     // Each alert went to the webhook once, signed.
     expect(hook.received).toHaveLength(3);
     for (const request of hook.received) {
-      const verdict = verifyWebhook(SECRET, { signature: request.headers['x-epitrace-signature'] as string, timestamp: request.headers['x-epitrace-timestamp'] as string }, request.body, Math.floor(Date.now() / 1000));
+      const verdict = verifyWebhook(
+        SECRET,
+        {
+          signature: request.headers['x-epitrace-signature'] as string,
+          timestamp: request.headers['x-epitrace-timestamp'] as string,
+        },
+        request.body,
+        Math.floor(Date.now() / 1000),
+      );
       expect(verdict).toEqual({ ok: true });
       const body = JSON.parse(request.body);
       expect(body.type).toBe('cluster_alert');
@@ -152,7 +242,11 @@ describe.each(testDialects())('alerts on %s', (dialect) => {
     const fresh = await stream(authority.auth);
     expect(fresh.status).toBe(200);
     const replayed = await fresh.waitForCount(3);
-    expect(replayed.map((e) => [e.id, e.event])).toEqual([['1', 'alert'], ['2', 'alert'], ['3', 'alert']]);
+    expect(replayed.map((e) => [e.id, e.event])).toEqual([
+      ['1', 'alert'],
+      ['2', 'alert'],
+      ['3', 'alert'],
+    ]);
     const resumed = await stream(authority.auth, 2);
     const [onlyMissed] = await resumed.waitForCount(1);
     expect(onlyMissed!.id).toBe('3');
@@ -177,7 +271,12 @@ describe.each(testDialects())('alerts on %s', (dialect) => {
     expectProblem(await list(authority.auth, '?limit=0'), 400);
     expectProblem(await list(authority.auth, '?since=last-week'), 400);
     expectProblem(await list(authority.auth, '?centre=x'), 400);
-    for (const [headers, status] of [[professional.auth, 403], [admin.auth, 403], [user.auth, 403], [{}, 401]] as const) {
+    for (const [headers, status] of [
+      [professional.auth, 403],
+      [admin.auth, 403],
+      [user.auth, 403],
+      [{}, 401],
+    ] as const) {
       const connection = await stream(headers);
       expect(connection.status).toBe(status);
       expect(JSON.parse(connection.body).status).toBe(status);
@@ -191,7 +290,9 @@ describe.each(testDialects())('webhook deliveries survive a restart on %s', (dia
   let dataDir: string;
   let schema: string | undefined;
   const open = (): DatabaseHandle =>
-    dialect === 'postgres' ? openDatabase({ dialect: 'postgres', databaseUrl: postgresUrl(), schema: schema!, poolSize: 4 }) : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(dataDir) });
+    dialect === 'postgres'
+      ? openDatabase({ dialect: 'postgres', databaseUrl: postgresUrl(), schema: schema!, poolSize: 4 })
+      : openDatabase({ dialect: 'sqlite', sqliteFile: sqliteFileIn(dataDir) });
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'epitrace-webhooks-'));
@@ -253,7 +354,15 @@ describe.each(testDialects())('webhook deliveries survive a restart on %s', (dia
         const [before, after] = target.received;
         expect(after!.headers['x-epitrace-delivery']).toBe(before!.headers['x-epitrace-delivery']);
         expect(after!.body).toBe(before!.body);
-        const verdict = verifyWebhook(SECRET, { signature: after!.headers['x-epitrace-signature'] as string, timestamp: after!.headers['x-epitrace-timestamp'] as string }, after!.body, Math.floor(Date.now() / 1000));
+        const verdict = verifyWebhook(
+          SECRET,
+          {
+            signature: after!.headers['x-epitrace-signature'] as string,
+            timestamp: after!.headers['x-epitrace-timestamp'] as string,
+          },
+          after!.body,
+          Math.floor(Date.now() / 1000),
+        );
         expect(verdict).toEqual({ ok: true });
       }
     } finally {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { cellToParent, latLngToCell } from 'h3-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStaff, expectProblem, registerUser, tableCounts, type AppUser, type StaffUser } from '../helpers/actors.js';
+import {
+  createStaff,
+  expectProblem,
+  registerUser,
+  tableCounts,
+  type AppUser,
+  type StaffUser,
+} from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -9,7 +16,8 @@ const DAY = 86_400_000;
 const MIN = 60_000;
 /** A calendar date relative to today in UTC (the test app's TIME_ZONE). */
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().slice(0, 10);
-const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
+const addDays = (date: string, n: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
 /** The Monday of the week `weeksAgo` weeks before this one (a completed week when weeksAgo >= 1). */
 const mondayWeeksAgo = (weeksAgo: number) => {
   const today = new Date(`${day(0)}T00:00:00Z`);
@@ -32,19 +40,33 @@ interface InsightRow {
 }
 
 async function insight(t: TestApp, date: string): Promise<InsightRow | undefined> {
-  const row = await t.database.db.selectFrom('epidemiological_insights').selectAll().where('date', '=', date).executeTakeFirst();
+  const row = await t.database.db
+    .selectFrom('epidemiological_insights')
+    .selectAll()
+    .where('date', '=', date)
+    .executeTakeFirst();
   return row === undefined ? undefined : ({ ...row } as unknown as InsightRow);
 }
 
 /** Imports a JSON line list as `authority` and waits for nothing else: the import refreshes analytics itself. */
 async function importCases(t: TestApp, authority: StaffUser, cases: Array<Record<string, unknown>>): Promise<void> {
-  const response = await t.app.inject({ method: 'POST', url: '/cases/import', headers: authority.auth, payload: { cases } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/cases/import',
+    headers: authority.auth,
+    payload: { cases },
+  });
   expect(response.statusCode, response.body).toBe(200);
 }
 
 /** `count` line-list cases reported (and with onset) on `date`, optionally at a place. */
 function casesOn(date: string, count: number, place?: { lat: number; lng: number }) {
-  return Array.from({ length: count }, () => ({ external_id: unique('ll'), report_date: date, onset_date: date, ...(place ?? {}) }));
+  return Array.from({ length: count }, () => ({
+    external_id: unique('ll'),
+    report_date: date,
+    onset_date: date,
+    ...(place ?? {}),
+  }));
 }
 
 describe.each(testDialects())('analytics on %s', (dialect) => {
@@ -56,7 +78,11 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
     let user: AppUser;
     beforeAll(async () => {
       t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' });
-      [authority, professional, admin] = await Promise.all([createStaff(t, 'authority'), createStaff(t, 'health_professional'), createStaff(t, 'admin')]);
+      [authority, professional, admin] = await Promise.all([
+        createStaff(t, 'authority'),
+        createStaff(t, 'health_professional'),
+        createStaff(t, 'admin'),
+      ]);
       user = await registerUser(t.app);
     });
     afterAll(async () => {
@@ -74,9 +100,15 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
     });
 
     it.each([
-      ['/analytics/summary', { anonymous: 401, user: 403, health_professional: 200, authority: 200, admin: 403, 'bad token': 401 }],
+      [
+        '/analytics/summary',
+        { anonymous: 401, user: 403, health_professional: 200, authority: 200, admin: 403, 'bad token': 401 },
+      ],
       [RT, { anonymous: 401, user: 403, health_professional: 200, authority: 200, admin: 403, 'bad token': 401 }],
-      ['/analytics/public', { anonymous: 200, user: 200, health_professional: 200, authority: 200, admin: 200, 'bad token': 401 }],
+      [
+        '/analytics/public',
+        { anonymous: 200, user: 200, health_professional: 200, authority: 200, admin: 200, 'bad token': 401 },
+      ],
     ])('GET %s answers each caller as the policy says', async (url, expected) => {
       for (const [caller, headers] of Object.entries(callers())) {
         const response = await t.app.inject({ method: 'GET', url, headers });
@@ -90,7 +122,11 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       ['from after to', `/analytics/summary?from=${day(-1)}&to=${day(-2)}`, /from must not be after to/],
       ['to in the future', `/analytics/summary?to=${day(1)}`, /may not be after/],
       ['an impossible date', '/analytics/summary?from=2026-02-30', /from/],
-      ['a date before 1900', '/analytics/summary?from=1899-12-31&to=1900-01-10', /from must be a calendar date from 1900-01-01/],
+      [
+        'a date before 1900',
+        '/analytics/summary?from=1899-12-31&to=1900-01-10',
+        /from must be a calendar date from 1900-01-01/,
+      ],
       ['a period over 10 years', `/analytics/summary?from=2000-01-01&to=${day(0)}`, /longer than 3660 days/],
       ['an unknown parameter', '/analytics/summary?user_id=x', /unknown field "user_id"/],
       ['no serial interval', '/analytics/rt', /serial interval is needed/],
@@ -100,7 +136,11 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       ['a negative si_sd', '/analytics/rt?si_mean=3&si_sd=-1', /si_sd/],
       ['si_distr with a word', '/analytics/rt?si_distr=0,half,0.5', /si_distr/],
       ['si_distr with an empty entry', '/analytics/rt?si_distr=0,,1', /si_distr/],
-      ['si_distr with a malformed number', '/analytics/rt?si_distr=0,1-2', /si_distr entry 1 \("1-2"\) is not a number/],
+      [
+        'si_distr with a malformed number',
+        '/analytics/rt?si_distr=0,1-2',
+        /si_distr entry 1 \("1-2"\) is not a number/,
+      ],
       ['si_distr not summing to 1', `/analytics/rt?si_distr=0,0.2,0.2&from=${day(-20)}`, /must sum to 1/],
       ['window 0', `${RT}&window=0`, /window/],
       ['window of 2.5 days', `${RT}&window=2.5`, /window/],
@@ -124,7 +164,12 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       const summary = await t.app.inject({ method: 'GET', url: '/analytics/summary', headers: professional.auth });
       expect(summary.statusCode, summary.body).toBe(200);
       const body = summary.json();
-      expect(body).toMatchObject({ from: day(-27), to: day(0), time_zone: 'UTC', totals: { cases: 0, contacts_traced: 0, notified: 0 } });
+      expect(body).toMatchObject({
+        from: day(-27),
+        to: day(0),
+        time_zone: 'UTC',
+        totals: { cases: 0, contacts_traced: 0, notified: 0 },
+      });
       expect(body.days).toHaveLength(28);
       expect(body.days[0]).toEqual({
         date: day(-27),
@@ -149,13 +194,20 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       });
       const rt = await t.app.inject({ method: 'GET', url: RT, headers: authority.auth });
       expect(rt.statusCode, rt.body).toBe(200);
-      expect(rt.json()).toMatchObject({ from: null, to: day(0), estimates: [], warnings: [expect.stringMatching(/no case/)] });
+      expect(rt.json()).toMatchObject({
+        from: null,
+        to: day(0),
+        estimates: [],
+        warnings: [expect.stringMatching(/no case/)],
+      });
       const open = await t.app.inject({ method: 'GET', url: '/analytics/public' });
       expect(open.statusCode, open.body).toBe(200);
       expect(open.headers['cache-control']).toBe('public, max-age=300');
       expect(open.json()).toMatchObject({ min_cases: 5, from: day(-28), to: day(-1), cell_resolution: 7, cells: [] });
       expect(open.json().days).toHaveLength(28);
-      expect(open.json().days.every((d: { cases: number; suppressed: boolean }) => d.cases === 0 && !d.suppressed)).toBe(true);
+      expect(
+        open.json().days.every((d: { cases: number; suppressed: boolean }) => d.cases === 0 && !d.suppressed),
+      ).toBe(true);
     });
   });
 
@@ -165,7 +217,8 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
     beforeAll(async () => {
       t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000' });
       authority = await createStaff(t, 'authority');
-      // 1 case a day for a week, then 2 a day for a week, ending yesterday; 3 of the last week's have an onset 2 days earlier.
+      // 1 case a day for a week, then 2 a day for a week, ending yesterday; 3 of the last week's have an onset 2 days
+      // earlier.
       const cases = [];
       for (let k = 0; k < 14; k++) {
         const date = day(-14 + k);
@@ -180,23 +233,45 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
 
     it('the engine stored the day rows (cases by report and onset date, 7-day average, growth rate, doubling time)', async () => {
       const last = await insight(t, day(-1));
-      expect(last).toMatchObject({ cases: 2, cases_by_onset: 0, traced_cases: 0, contacts_traced: 0, cases_7day_avg: 2 });
+      expect(last).toMatchObject({
+        cases: 2,
+        cases_by_onset: 0,
+        traced_cases: 0,
+        contacts_traced: 0,
+        cases_7day_avg: 2,
+      });
       expect(last!.growth_rate).toBeCloseTo(Math.LN2 / 7, 12);
       expect(last!.doubling_time_days).toBeCloseTo(7, 10);
       expect(await insight(t, day(-3))).toMatchObject({ cases: 2, cases_by_onset: 4 }); // 2 of its own + the 2 reported two days later
       expect(await insight(t, day(-4))).toMatchObject({ cases: 2, cases_by_onset: 3 });
-      expect(await insight(t, day(-14))).toMatchObject({ cases: 1, cases_7day_avg: 1 / 7, growth_rate: null, doubling_time_days: null });
+      expect(await insight(t, day(-14))).toMatchObject({
+        cases: 1,
+        cases_7day_avg: 1 / 7,
+        growth_rate: null,
+        doubling_time_days: null,
+      });
       // After the last case the 7-day average keeps falling, day by day: rows up to today.
       expect(await insight(t, day(0))).toMatchObject({ cases: 0, cases_7day_avg: 12 / 7 });
       expect(await insight(t, day(-15))).toBeUndefined();
     });
 
     it('GET /analytics/summary shows the same numbers, day by day, with totals', async () => {
-      const response = await t.app.inject({ method: 'GET', url: `/analytics/summary?from=${day(-14)}&to=${day(-1)}`, headers: authority.auth });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: `/analytics/summary?from=${day(-14)}&to=${day(-1)}`,
+        headers: authority.auth,
+      });
       expect(response.statusCode, response.body).toBe(200);
       const body = response.json();
       expect(body.days.map((d: { cases: number }) => d.cases)).toEqual([1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
-      expect(body.totals).toEqual({ cases: 21, cases_by_onset: 21, symptom_reports: 0, traced_cases: 0, contacts_traced: 0, notified: 0 });
+      expect(body.totals).toEqual({
+        cases: 21,
+        cases_by_onset: 21,
+        symptom_reports: 0,
+        traced_cases: 0,
+        contacts_traced: 0,
+        notified: 0,
+      });
       const last = body.days.at(-1);
       expect(last.cases_7day_avg).toBe(2);
       expect(last.growth_rate).toBeCloseTo(Math.LN2 / 7, 12);
@@ -229,15 +304,39 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
     it("a symptom report updates the day's insight row as it happens, and a duplicate event changes nothing", async () => {
       expect(await insight(t, day(0))).toBeUndefined();
       const person = await registerUser(t.app);
-      const reported = await t.app.inject({ method: 'POST', url: '/symptoms', headers: person.auth, payload: { symptom: 'fever', date: day(-2) } });
+      const reported = await t.app.inject({
+        method: 'POST',
+        url: '/symptoms',
+        headers: person.auth,
+        payload: { symptom: 'fever', date: day(-2) },
+      });
       expect(reported.statusCode, reported.body).toBe(201);
       await t.app.analytics.idle();
-      expect(await insight(t, day(0))).toMatchObject({ cases: 1, symptom_reports: 1, traced_cases: 1, cases_by_onset: 0, cases_7day_avg: 1 / 7 });
+      expect(await insight(t, day(0))).toMatchObject({
+        cases: 1,
+        symptom_reports: 1,
+        traced_cases: 1,
+        cases_by_onset: 0,
+        cases_7day_avg: 1 / 7,
+      });
       expect(await insight(t, day(-2))).toMatchObject({ cases: 0, cases_by_onset: 1 });
 
       // Every process receives every event, so an event may come twice: rows are recomputed, never incremented.
-      const caseRow = await t.database.db.selectFrom('cases').selectAll().where('user_id', '=', person.id).executeTakeFirstOrThrow();
-      const event = { type: 'case.reported', case_id: caseRow.id, user_id: person.id, report_type: 'self_reported', onset_date: day(-2), report_date: day(0), created: true, at: new Date().toISOString() };
+      const caseRow = await t.database.db
+        .selectFrom('cases')
+        .selectAll()
+        .where('user_id', '=', person.id)
+        .executeTakeFirstOrThrow();
+      const event = {
+        type: 'case.reported',
+        case_id: caseRow.id,
+        user_id: person.id,
+        report_type: 'self_reported',
+        onset_date: day(-2),
+        report_date: day(0),
+        created: true,
+        at: new Date().toISOString(),
+      };
       t.app.analytics.onEvent(event);
       t.app.analytics.onEvent(event);
       await t.app.analytics.idle();
@@ -245,7 +344,12 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       expect(await insight(t, day(-2))).toMatchObject({ cases_by_onset: 1 });
 
       // A confirmation with an earlier onset upgrades the case: its onset moves from day -2 to day -5.
-      const confirmed = await t.app.inject({ method: 'POST', url: '/cases', headers: professional.auth, payload: { user_id: person.id, report_type: 'confirmed_test', onset_date: day(-5) } });
+      const confirmed = await t.app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: professional.auth,
+        payload: { user_id: person.id, report_type: 'confirmed_test', onset_date: day(-5) },
+      });
       expect(confirmed.statusCode, confirmed.body).toBe(200);
       await t.app.analytics.idle();
       expect(await insight(t, day(-2))).toMatchObject({ cases_by_onset: 0 });
@@ -254,26 +358,55 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
 
       // Another person's confirmed case is the day's second.
       const other = await registerUser(t.app);
-      const second = await t.app.inject({ method: 'POST', url: '/cases', headers: professional.auth, payload: { user_id: other.id, report_type: 'confirmed_test' } });
+      const second = await t.app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: professional.auth,
+        payload: { user_id: other.id, report_type: 'confirmed_test' },
+      });
       expect(second.statusCode, second.body).toBe(201);
       await t.app.analytics.idle();
-      expect(await insight(t, day(0))).toMatchObject({ cases: 2, traced_cases: 2, symptom_reports: 1, cases_7day_avg: 2 / 7 });
-      const summary = await t.app.inject({ method: 'GET', url: `/analytics/summary?from=${day(0)}`, headers: professional.auth });
-      expect(summary.json().days).toEqual([expect.objectContaining({ date: day(0), cases: 2, traced_cases: 2, contacts_traced: 0, contacts_per_case: 0 })]);
+      expect(await insight(t, day(0))).toMatchObject({
+        cases: 2,
+        traced_cases: 2,
+        symptom_reports: 1,
+        cases_7day_avg: 2 / 7,
+      });
+      const summary = await t.app.inject({
+        method: 'GET',
+        url: `/analytics/summary?from=${day(0)}`,
+        headers: professional.auth,
+      });
+      expect(summary.json().days).toEqual([
+        expect.objectContaining({ date: day(0), cases: 2, traced_cases: 2, contacts_traced: 0, contacts_per_case: 0 }),
+      ]);
     });
 
     it('a person who erases their account leaves the day rows their case counted on', async () => {
       const counts = async (date: string) => {
         const row = await insight(t, date);
-        return { cases: row?.cases ?? 0, symptom_reports: row?.symptom_reports ?? 0, cases_by_onset: row?.cases_by_onset ?? 0 };
+        return {
+          cases: row?.cases ?? 0,
+          symptom_reports: row?.symptom_reports ?? 0,
+          cases_by_onset: row?.cases_by_onset ?? 0,
+        };
       };
       const before = { today: await counts(day(0)), onset: await counts(day(-3)) };
       const person = await registerUser(t.app);
-      const reported = await t.app.inject({ method: 'POST', url: '/symptoms', headers: person.auth, payload: { symptom: 'cough', date: day(-3) } });
+      const reported = await t.app.inject({
+        method: 'POST',
+        url: '/symptoms',
+        headers: person.auth,
+        payload: { symptom: 'cough', date: day(-3) },
+      });
       expect(reported.statusCode, reported.body).toBe(201);
       await t.app.traceWorker.idle();
       await t.app.analytics.idle();
-      expect(await counts(day(0))).toEqual({ ...before.today, cases: before.today.cases + 1, symptom_reports: before.today.symptom_reports + 1 });
+      expect(await counts(day(0))).toEqual({
+        ...before.today,
+        cases: before.today.cases + 1,
+        symptom_reports: before.today.symptom_reports + 1,
+      });
       expect(await counts(day(-3))).toEqual({ ...before.onset, cases_by_onset: before.onset.cases_by_onset + 1 });
 
       const erased = await t.app.inject({ method: 'DELETE', url: `/users/${person.id}`, headers: person.auth });
@@ -290,7 +423,10 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
     let authority: StaffUser;
     beforeAll(async () => {
       t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' });
-      [professional, authority] = await Promise.all([createStaff(t, 'health_professional'), createStaff(t, 'authority')]);
+      [professional, authority] = await Promise.all([
+        createStaff(t, 'health_professional'),
+        createStaff(t, 'authority'),
+      ]);
     });
     afterAll(async () => {
       await t?.close();
@@ -300,51 +436,118 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       // A real trace: the source and a contact were 4 m apart for 30 minutes yesterday morning.
       const place = { lat: -50 + Math.random() * 100, lng: -160 + Math.random() * 320 };
       const yesterday10 = Date.parse(`${day(-1)}T10:00:00Z`);
-      const stay = (lat: number, lng: number) => ({ id: randomUUID(), kind: 'location', lat, lng, accuracy_m: 5, started_at: new Date(yesterday10).toISOString(), ended_at: new Date(yesterday10 + 30 * MIN).toISOString() });
+      const stay = (lat: number, lng: number) => ({
+        id: randomUUID(),
+        kind: 'location',
+        lat,
+        lng,
+        accuracy_m: 5,
+        started_at: new Date(yesterday10).toISOString(),
+        ended_at: new Date(yesterday10 + 30 * MIN).toISOString(),
+      });
       const names = { source: unique('Source Name'), contact: unique('Contact Name') };
       const source = await registerUser(t.app, { name: names.source, contact_info: 'source@example.org' });
       const contact = await registerUser(t.app, { name: names.contact, contact_info: 'contact@example.org' });
-      for (const [who, observation] of [[source, stay(place.lat, place.lng)], [contact, stay(place.lat + 0.00004, place.lng)]] as const) {
-        const upload = await t.app.inject({ method: 'POST', url: '/interactions', headers: who.auth, payload: { interactions: [observation] } });
+      for (const [who, observation] of [
+        [source, stay(place.lat, place.lng)],
+        [contact, stay(place.lat + 0.00004, place.lng)],
+      ] as const) {
+        const upload = await t.app.inject({
+          method: 'POST',
+          url: '/interactions',
+          headers: who.auth,
+          payload: { interactions: [observation] },
+        });
         expect(upload.statusCode, upload.body).toBe(200);
       }
       await t.app.traceWorker.idle();
-      const confirmed = await t.app.inject({ method: 'POST', url: '/cases', headers: professional.auth, payload: { user_id: source.id, report_type: 'confirmed_test', onset_date: day(0) } });
+      const confirmed = await t.app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: professional.auth,
+        payload: { user_id: source.id, report_type: 'confirmed_test', onset_date: day(0) },
+      });
       expect(confirmed.statusCode, confirmed.body).toBe(201);
       await t.app.traceWorker.idle();
       await t.app.analytics.idle();
-      const notified = await t.database.db.selectFrom('notifications').select(['tier']).where('user_id', '=', contact.id).execute();
+      const notified = await t.database.db
+        .selectFrom('notifications')
+        .select(['tier'])
+        .where('user_id', '=', contact.id)
+        .execute();
       expect(notified).toEqual([{ tier: 'high' }]);
 
       const summary = async () => {
-        const response = await t.app.inject({ method: 'GET', url: `/analytics/summary?from=${day(-1)}`, headers: authority.auth });
+        const response = await t.app.inject({
+          method: 'GET',
+          url: `/analytics/summary?from=${day(-1)}`,
+          headers: authority.auth,
+        });
         expect(response.statusCode, response.body).toBe(200);
         return response;
       };
       const before = (await summary()).json();
-      expect(before.notification_outcomes.tiers).toContainEqual({ tier: 'high', notified: 1, became_cases: 0, share: 0 });
-      expect(before.days.at(-1)).toMatchObject({ date: day(0), cases: 1, traced_cases: 1, contacts_traced: 1, notified: 1, contacts_per_case: 1, notified_per_case: 1 });
+      expect(before.notification_outcomes.tiers).toContainEqual({
+        tier: 'high',
+        notified: 1,
+        became_cases: 0,
+        share: 0,
+      });
+      expect(before.days.at(-1)).toMatchObject({
+        date: day(0),
+        cases: 1,
+        traced_cases: 1,
+        contacts_traced: 1,
+        notified: 1,
+        contacts_per_case: 1,
+        notified_per_case: 1,
+      });
 
       // The contact falls ill: their symptom report makes them a case.
-      const ill = await t.app.inject({ method: 'POST', url: '/symptoms', headers: contact.auth, payload: { symptom: 'fever', date: day(0) } });
+      const ill = await t.app.inject({
+        method: 'POST',
+        url: '/symptoms',
+        headers: contact.auth,
+        payload: { symptom: 'fever', date: day(0) },
+      });
       expect(ill.statusCode, ill.body).toBe(201);
       await t.app.traceWorker.idle();
       await t.app.analytics.idle();
       const after = await summary();
-      const tiers = after.json().notification_outcomes.tiers as Array<{ tier: string; notified: number; became_cases: number }>;
+      const tiers = after.json().notification_outcomes.tiers as Array<{
+        tier: string;
+        notified: number;
+        became_cases: number;
+      }>;
       expect(tiers).toContainEqual({ tier: 'high', notified: 1, became_cases: 1, share: 1 });
       // The source was a case before anyone notified them (their contact's trace may have): never "became" one.
       expect(tiers.find((x) => x.tier === 'medium')!.became_cases).toBe(0);
-      expect(await t.database.db.selectFrom('analytics_notification_outcomes').selectAll().where('tier', '=', 'high').execute()).toEqual([
-        expect.objectContaining({ date: day(0), notified: 1, became_cases: 1 }),
-      ]);
+      expect(
+        await t.database.db
+          .selectFrom('analytics_notification_outcomes')
+          .selectAll()
+          .where('tier', '=', 'high')
+          .execute(),
+      ).toEqual([expect.objectContaining({ date: day(0), notified: 1, became_cases: 1 })]);
 
       // Aggregates only: nothing that identifies either person is in any analytics answer.
       const caseIds = (await t.database.db.selectFrom('cases').select('id').execute()).map((r) => r.id);
-      const secrets = [source.id, contact.id, names.source, names.contact, 'source@example.org', 'contact@example.org', ...caseIds];
+      const secrets = [
+        source.id,
+        contact.id,
+        names.source,
+        names.contact,
+        'source@example.org',
+        'contact@example.org',
+        ...caseIds,
+      ];
       const answers = [
         after,
-        await t.app.inject({ method: 'GET', url: `/analytics/rt?si_mean=2.6&si_sd=1.5&dates=report&window=1&from=${day(-3)}`, headers: authority.auth }),
+        await t.app.inject({
+          method: 'GET',
+          url: `/analytics/rt?si_mean=2.6&si_sd=1.5&dates=report&window=1&from=${day(-3)}`,
+          headers: authority.auth,
+        }),
         await t.app.inject({ method: 'GET', url: '/analytics/public' }),
       ];
       for (const answer of answers) {
@@ -398,8 +601,11 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
         { date: addDays(w1, 1), cases: null, suppressed: true },
       ]);
       expect(body.cells).toEqual([]);
-      // The same week asked for through a shorter period is suppressed the same way: periods cannot be played against each other.
-      expect((await get(`?from=${addDays(w1, 1)}&to=${addDays(w1, 1)}`)).json().days).toEqual([{ date: addDays(w1, 1), cases: null, suppressed: true }]);
+      // The same week asked for through a shorter period is suppressed the same way: periods cannot be played against
+      // each other.
+      expect((await get(`?from=${addDays(w1, 1)}&to=${addDays(w1, 1)}`)).json().days).toEqual([
+        { date: addDays(w1, 1), cases: null, suppressed: true },
+      ]);
     });
 
     it('k is configurable (PUBLIC_MIN_CASES)', async () => {
@@ -407,7 +613,9 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       try {
         const staff = await createStaff(other, 'authority');
         await importCases(other, staff, casesOn(w3, 4, P));
-        const body = (await other.app.inject({ method: 'GET', url: `/analytics/public?from=${w3}&to=${addDays(w3, 6)}` })).json();
+        const body = (
+          await other.app.inject({ method: 'GET', url: `/analytics/public?from=${w3}&to=${addDays(w3, 6)}` })
+        ).json();
         expect(body.min_cases).toBe(4);
         expect(body.days[0]).toEqual({ date: w3, cases: 4, suppressed: false });
         expect(body.cells).toEqual([{ week_start: w3, cell: cellOf(P), cases: 4 }]);

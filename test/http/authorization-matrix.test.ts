@@ -145,7 +145,11 @@ function secretsOf(subject: Subject): string[] {
   ];
 }
 
-async function seedPerson(w: { t: TestApp; hpManager: StaffUser }, label: string, options: { managedCase: boolean; sourceCaseId?: string }): Promise<Person> {
+async function seedPerson(
+  w: { t: TestApp; hpManager: StaffUser },
+  label: string,
+  options: { managedCase: boolean; sourceCaseId?: string },
+): Promise<Person> {
   const name = unique(`${label} Name`);
   const contact = `${unique(label.toLowerCase())}@example.org`;
   const user = await registerUser(w.t.app, { name, contact_info: contact });
@@ -156,7 +160,12 @@ async function seedPerson(w: { t: TestApp; hpManager: StaffUser }, label: string
   // Confirm first: the case is then created (201) by hpManager, and the later symptom report only adds to it.
   let caseId: string | undefined;
   if (options.managedCase) {
-    const confirmed = await w.t.app.inject({ method: 'POST', url: '/cases', headers: w.hpManager.auth, payload: { user_id: user.id, report_type: 'confirmed_test', onset_date: today() } });
+    const confirmed = await w.t.app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: w.hpManager.auth,
+      payload: { user_id: user.id, report_type: 'confirmed_test', onset_date: today() },
+    });
     expect(confirmed.statusCode, confirmed.body).toBe(201);
     caseId = confirmed.json<{ id: string }>().id;
   }
@@ -164,12 +173,23 @@ async function seedPerson(w: { t: TestApp; hpManager: StaffUser }, label: string
     method: 'POST',
     url: '/interactions',
     headers: user.auth,
-    payload: { interactions: [location, checkinObservation({ venue_id: venueId }), proximityObservation({ peer_token: peerToken })] },
+    payload: {
+      interactions: [
+        location,
+        checkinObservation({ venue_id: venueId }),
+        proximityObservation({ peer_token: peerToken }),
+      ],
+    },
   });
   expect(upload.statusCode, upload.body).toBe(200);
   const interactionIds = upload.json<{ interactions: Array<{ id: string }> }>().interactions.map((i) => i.id);
   const symptom = unique('symptom');
-  const symptomResponse = await w.t.app.inject({ method: 'POST', url: '/symptoms', headers: user.auth, payload: { symptom, date: today() } });
+  const symptomResponse = await w.t.app.inject({
+    method: 'POST',
+    url: '/symptoms',
+    headers: user.auth,
+    payload: { symptom, date: today() },
+  });
   expect(symptomResponse.statusCode, symptomResponse.body).toBe(201);
   let riskId: string | undefined;
   if (options.sourceCaseId !== undefined) {
@@ -195,15 +215,46 @@ async function seedPerson(w: { t: TestApp; hpManager: StaffUser }, label: string
       .execute();
   }
   const proximityTokens = await fetchProximityTokens(w.t, user);
-  return { user, name, contact, interactionIds, riskedInteractionId: location.id, riskId, venueId, peerToken, symptom, caseId, proximityTokens };
+  return {
+    user,
+    name,
+    contact,
+    interactionIds,
+    riskedInteractionId: location.id,
+    riskId,
+    venueId,
+    peerToken,
+    symptom,
+    caseId,
+    proximityTokens,
+  };
 }
 
 function badHeadersFor(t: TestApp, admin: StaffUser): Record<BadCaller, string> {
   const secret = t.config.tokenSecret!;
   const claims = { sub: admin.id, role: 'admin' };
-  const forged = createSigner({ key: 'another-secret-another-secret-another-secret', algorithm: 'HS256', expiresIn: 600_000, iss: 'epitrace', aud: 'epitrace-staff' })(claims);
-  const expired = createSigner({ key: secret, algorithm: 'HS256', expiresIn: 60_000, iss: 'epitrace', aud: 'epitrace-staff', clockTimestamp: Date.now() - 3_600_000 })(claims);
-  const wrongAudience = createSigner({ key: secret, algorithm: 'HS256', expiresIn: 600_000, iss: 'epitrace', aud: 'someone-else' })(claims);
+  const forged = createSigner({
+    key: 'another-secret-another-secret-another-secret',
+    algorithm: 'HS256',
+    expiresIn: 600_000,
+    iss: 'epitrace',
+    aud: 'epitrace-staff',
+  })(claims);
+  const expired = createSigner({
+    key: secret,
+    algorithm: 'HS256',
+    expiresIn: 60_000,
+    iss: 'epitrace',
+    aud: 'epitrace-staff',
+    clockTimestamp: Date.now() - 3_600_000,
+  })(claims);
+  const wrongAudience = createSigner({
+    key: secret,
+    algorithm: 'HS256',
+    expiresIn: 600_000,
+    iss: 'epitrace',
+    aud: 'someone-else',
+  })(claims);
   const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: 'epitrace', aud: 'epitrace-staff', exp: Math.floor(Date.now() / 1000) + 600 })}.`;
   const unknownStaff = new StaffTokens(secret, 600).issue({ sub: randomUUID(), role: 'admin' });
@@ -241,7 +292,9 @@ function headersOf(w: World, caller: Caller): Record<string, string> {
   }
 }
 
-/** headersOf, with the app users a row chooses for "user:own" and "user:other" (e.g. a traced contact and a bystander). */
+/**
+ * headersOf, with the app users a row chooses for "user:own" and "user:other" (e.g. a traced contact and a bystander).
+ */
 function headersAs(w: World, caller: Caller, users: { own: AppUser; other: AppUser }): Record<string, string> {
   if (caller === 'user:own') return users.own.auth;
   if (caller === 'user:other') return users.other.auth;
@@ -279,7 +332,8 @@ interface RouteSpec {
   prepare(w: World, caller: Caller): Promise<Prepared>;
 }
 
-const PUBLIC = (status: number): Record<GoodCaller, number> => Object.fromEntries(GOOD_CALLERS.map((c) => [c, status])) as Record<GoodCaller, number>;
+const PUBLIC = (status: number): Record<GoodCaller, number> =>
+  Object.fromEntries(GOOD_CALLERS.map((c) => [c, status])) as Record<GoodCaller, number>;
 const STAFF_ONLY = (role: 'admin' | 'health_professional', status: number): Record<GoodCaller, number> => ({
   anonymous: 401,
   'user:own': 403,
@@ -301,7 +355,10 @@ const PERSONAL_READ: Record<GoodCaller, number> = {
 };
 
 /** Routes of some staff roles only (200 for them, 403 for the others and app users). */
-const STAFF_ROLES = (status: number, roles: ReadonlyArray<'health_professional' | 'authority' | 'admin'>): Record<GoodCaller, number> => ({
+const STAFF_ROLES = (
+  status: number,
+  roles: ReadonlyArray<'health_professional' | 'authority' | 'admin'>,
+): Record<GoodCaller, number> => ({
   anonymous: 401,
   'user:own': 403,
   'user:other': 403,
@@ -337,7 +394,12 @@ const ROUTES: RouteSpec[] = [
     expected: PUBLIC(201),
     async prepare(w, caller) {
       return {
-        request: { method: 'POST', url: '/users', headers: headersOf(w, caller), payload: { name: unique('Newcomer'), contact_info: 'new@example.org' } },
+        request: {
+          method: 'POST',
+          url: '/users',
+          headers: headersOf(w, caller),
+          payload: { name: unique('Newcomer'), contact_info: 'new@example.org' },
+        },
         subject: w.victim,
         verify: (response) => {
           expect(response.json()).toMatchObject({ contact_info: 'new@example.org' });
@@ -355,13 +417,26 @@ const ROUTES: RouteSpec[] = [
       return {
         request: { method: 'GET', url: `/users/${subject.user.id}`, headers: headersOf(w, caller) },
         subject,
-        verify: (response) => expect(response.json()).toMatchObject({ id: subject.user.id, name: subject.name, contact_info: subject.contact }),
+        verify: (response) =>
+          expect(response.json()).toMatchObject({
+            id: subject.user.id,
+            name: subject.name,
+            contact_info: subject.contact,
+          }),
       };
     },
   },
   {
     route: 'DELETE /users/{id}',
-    expected: { anonymous: 401, 'user:own': 204, 'user:other': 403, 'hp:manager': 403, 'hp:other': 403, authority: 403, admin: 204 },
+    expected: {
+      anonymous: 401,
+      'user:own': 204,
+      'user:other': 403,
+      'hp:manager': 403,
+      'hp:other': 403,
+      authority: 403,
+      admin: 204,
+    },
     async prepare(w, caller) {
       const subject = await freshPerson(w, 'Erasable');
       // "Own data": the fresh person erases themselves.
@@ -371,8 +446,16 @@ const ROUTES: RouteSpec[] = [
         subject,
         verify: async (response) => {
           expect(response.body).toBe('');
-          expect(await w.t.database.db.selectFrom('users').select('id').where('id', '=', subject.user.id).execute()).toEqual([]);
-          expect(await w.t.database.db.selectFrom('interactions').select('id').where('user_id', '=', subject.user.id).execute()).toEqual([]);
+          expect(
+            await w.t.database.db.selectFrom('users').select('id').where('id', '=', subject.user.id).execute(),
+          ).toEqual([]);
+          expect(
+            await w.t.database.db
+              .selectFrom('interactions')
+              .select('id')
+              .where('user_id', '=', subject.user.id)
+              .execute(),
+          ).toEqual([]);
         },
       };
     },
@@ -382,9 +465,19 @@ const ROUTES: RouteSpec[] = [
     expected: PUBLIC(200),
     async prepare(w, caller) {
       return {
-        request: { method: 'POST', url: '/auth/login', headers: headersOf(w, caller), payload: { username: w.loginStaff.username, password: w.loginStaff.password } },
+        request: {
+          method: 'POST',
+          url: '/auth/login',
+          headers: headersOf(w, caller),
+          payload: { username: w.loginStaff.username, password: w.loginStaff.password },
+        },
         subject: w.victim,
-        verify: (response) => expect(response.json()).toMatchObject({ token_type: 'Bearer', staff_id: w.loginStaff.id, role: w.loginStaff.role }),
+        verify: (response) =>
+          expect(response.json()).toMatchObject({
+            token_type: 'Bearer',
+            staff_id: w.loginStaff.id,
+            role: w.loginStaff.role,
+          }),
       };
     },
   },
@@ -394,7 +487,12 @@ const ROUTES: RouteSpec[] = [
     async prepare(w, caller) {
       const username = unique('matrix').toLowerCase();
       return {
-        request: { method: 'POST', url: '/staff', headers: headersOf(w, caller), payload: { username, password: `long enough ${randomUUID()}`, role: 'authority' } },
+        request: {
+          method: 'POST',
+          url: '/staff',
+          headers: headersOf(w, caller),
+          payload: { username, password: `long enough ${randomUUID()}`, role: 'authority' },
+        },
         subject: w.victim,
         verify: (response) => {
           expect(response.json()).toMatchObject({ username, role: 'authority', disabled: false });
@@ -411,7 +509,9 @@ const ROUTES: RouteSpec[] = [
         request: { method: 'GET', url: '/staff', headers: headersOf(w, caller) },
         subject: w.victim,
         verify: (response) => {
-          expect(response.json().staff.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([w.hpManager.id, w.admin.id, w.authority.id]));
+          expect(response.json().staff.map((s: { id: string }) => s.id)).toEqual(
+            expect.arrayContaining([w.hpManager.id, w.admin.id, w.authority.id]),
+          );
           expect(response.body).not.toContain('scrypt');
         },
       };
@@ -419,15 +519,34 @@ const ROUTES: RouteSpec[] = [
   },
   {
     route: 'POST /interactions',
-    // Another person's data: re-using the victim's interaction id is a conflict that stores nothing and reveals nothing.
-    expected: { anonymous: 401, 'user:own': 200, 'user:other': 409, 'hp:manager': 403, 'hp:other': 403, authority: 403, admin: 403 },
+    // Another person's data: re-using the victim's interaction id is a conflict that stores nothing and reveals
+    // nothing.
+    expected: {
+      anonymous: 401,
+      'user:own': 200,
+      'user:other': 409,
+      'hp:manager': 403,
+      'hp:other': 403,
+      authority: 403,
+      admin: 403,
+    },
     async prepare(w, caller) {
       const fresh = locationObservation();
       const items = caller === 'user:other' ? [fresh, checkinObservation({ id: w.victim.interactionIds[1] })] : [fresh];
       return {
-        request: { method: 'POST', url: '/interactions', headers: headersOf(w, caller), payload: { interactions: items } },
+        request: {
+          method: 'POST',
+          url: '/interactions',
+          headers: headersOf(w, caller),
+          payload: { interactions: items },
+        },
         subject: w.victim,
-        verify: (response) => expect(response.json()).toMatchObject({ created: 1, duplicates: 0, interactions: [{ id: fresh.id, user_id: w.own.user.id }] }),
+        verify: (response) =>
+          expect(response.json()).toMatchObject({
+            created: 1,
+            duplicates: 0,
+            interactions: [{ id: fresh.id, user_id: w.own.user.id }],
+          }),
       };
     },
   },
@@ -443,7 +562,11 @@ const ROUTES: RouteSpec[] = [
         verify: async (response) => {
           const listed = response.json<{ interactions: Array<{ id: string; user_id: string }> }>().interactions;
           // Everything the subject has stored (earlier cells may have uploaded more for the owner), and nothing else.
-          const stored = await w.t.database.db.selectFrom('interactions').select('id').where('user_id', '=', subject.user.id).execute();
+          const stored = await w.t.database.db
+            .selectFrom('interactions')
+            .select('id')
+            .where('user_id', '=', subject.user.id)
+            .execute();
           expect(listed.map((i) => i.id).sort()).toEqual(stored.map((r) => r.id).sort());
           expect(listed.map((i) => i.id)).toEqual(expect.arrayContaining(subject.interactionIds));
           expect(listed.every((i) => i.user_id === subject.user.id)).toBe(true);
@@ -453,11 +576,22 @@ const ROUTES: RouteSpec[] = [
   },
   {
     route: 'POST /symptoms',
-    expected: { anonymous: 401, 'user:own': 201, 'user:other': 403, 'hp:manager': 403, 'hp:other': 403, authority: 403, admin: 403 },
+    expected: {
+      anonymous: 401,
+      'user:own': 201,
+      'user:other': 403,
+      'hp:manager': 403,
+      'hp:other': 403,
+      authority: 403,
+      admin: 403,
+    },
     async prepare(w, caller) {
       const subject = subjectFor(w, caller);
       const symptom = unique('cough');
-      const payload = caller === 'user:own' || caller === 'user:other' ? { user_id: subject.user.id, symptom, date: today() } : { symptom, date: today() };
+      const payload =
+        caller === 'user:own' || caller === 'user:other'
+          ? { user_id: subject.user.id, symptom, date: today() }
+          : { symptom, date: today() };
       return {
         request: { method: 'POST', url: '/symptoms', headers: headersOf(w, caller), payload },
         subject,
@@ -472,12 +606,24 @@ const ROUTES: RouteSpec[] = [
     async prepare(w, caller) {
       const subject = subjectFor(w, caller);
       return {
-        request: { method: 'GET', url: `/exposure_risks?interaction_id=${subject.riskedInteractionId}`, headers: headersOf(w, caller) },
+        request: {
+          method: 'GET',
+          url: `/exposure_risks?interaction_id=${subject.riskedInteractionId}`,
+          headers: headersOf(w, caller),
+        },
         subject,
         verify: (response) => {
           expect(response.json()).toEqual({
             exposure_risks: [
-              expect.objectContaining({ id: subject.riskId, interaction_id: subject.riskedInteractionId, case_id: w.sourceCaseId, risk_level: 0.42, minutes: 30, weighted_minutes: 8.25, model_version: 'v1' }),
+              expect.objectContaining({
+                id: subject.riskId,
+                interaction_id: subject.riskedInteractionId,
+                case_id: w.sourceCaseId,
+                risk_level: 0.42,
+                minutes: 30,
+                weighted_minutes: 8.25,
+                model_version: 'v1',
+              }),
             ],
             next_cursor: null,
           });
@@ -493,12 +639,27 @@ const ROUTES: RouteSpec[] = [
       const user = await registerUser(w.t.app, { name: unique('Patient'), contact_info: 'patient@example.org' });
       const staffId = caller === 'hp:manager' ? w.hpManager.id : w.hpOther.id;
       return {
-        request: { method: 'POST', url: '/cases', headers: headersOf(w, caller), payload: { user_id: user.id, report_type: 'clinical_diagnosis', onset_date: today() } },
+        request: {
+          method: 'POST',
+          url: '/cases',
+          headers: headersOf(w, caller),
+          payload: { user_id: user.id, report_type: 'clinical_diagnosis', onset_date: today() },
+        },
         subject: w.victim,
         verify: async (response) => {
-          expect(response.json()).toMatchObject({ user_id: user.id, report_type: 'clinical_diagnosis', managed_by: staffId });
-          const audit = await w.t.database.db.selectFrom('audit_log').selectAll().where('subject_user_id', '=', user.id).execute();
-          expect(audit).toEqual([expect.objectContaining({ actor_id: staffId, actor_role: 'health_professional', action: 'cases.confirm' })]);
+          expect(response.json()).toMatchObject({
+            user_id: user.id,
+            report_type: 'clinical_diagnosis',
+            managed_by: staffId,
+          });
+          const audit = await w.t.database.db
+            .selectFrom('audit_log')
+            .selectAll()
+            .where('subject_user_id', '=', user.id)
+            .execute();
+          expect(audit).toEqual([
+            expect.objectContaining({ actor_id: staffId, actor_role: 'health_professional', action: 'cases.confirm' }),
+          ]);
         },
       };
     },
@@ -524,17 +685,34 @@ const ROUTES: RouteSpec[] = [
     route: 'GET /cases/{id}/contacts',
     // Only the professional managing the case; neither its own person ("own data") nor one of its contacts
     // ("another person's": the other contact's) may see who it exposed.
-    expected: { anonymous: 401, 'user:own': 403, 'user:other': 403, 'hp:manager': 200, 'hp:other': 403, authority: 403, admin: 403 },
+    expected: {
+      anonymous: 401,
+      'user:own': 403,
+      'user:other': 403,
+      'hp:manager': 200,
+      'hp:other': 403,
+      authority: 403,
+      admin: 403,
+    },
     auditAction: 'cases.contacts',
     async prepare(w, caller) {
       const { caseId, source, contact, bystander } = w.traced;
       return {
-        request: { method: 'GET', url: `/cases/${caseId}/contacts`, headers: headersAs(w, caller, { own: source.user, other: contact.user }) },
+        request: {
+          method: 'GET',
+          url: `/cases/${caseId}/contacts`,
+          headers: headersAs(w, caller, { own: source.user, other: contact.user }),
+        },
         subject: caller === 'user:other' ? bystander : contact,
         // Every person listed is an audited read.
-        auditSubjects: (response) => response.json<{ contacts: Array<{ user_id: string }> }>().contacts.map((c) => c.user_id),
+        auditSubjects: (response) =>
+          response.json<{ contacts: Array<{ user_id: string }> }>().contacts.map((c) => c.user_id),
         verify: (response) => {
-          const body = response.json<{ case_id: string; traced_at: string | null; contacts: Array<{ user_id: string; risks: Array<{ exposure_risk_id: string; interaction_id: string }> }> }>();
+          const body = response.json<{
+            case_id: string;
+            traced_at: string | null;
+            contacts: Array<{ user_id: string; risks: Array<{ exposure_risk_id: string; interaction_id: string }> }>;
+          }>();
           expect(body.case_id).toBe(caseId);
           expect(body.traced_at).not.toBeNull();
           const people = [contact, bystander].sort((a, b) => a.user.id.localeCompare(b.user.id));
@@ -545,7 +723,14 @@ const ROUTES: RouteSpec[] = [
                 highest_tier: 'high',
                 notified: true,
                 days: [{ date: w.traced.exposureDate, tier: 'high', notified_tier: 'high' }],
-                risks: [expect.objectContaining({ exposure_risk_id: person.riskIds[0], interaction_id: person.interactionIds[0], contact_kind: 'gps', report_type: 'confirmed_test' })],
+                risks: [
+                  expect.objectContaining({
+                    exposure_risk_id: person.riskIds[0],
+                    interaction_id: person.interactionIds[0],
+                    contact_kind: 'gps',
+                    report_type: 'confirmed_test',
+                  }),
+                ],
               }),
             ),
           );
@@ -563,13 +748,20 @@ const ROUTES: RouteSpec[] = [
         request: { method: 'GET', url: '/proximity_tokens', headers: headersOf(w, caller) },
         subject: subjectFor(w, caller),
         verify: async (response) => {
-          const tokens = response.json<{ interval_minutes: number; tokens: Array<{ token: string }> }>().tokens.map((x) => x.token);
+          const tokens = response
+            .json<{ interval_minutes: number; tokens: Array<{ token: string }> }>()
+            .tokens.map((x) => x.token);
           expect(tokens).toHaveLength(96);
           // Every token returned is stored as the caller's: none is anyone else's.
-          const owners = await w.t.database.db.selectFrom('proximity_tokens').select(['token', 'user_id']).where('token', 'in', tokens).execute();
+          const owners = await w.t.database.db
+            .selectFrom('proximity_tokens')
+            .select(['token', 'user_id'])
+            .where('token', 'in', tokens)
+            .execute();
           expect(owners).toHaveLength(96);
           expect(new Set(owners.map((o) => o.user_id))).toEqual(new Set([w.own.user.id]));
-          for (const other of [w.victim.proximityTokens, w.traced.contact.proximityTokens]) expect(tokens.filter((tk) => other.includes(tk))).toEqual([]);
+          for (const other of [w.victim.proximityTokens, w.traced.contact.proximityTokens])
+            expect(tokens.filter((tk) => other.includes(tk))).toEqual([]);
         },
       };
     },
@@ -581,12 +773,19 @@ const ROUTES: RouteSpec[] = [
     async prepare(w, caller) {
       const { contact, bystander } = w.traced;
       return {
-        request: { method: 'GET', url: '/notifications', headers: headersAs(w, caller, { own: contact.user, other: bystander.user }) },
+        request: {
+          method: 'GET',
+          url: '/notifications',
+          headers: headersAs(w, caller, { own: contact.user, other: bystander.user }),
+        },
         subject: contact,
         callerOwnsSubject: caller === 'user:own',
         verify: (response) => {
           const [me, them] = caller === 'user:own' ? [contact, bystander] : [bystander, contact];
-          const page = response.json<{ notifications: Array<{ id: string; body: string }>; next_cursor: string | null }>();
+          const page = response.json<{
+            notifications: Array<{ id: string; body: string }>;
+            next_cursor: string | null;
+          }>();
           expect(page.notifications.map((n) => n.id)).toEqual(me.notificationIds);
           expect(page.notifications.map((n) => n.body)).toEqual(me.notificationBodies);
           expect(page.next_cursor).toBeNull();
@@ -606,14 +805,22 @@ const ROUTES: RouteSpec[] = [
       await w.t.database.db.updateTable('notifications').set({ acked_at: null }).where('id', '=', id).execute();
       const before = Date.now();
       return {
-        request: { method: 'POST', url: `/notifications/${id}/ack`, headers: headersAs(w, caller, { own: contact.user, other: bystander.user }) },
+        request: {
+          method: 'POST',
+          url: `/notifications/${id}/ack`,
+          headers: headersAs(w, caller, { own: contact.user, other: bystander.user }),
+        },
         subject: contact,
         callerOwnsSubject: caller === 'user:own',
         verify: async (response) => {
           const acked = response.json<{ id: string; body: string; acked_at: string | null }>();
           expect(acked).toMatchObject({ id, body: contact.notificationBodies[0] });
           expect(Date.parse(acked.acked_at!)).toBeGreaterThanOrEqual(before);
-          const stored = await w.t.database.db.selectFrom('notifications').select('acked_at').where('id', '=', id).executeTakeFirstOrThrow();
+          const stored = await w.t.database.db
+            .selectFrom('notifications')
+            .select('acked_at')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow();
           expect(Number(stored.acked_at)).toBe(Date.parse(acked.acked_at!));
           for (const secret of tracedSecrets(bystander)) expect(response.body).not.toContain(secret);
         },
@@ -632,13 +839,23 @@ const ROUTES: RouteSpec[] = [
         request: { method: 'GET', url: '/notifications/stream', headers },
         subject: contact,
         callerOwnsSubject: caller === 'user:own',
-        send: () => sseExchange(w.baseUrl, '/notifications/stream', headers, caller === 'user:own' || caller === 'user:other' ? me.notificationIds.length : 0),
+        send: () =>
+          sseExchange(
+            w.baseUrl,
+            '/notifications/stream',
+            headers,
+            caller === 'user:own' || caller === 'user:other' ? me.notificationIds.length : 0,
+          ),
         verify: (response) => {
           expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
           const transcript = response.json<SseTranscript>();
           expect(transcript.retry).toBe(3000);
           expect(transcript.comments[0]).toBe('connected');
-          const notifications = transcript.events.map((e) => ({ event: e.event, id: e.id, data: JSON.parse(e.data) as { id: string; seq: number; body: string } }));
+          const notifications = transcript.events.map((e) => ({
+            event: e.event,
+            id: e.id,
+            data: JSON.parse(e.data) as { id: string; seq: number; body: string },
+          }));
           expect(notifications.map((n) => n.data.id)).toEqual(me.notificationIds);
           expect(notifications.map((n) => n.data.body)).toEqual(me.notificationBodies);
           for (const n of notifications) expect(n).toMatchObject({ event: 'notification', id: String(n.data.seq) });
@@ -661,7 +878,16 @@ const ROUTES: RouteSpec[] = [
         callerOwnsSubject: caller === 'user:own',
         send: () => wsExchange(w.baseUrl, '/notifications/ws', headers),
         verify: (response) => {
-          const messages = response.json<Array<{ type: string; id?: number; event?: string; data?: { id: string; seq: number; body: string }; last_event_id?: number | null }>>();
+          const messages =
+            response.json<
+              Array<{
+                type: string;
+                id?: number;
+                event?: string;
+                data?: { id: string; seq: number; body: string };
+                last_event_id?: number | null;
+              }>
+            >();
           const events = messages.filter((m) => m.type === 'event');
           expect(events.map((m) => m.data!.id)).toEqual(me.notificationIds);
           expect(events.map((m) => m.data!.body)).toEqual(me.notificationBodies);
@@ -681,26 +907,51 @@ const ROUTES: RouteSpec[] = [
       const { caseId, contact, bystander } = w.traced;
       const headers = headersAs(w, caller, { own: contact.user, other: w.own.user });
       const staffId = caller === 'hp:other' ? w.hpOther.id : w.hpManager.id;
-      const stored = await w.t.database.db.selectFrom('staff_events').select(['seq', 'payload']).where('staff_id', '=', staffId).orderBy('seq').execute();
+      const stored = await w.t.database.db
+        .selectFrom('staff_events')
+        .select(['seq', 'payload'])
+        .where('staff_id', '=', staffId)
+        .orderBy('seq')
+        .execute();
       return {
         request: { method: 'GET', url: '/exposure_risks/stream', headers },
         subject: contact,
-        send: () => sseExchange(w.baseUrl, '/exposure_risks/stream', headers, caller === 'hp:manager' || caller === 'hp:other' ? stored.length : 0),
+        send: () =>
+          sseExchange(
+            w.baseUrl,
+            '/exposure_risks/stream',
+            headers,
+            caller === 'hp:manager' || caller === 'hp:other' ? stored.length : 0,
+          ),
         verify: (response) => {
           expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
           const transcript = response.json<SseTranscript>();
           expect(transcript.comments[0]).toBe('connected');
-          const events = transcript.events.map((e) => ({ event: e.event, id: e.id, data: JSON.parse(e.data) as { seq: number; case_id: string; contact_user_id: string; exposure_risk_id: string } }));
+          const events = transcript.events.map((e) => ({
+            event: e.event,
+            id: e.id,
+            data: JSON.parse(e.data) as {
+              seq: number;
+              case_id: string;
+              contact_user_id: string;
+              exposure_risk_id: string;
+            },
+          }));
           // Exactly what is stored for the caller, in order.
           expect(events.map((e) => e.data)).toEqual(stored.map((row) => JSON.parse(row.payload)));
           for (const e of events) expect(e).toMatchObject({ event: 'exposure_risk', id: String(e.data.seq) });
           if (caller === 'hp:manager') {
             expect(new Set(events.map((e) => e.data.case_id))).toEqual(new Set([caseId]));
-            expect(events.map((e) => e.data.exposure_risk_id).sort()).toEqual([...contact.riskIds, ...bystander.riskIds].sort());
-            expect(new Set(events.map((e) => e.data.contact_user_id))).toEqual(new Set([contact.user.id, bystander.user.id]));
+            expect(events.map((e) => e.data.exposure_risk_id).sort()).toEqual(
+              [...contact.riskIds, ...bystander.riskIds].sort(),
+            );
+            expect(new Set(events.map((e) => e.data.contact_user_id))).toEqual(
+              new Set([contact.user.id, bystander.user.id]),
+            );
           } else {
             expect(events).toEqual([]);
-            for (const secret of [caseId, ...tracedSecrets(contact), ...tracedSecrets(bystander)]) expect(response.body).not.toContain(secret);
+            for (const secret of [caseId, ...tracedSecrets(contact), ...tracedSecrets(bystander)])
+              expect(response.body).not.toContain(secret);
           }
         },
       };
@@ -715,11 +966,17 @@ const ROUTES: RouteSpec[] = [
         subject: w.victim,
         namesNoOne: {},
         verify: (response) => {
-          const body = response.json<{ from: string; to: string; days: Array<{ date: string; cases: number }>; totals: { cases: number } }>();
+          const body = response.json<{
+            from: string;
+            to: string;
+            days: Array<{ date: string; cases: number }>;
+            totals: { cases: number };
+          }>();
           expect(body).toMatchObject({ from: dayOffset(-27), to: today(), time_zone: 'UTC' });
           expect(body.days.map((d) => d.date)).toEqual(Array.from({ length: 28 }, (_, i) => dayOffset(i - 27)));
           // The imported background, day by day; today also the burst (and the app's cases).
-          for (let d = -13; d <= -1; d++) expect(body.days.find((x) => x.date === dayOffset(d))?.cases, dayOffset(d)).toBe(w.outbreak.casesPerDay);
+          for (let d = -13; d <= -1; d++)
+            expect(body.days.find((x) => x.date === dayOffset(d))?.cases, dayOffset(d)).toBe(w.outbreak.casesPerDay);
           expect(body.days.at(-1)!.cases).toBeGreaterThanOrEqual(w.outbreak.casesPerDay + 10);
           expect(body.totals.cases).toBeGreaterThanOrEqual(14 * w.outbreak.casesPerDay + 10);
           expect(response.body.match(UUID)).toBeNull();
@@ -736,7 +993,14 @@ const ROUTES: RouteSpec[] = [
         subject: w.victim,
         namesNoOne: {},
         verify: (response) => {
-          const body = response.json<{ from: string | null; to: string; method: string; window: number; incidence: number[]; estimates: Array<{ mean: number }> }>();
+          const body = response.json<{
+            from: string | null;
+            to: string;
+            method: string;
+            window: number;
+            incidence: number[];
+            estimates: Array<{ mean: number }>;
+          }>();
           expect(body).toMatchObject({ to: today(), method: 'parametric_si', window: 7 });
           expect(body.from).not.toBeNull();
           expect(body.incidence.slice(-14, -1)).toEqual(Array.from({ length: 13 }, () => w.outbreak.casesPerDay));
@@ -758,9 +1022,19 @@ const ROUTES: RouteSpec[] = [
         namesNoOne: {},
         verify: (response) => {
           expect(response.headers['cache-control']).toBe('public, max-age=300');
-          const body = response.json<{ min_cases: number; from: string; to: string; days: Array<{ date: string; cases: number | null; suppressed: boolean }>; cells: Array<{ week_start: string; cell: string; cases: number }> }>();
+          const body = response.json<{
+            min_cases: number;
+            from: string;
+            to: string;
+            days: Array<{ date: string; cases: number | null; suppressed: boolean }>;
+            cells: Array<{ week_start: string; cell: string; cases: number }>;
+          }>();
           expect(body).toMatchObject({ from: dayOffset(-28), to: dayOffset(-1) });
-          for (let d = -13; d <= -1; d++) expect(body.days.find((x) => x.date === dayOffset(d)), dayOffset(d)).toEqual({ date: dayOffset(d), cases: w.outbreak.casesPerDay, suppressed: false });
+          for (let d = -13; d <= -1; d++)
+            expect(
+              body.days.find((x) => x.date === dayOffset(d)),
+              dayOffset(d),
+            ).toEqual({ date: dayOffset(d), cases: w.outbreak.casesPerDay, suppressed: false });
           // The last completed week: every background case, in cells of at least k.
           const sinceMonday = (new Date(`${today()}T00:00:00Z`).getUTCDay() + 6) % 7;
           const lastWeek = body.cells.filter((c) => c.week_start === dayOffset(-sinceMonday - 7));
@@ -785,11 +1059,38 @@ const ROUTES: RouteSpec[] = [
         subject: w.victim,
         namesNoOne: {},
         verify: async (response) => {
-          expect(response.json()).toEqual({ imported: 2, created: 2, updated: 0, first_report_date: dayOffset(-41), last_report_date: dayOffset(-40) });
-          const stored = await w.t.database.db.selectFrom('line_list_cases').selectAll().where('external_id', 'in', cases.map((c) => c.external_id)).orderBy('report_date').execute();
+          expect(response.json()).toEqual({
+            imported: 2,
+            created: 2,
+            updated: 0,
+            first_report_date: dayOffset(-41),
+            last_report_date: dayOffset(-40),
+          });
+          const stored = await w.t.database.db
+            .selectFrom('line_list_cases')
+            .selectAll()
+            .where(
+              'external_id',
+              'in',
+              cases.map((c) => c.external_id),
+            )
+            .orderBy('report_date')
+            .execute();
           expect(stored).toEqual([
-            expect.objectContaining({ external_id: cases[0]!.external_id, report_date: dayOffset(-41), onset_date: dayOffset(-43), cell: null, imported_by: w.authority.id }),
-            expect.objectContaining({ external_id: cases[1]!.external_id, report_date: dayOffset(-40), onset_date: null, lat: -33.8688, imported_by: w.authority.id }),
+            expect.objectContaining({
+              external_id: cases[0]!.external_id,
+              report_date: dayOffset(-41),
+              onset_date: dayOffset(-43),
+              cell: null,
+              imported_by: w.authority.id,
+            }),
+            expect.objectContaining({
+              external_id: cases[1]!.external_id,
+              report_date: dayOffset(-40),
+              onset_date: null,
+              lat: -33.8688,
+              imported_by: w.authority.id,
+            }),
           ]);
           expect(response.body.match(UUID)).toBeNull();
         },
@@ -805,10 +1106,19 @@ const ROUTES: RouteSpec[] = [
         subject: w.victim,
         namesNoOne: {},
         verify: async (response) => {
-          const body = response.json<{ scan: { id: string; total_cases: number } | null; clusters: Array<Record<string, unknown>> }>();
+          const body = response.json<{
+            scan: { id: string; total_cases: number } | null;
+            clusters: Array<Record<string, unknown>>;
+          }>();
           expect(body.scan).not.toBeNull();
           expect(body.scan!.total_cases).toBeGreaterThanOrEqual(14 * w.outbreak.casesPerDay + 10);
-          expect(body.clusters[0]).toMatchObject({ rank: 1, centre_cell: w.outbreak.centre, significant: true, cluster_id: w.outbreak.clusterId, alert_id: w.outbreak.alertId });
+          expect(body.clusters[0]).toMatchObject({
+            rank: 1,
+            centre_cell: w.outbreak.centre,
+            significant: true,
+            cluster_id: w.outbreak.clusterId,
+            alert_id: w.outbreak.alertId,
+          });
           // The only identifiers are scans', clusters' and alerts'.
           const db = w.t.database.db;
           const known = new Set([
@@ -836,7 +1146,10 @@ const ROUTES: RouteSpec[] = [
         auditSubjects: () => [null],
         verify: (response) => {
           const page = response.json<{ exposure_sites: Array<{ kind: string; place: string; cases: number }> }>();
-          for (const person of [w.victim, w.own]) expect(page.exposure_sites).toContainEqual(expect.objectContaining({ kind: 'venue', place: person.venueId, cases: 1 }));
+          for (const person of [w.victim, w.own])
+            expect(page.exposure_sites).toContainEqual(
+              expect.objectContaining({ kind: 'venue', place: person.venueId, cases: 1 }),
+            );
           expect(page.exposure_sites.every((site) => site.cases >= 1)).toBe(true);
           expect(response.body.match(UUID)).toBeNull();
         },
@@ -852,15 +1165,38 @@ const ROUTES: RouteSpec[] = [
         subject: w.victim,
         namesNoOne: {},
         verify: async (response) => {
-          const page = response.json<{ alerts: Array<{ id: string; seq: number; kind: string; webhooks: object; cluster: { id: string; centre_cell: string } }>; next_cursor: string | null }>();
-          const stored = await w.t.database.db.selectFrom('alerts').select(['id', 'seq']).orderBy('seq', 'desc').execute();
+          const page = response.json<{
+            alerts: Array<{
+              id: string;
+              seq: number;
+              kind: string;
+              webhooks: object;
+              cluster: { id: string; centre_cell: string };
+            }>;
+            next_cursor: string | null;
+          }>();
+          const stored = await w.t.database.db
+            .selectFrom('alerts')
+            .select(['id', 'seq'])
+            .orderBy('seq', 'desc')
+            .execute();
           expect(page.alerts.map((a) => a.id)).toEqual(stored.map((r) => r.id));
           expect(page.next_cursor).toBeNull();
           expect(page.alerts).toContainEqual(
-            expect.objectContaining({ id: w.outbreak.alertId, kind: 'cluster', webhooks: { delivered: 0, pending: 0, failed: 0 }, cluster: expect.objectContaining({ id: w.outbreak.clusterId, centre_cell: w.outbreak.centre }) }),
+            expect.objectContaining({
+              id: w.outbreak.alertId,
+              kind: 'cluster',
+              webhooks: { delivered: 0, pending: 0, failed: 0 },
+              cluster: expect.objectContaining({ id: w.outbreak.clusterId, centre_cell: w.outbreak.centre }),
+            }),
           );
           const db = w.t.database.db;
-          const known = new Set([...stored.map((r) => r.id), ...(await db.selectFrom('zone_clusters').select('id').execute()).map((r) => r.id), ...(await db.selectFrom('zone_scans').select('id').execute()).map((r) => r.id), w.outbreak.scanId]);
+          const known = new Set([
+            ...stored.map((r) => r.id),
+            ...(await db.selectFrom('zone_clusters').select('id').execute()).map((r) => r.id),
+            ...(await db.selectFrom('zone_scans').select('id').execute()).map((r) => r.id),
+            w.outbreak.scanId,
+          ]);
           expect((response.body.match(UUID) ?? []).filter((id) => !known.has(id))).toEqual([]);
         },
       };
@@ -871,7 +1207,11 @@ const ROUTES: RouteSpec[] = [
     expected: STAFF_ROLES(200, ['authority']),
     async prepare(w, caller) {
       const headers = headersOf(w, caller);
-      const stored = await w.t.database.db.selectFrom('alerts').select(['id', 'seq', 'payload']).orderBy('seq').execute();
+      const stored = await w.t.database.db
+        .selectFrom('alerts')
+        .select(['id', 'seq', 'payload'])
+        .orderBy('seq')
+        .execute();
       return {
         request: { method: 'GET', url: '/alerts/stream', headers },
         subject: w.victim,
@@ -882,7 +1222,9 @@ const ROUTES: RouteSpec[] = [
           const transcript = response.json<SseTranscript>();
           expect(transcript.comments[0]).toBe('connected');
           // Every alert, from the first (Last-Event-ID: 0), in order; the outbreak's among them.
-          expect(transcript.events.map((e) => ({ event: e.event, id: e.id, data: JSON.parse(e.data) as unknown }))).toEqual(
+          expect(
+            transcript.events.map((e) => ({ event: e.event, id: e.id, data: JSON.parse(e.data) as unknown })),
+          ).toEqual(
             stored.map((row) => ({ event: 'alert', id: String(row.seq), data: JSON.parse(row.payload) as unknown })),
           );
           expect(stored.map((row) => row.id)).toContain(w.outbreak.alertId);
@@ -892,19 +1234,42 @@ const ROUTES: RouteSpec[] = [
   },
   {
     route: 'POST /venues',
-    // Venue owners register from the app; professionals and admins on an owner's behalf; authorities see aggregates only.
-    expected: { anonymous: 401, 'user:own': 201, 'user:other': 201, 'hp:manager': 201, 'hp:other': 201, authority: 403, admin: 201 },
+    // Venue owners register from the app; professionals and admins on an owner's behalf; authorities see aggregates
+    // only.
+    expected: {
+      anonymous: 401,
+      'user:own': 201,
+      'user:other': 201,
+      'hp:manager': 201,
+      'hp:other': 201,
+      authority: 403,
+      admin: 201,
+    },
     async prepare(w, caller) {
       const name = unique('Venue');
       return {
-        request: { method: 'POST', url: '/venues', headers: headersOf(w, caller), payload: { name, address: '1 Market Square' } },
+        request: {
+          method: 'POST',
+          url: '/venues',
+          headers: headersOf(w, caller),
+          payload: { name, address: '1 Market Square' },
+        },
         subject: w.victim,
         namesNoOne: {},
         verify: async (response) => {
           const venue = response.json<{ id: string; name: string }>();
-          expect(venue).toMatchObject({ id: expect.stringMatching(/^[0-9A-Z]{10}$/), name, address: '1 Market Square' });
-          const row = await w.t.database.db.selectFrom('venues').selectAll().where('code', '=', venue.id).executeTakeFirstOrThrow();
-          const staffId = { 'hp:manager': w.hpManager.id, 'hp:other': w.hpOther.id, admin: w.admin.id }[caller as string] ?? null;
+          expect(venue).toMatchObject({
+            id: expect.stringMatching(/^[0-9A-Z]{10}$/),
+            name,
+            address: '1 Market Square',
+          });
+          const row = await w.t.database.db
+            .selectFrom('venues')
+            .selectAll()
+            .where('code', '=', venue.id)
+            .executeTakeFirstOrThrow();
+          const staffId =
+            { 'hp:manager': w.hpManager.id, 'hp:other': w.hpOther.id, admin: w.admin.id }[caller as string] ?? null;
           expect(row).toMatchObject({ name, registered_by_staff: staffId });
         },
       };
@@ -912,9 +1277,18 @@ const ROUTES: RouteSpec[] = [
   },
   {
     route: 'GET /venues/{id}',
-    expected: { ...STAFF_ROLES(200, ['health_professional', 'authority', 'admin']), 'user:own': 200, 'user:other': 200 },
+    expected: {
+      ...STAFF_ROLES(200, ['health_professional', 'authority', 'admin']),
+      'user:own': 200,
+      'user:other': 200,
+    },
     async prepare(w, caller) {
-      const registered = await w.t.app.inject({ method: 'POST', url: '/venues', headers: w.hpManager.auth, payload: { name: unique('Venue') } });
+      const registered = await w.t.app.inject({
+        method: 'POST',
+        url: '/venues',
+        headers: w.hpManager.auth,
+        payload: { name: unique('Venue') },
+      });
       expect(registered.statusCode, registered.body).toBe(201);
       const venue = registered.json<{ id: string }>();
       return {
@@ -929,14 +1303,22 @@ const ROUTES: RouteSpec[] = [
     route: 'GET /healthz',
     expected: PUBLIC(200),
     async prepare(w, caller) {
-      return { request: { method: 'GET', url: '/healthz', headers: headersOf(w, caller) }, subject: w.victim, verify: (r) => expect(r.json()).toEqual({ status: 'ok' }) };
+      return {
+        request: { method: 'GET', url: '/healthz', headers: headersOf(w, caller) },
+        subject: w.victim,
+        verify: (r) => expect(r.json()).toEqual({ status: 'ok' }),
+      };
     },
   },
   {
     route: 'GET /readyz',
     expected: PUBLIC(200),
     async prepare(w, caller) {
-      return { request: { method: 'GET', url: '/readyz', headers: headersOf(w, caller) }, subject: w.victim, verify: (r) => expect(r.json()).toMatchObject({ status: 'ready', checks: { database: 'ok' } }) };
+      return {
+        request: { method: 'GET', url: '/readyz', headers: headersOf(w, caller) },
+        subject: w.victim,
+        verify: (r) => expect(r.json()).toMatchObject({ status: 'ready', checks: { database: 'ok' } }),
+      };
     },
   },
   {
@@ -962,7 +1344,9 @@ const ROUTES: RouteSpec[] = [
         subject: w.victim,
         verify: (r) => {
           expect(r.json().openapi).toBe('3.1.0');
-          expect(Object.keys(r.json().paths)).toEqual(expect.arrayContaining(['/users', '/interactions', '/symptoms', '/exposure_risks']));
+          expect(Object.keys(r.json().paths)).toEqual(
+            expect.arrayContaining(['/users', '/interactions', '/symptoms', '/exposure_risks']),
+          );
         },
       };
     },
@@ -971,7 +1355,11 @@ const ROUTES: RouteSpec[] = [
     route: 'GET /docs',
     expected: PUBLIC(200),
     async prepare(w, caller) {
-      return { request: { method: 'GET', url: '/docs', headers: headersOf(w, caller) }, subject: w.victim, verify: (r) => expect(String(r.headers['content-type'])).toMatch(/^text\/html/) };
+      return {
+        request: { method: 'GET', url: '/docs', headers: headersOf(w, caller) },
+        subject: w.victim,
+        verify: (r) => expect(String(r.headers['content-type'])).toMatch(/^text\/html/),
+      };
     },
   },
 ];
@@ -989,12 +1377,18 @@ const NOT_YET_IN_MATRIX = new Set<string>([]);
  */
 async function requestWrittenCounts(t: TestApp): Promise<Record<string, number>> {
   const { exposure_risks: _risks, epidemiological_insights: _insights, ...counts } = await tableCounts(t);
-  const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) => Number((await query.executeTakeFirstOrThrow()).n);
+  const count = async (query: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) =>
+    Number((await query.executeTakeFirstOrThrow()).n);
   const db = t.database.db;
   return {
     ...counts,
     proximity_tokens: await count(db.selectFrom('proximity_tokens').select((eb) => eb.fn.countAll<number>().as('n'))),
-    acknowledged_notifications: await count(db.selectFrom('notifications').where('acked_at', 'is not', null).select((eb) => eb.fn.countAll<number>().as('n'))),
+    acknowledged_notifications: await count(
+      db
+        .selectFrom('notifications')
+        .where('acked_at', 'is not', null)
+        .select((eb) => eb.fn.countAll<number>().as('n')),
+    ),
     line_list_cases: await count(db.selectFrom('line_list_cases').select((eb) => eb.fn.countAll<number>().as('n'))),
     venues: await count(db.selectFrom('venues').select((eb) => eb.fn.countAll<number>().as('n'))),
   };
@@ -1008,7 +1402,12 @@ interface CellCase {
 }
 
 const CELLS: CellCase[] = ROUTES.flatMap((spec) => [
-  ...GOOD_CALLERS.map((caller) => ({ route: spec.route, caller, label: CALLER_LABELS[caller], status: spec.expected[caller] })),
+  ...GOOD_CALLERS.map((caller) => ({
+    route: spec.route,
+    caller,
+    label: CALLER_LABELS[caller],
+    status: spec.expected[caller],
+  })),
   ...BAD_CALLERS.map((caller) => ({ route: spec.route, caller, label: caller, status: 401 })),
 ]);
 
@@ -1018,7 +1417,11 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
   beforeAll(async () => {
     // Generous limits: the matrix makes many registrations and logins from one address. The cluster scan runs when
     // the setup says so (not 5 s after each case a cell confirms or imports).
-    const t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000', SCAN_DEBOUNCE_MS: '3600000' });
+    const t = await buildTestApp(dialect, {
+      RATE_LIMIT_MAX: '100000',
+      AUTH_RATE_LIMIT_MAX: '100000',
+      SCAN_DEBOUNCE_MS: '3600000',
+    });
     const [hpManager, hpOther, authority, admin, loginStaff] = await Promise.all([
       createStaff(t, 'health_professional'),
       createStaff(t, 'health_professional'),
@@ -1033,14 +1436,37 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     const sourceCaseId = randomUUID();
     await t.database.db
       .insertInto('cases')
-      .values({ id: sourceCaseId, user_id: source.id, report_type: 'confirmed_test', test_date: null, onset_date: today(), managed_by: hpManager.id, created_at: Date.now() })
+      .values({
+        id: sourceCaseId,
+        user_id: source.id,
+        report_type: 'confirmed_test',
+        test_date: null,
+        onset_date: today(),
+        managed_by: hpManager.id,
+        created_at: Date.now(),
+      })
       .execute();
     const own = await seedPerson(base, 'Owner', { managedCase: false, sourceCaseId });
     const victim = await seedPerson(base, 'Victim', { managedCase: true, sourceCaseId });
     const traced = await seedTracedCase(t, hpManager);
     const outbreak = await seedOutbreak(t, authority);
     const baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    w = { t, own, victim, hpManager, hpOther, authority, admin, loginStaff, source, sourceCaseId, outbreak, traced, baseUrl, badHeaders: badHeadersFor(t, admin) };
+    w = {
+      t,
+      own,
+      victim,
+      hpManager,
+      hpOther,
+      authority,
+      admin,
+      loginStaff,
+      source,
+      sourceCaseId,
+      outbreak,
+      traced,
+      baseUrl,
+      badHeaders: badHeadersFor(t, admin),
+    };
   });
   afterAll(async () => {
     if (w) await closeListening(w.t);
@@ -1052,7 +1478,8 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     );
     const covered = new Set(ROUTES.map((r) => r.route.split('?')[0]));
     for (const route of ROUTES.map((r) => r.route.split('?')[0]!)) {
-      if (route !== 'GET /openapi.json' && route !== 'GET /docs') expect(documented, `${route} is not in the OpenAPI document`).toContain(route);
+      if (route !== 'GET /openapi.json' && route !== 'GET /docs')
+        expect(documented, `${route} is not in the OpenAPI document`).toContain(route);
     }
     for (const route of documented) {
       if (NOT_YET_IN_MATRIX.has(route)) continue;
@@ -1065,7 +1492,9 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     const prepared = await spec.prepare(w, caller);
     const before = status >= 400 ? await requestWrittenCounts(w.t) : undefined;
     const audited = spec.auditAction !== undefined && status === 200;
-    const auditBefore = audited ? new Set((await w.t.database.db.selectFrom('audit_log').select('id').execute()).map((r) => r.id)) : new Set<string>();
+    const auditBefore = audited
+      ? new Set((await w.t.database.db.selectFrom('audit_log').select('id').execute()).map((r) => r.id))
+      : new Set<string>();
     const response: MatrixResponse = prepared.send ? await prepared.send() : await w.t.app.inject(prepared.request);
 
     if (status >= 400) {
@@ -1080,7 +1509,13 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
 
     // No answer to a caller without a right to the subject's data contains any of it
     // (apart from what the caller sent in the request itself).
-    if (prepared.namesNoOne === undefined && isGood(caller) && caller !== 'hp:manager' && prepared.subject !== w.own && prepared.callerOwnsSubject !== true) {
+    if (
+      prepared.namesNoOne === undefined &&
+      isGood(caller) &&
+      caller !== 'hp:manager' &&
+      prepared.subject !== w.own &&
+      prepared.callerOwnsSubject !== true
+    ) {
       const requestText = `${prepared.request.url} ${JSON.stringify(prepared.request.payload ?? '')}`;
       for (const secret of secretsOf(prepared.subject).filter((s) => !requestText.includes(s))) {
         expect(response.body, `${route} answered ${caller} with the subject's ${secret}`).not.toContain(secret);
@@ -1125,10 +1560,26 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
 
   it('an admin erasure is audited, then unlinked from the erased person', async () => {
     const subject = await freshPerson(w, 'Audited');
-    const response = await w.t.app.inject({ method: 'DELETE', url: `/users/${subject.user.id}`, headers: w.admin.auth });
+    const response = await w.t.app.inject({
+      method: 'DELETE',
+      url: `/users/${subject.user.id}`,
+      headers: w.admin.auth,
+    });
     expect(response.statusCode).toBe(204);
-    const rows = await w.t.database.db.selectFrom('audit_log').selectAll().where('request_id', '=', String(response.headers['x-request-id'])).execute();
-    expect(rows).toEqual([expect.objectContaining({ actor_id: w.admin.id, actor_role: 'admin', action: 'users.erase', subject_user_id: null, subject_erased: 1 })]);
+    const rows = await w.t.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('request_id', '=', String(response.headers['x-request-id']))
+      .execute();
+    expect(rows).toEqual([
+      expect.objectContaining({
+        actor_id: w.admin.id,
+        actor_role: 'admin',
+        action: 'users.erase',
+        subject_user_id: null,
+        subject_erased: 1,
+      }),
+    ]);
   });
 
   it('checks who is calling before it validates the input', async () => {
@@ -1165,26 +1616,81 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     for (const request of invalid) {
       // Anonymous: 401 whatever the input, so validation messages never reach an unauthenticated caller.
       expectProblem(await w.t.app.inject(request), 401);
-      expectProblem(await w.t.app.inject({ ...request, headers: { ...request.headers, authorization: w.badHeaders['JWT signed with another secret'] } }), 401);
+      expectProblem(
+        await w.t.app.inject({
+          ...request,
+          headers: { ...request.headers, authorization: w.badHeaders['JWT signed with another secret'] },
+        }),
+        401,
+      );
     }
     // A role that may not use a route is refused before its input is looked at.
-    expectProblem(await w.t.app.inject({ method: 'POST', url: '/staff', headers: w.own.user.auth, payload: { username: 'X' } }), 403);
+    expectProblem(
+      await w.t.app.inject({ method: 'POST', url: '/staff', headers: w.own.user.auth, payload: { username: 'X' } }),
+      403,
+    );
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/cases?limit=-1', headers: w.authority.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'POST', url: '/interactions', headers: w.hpManager.auth, payload: { interactions: [] } }), 403);
+    expectProblem(
+      await w.t.app.inject({
+        method: 'POST',
+        url: '/interactions',
+        headers: w.hpManager.auth,
+        payload: { interactions: [] },
+      }),
+      403,
+    );
     expectProblem(await w.t.app.inject({ method: 'POST', url: '/cases', headers: w.own.user.auth, payload: {} }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/cases/not-a-uuid/contacts', headers: w.traced.source.user.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/proximity_tokens?from=yesterday', headers: w.authority.auth }), 403);
+    expectProblem(
+      await w.t.app.inject({ method: 'GET', url: '/cases/not-a-uuid/contacts', headers: w.traced.source.user.auth }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({ method: 'GET', url: '/proximity_tokens?from=yesterday', headers: w.authority.auth }),
+      403,
+    );
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/notifications?limit=0', headers: w.admin.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'POST', url: '/notifications/not-a-uuid/ack', headers: w.hpManager.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/notifications/ws?last_event_id=abc', headers: w.hpOther.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/exposure_risks/stream', headers: { ...w.authority.auth, 'last-event-id': 'abc' } }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/analytics/summary?user_id=x', headers: w.admin.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'POST', url: '/cases/import', headers: w.hpManager.auth, payload: { cases: [] } }), 403);
+    expectProblem(
+      await w.t.app.inject({ method: 'POST', url: '/notifications/not-a-uuid/ack', headers: w.hpManager.auth }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({ method: 'GET', url: '/notifications/ws?last_event_id=abc', headers: w.hpOther.auth }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({
+        method: 'GET',
+        url: '/exposure_risks/stream',
+        headers: { ...w.authority.auth, 'last-event-id': 'abc' },
+      }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({ method: 'GET', url: '/analytics/summary?user_id=x', headers: w.admin.auth }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({ method: 'POST', url: '/cases/import', headers: w.hpManager.auth, payload: { cases: [] } }),
+      403,
+    );
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/zones?radius=3', headers: w.own.user.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/zones/exposure_sites?limit=0', headers: w.authority.auth }), 403);
+    expectProblem(
+      await w.t.app.inject({ method: 'GET', url: '/zones/exposure_sites?limit=0', headers: w.authority.auth }),
+      403,
+    );
     expectProblem(await w.t.app.inject({ method: 'GET', url: '/alerts?limit=0', headers: w.hpManager.auth }), 403);
-    expectProblem(await w.t.app.inject({ method: 'GET', url: '/alerts/stream', headers: { ...w.admin.auth, 'last-event-id': 'abc' } }), 403);
-    expectProblem(await w.t.app.inject({ method: 'POST', url: '/venues', headers: w.authority.auth, payload: {} }), 403);
+    expectProblem(
+      await w.t.app.inject({
+        method: 'GET',
+        url: '/alerts/stream',
+        headers: { ...w.admin.auth, 'last-event-id': 'abc' },
+      }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({ method: 'POST', url: '/venues', headers: w.authority.auth, payload: {} }),
+      403,
+    );
     expect(await tableCounts(w.t)).toEqual(before);
   });
 
@@ -1193,10 +1699,23 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     const asManager = await w.t.app.inject({ method: 'GET', url: `/users/${upper}`, headers: w.hpManager.auth });
     expect(asManager.statusCode, asManager.body).toBe(200);
     expect(asManager.json()).toMatchObject({ id: w.victim.user.id, name: w.victim.name });
-    const ownUpper = await w.t.app.inject({ method: 'GET', url: `/interactions?user_id=${w.own.user.id.toUpperCase()}`, headers: w.own.user.auth });
+    const ownUpper = await w.t.app.inject({
+      method: 'GET',
+      url: `/interactions?user_id=${w.own.user.id.toUpperCase()}`,
+      headers: w.own.user.auth,
+    });
     expect(ownUpper.statusCode, ownUpper.body).toBe(200);
-    const stored = await w.t.database.db.selectFrom('interactions').select('id').where('user_id', '=', w.own.user.id).execute();
-    expect(ownUpper.json().interactions.map((i: { id: string }) => i.id).sort()).toEqual(stored.map((r) => r.id).sort());
+    const stored = await w.t.database.db
+      .selectFrom('interactions')
+      .select('id')
+      .where('user_id', '=', w.own.user.id)
+      .execute();
+    expect(
+      ownUpper
+        .json()
+        .interactions.map((i: { id: string }) => i.id)
+        .sort(),
+    ).toEqual(stored.map((r) => r.id).sort());
     expect(stored.length).toBeGreaterThanOrEqual(w.own.interactionIds.length);
     for (const [url, headers] of [
       [`/users/${upper}`, w.own.user.auth],
@@ -1209,10 +1728,18 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
       expect(denied.body).not.toContain(w.victim.name);
     }
     const notificationId = w.traced.contact.notificationIds[0]!.toUpperCase();
-    const ownAck = await w.t.app.inject({ method: 'POST', url: `/notifications/${notificationId}/ack`, headers: w.traced.contact.user.auth });
+    const ownAck = await w.t.app.inject({
+      method: 'POST',
+      url: `/notifications/${notificationId}/ack`,
+      headers: w.traced.contact.user.auth,
+    });
     expect(ownAck.statusCode, ownAck.body).toBe(200);
     expect(ownAck.json()).toMatchObject({ id: w.traced.contact.notificationIds[0] });
-    const otherAck = await w.t.app.inject({ method: 'POST', url: `/notifications/${notificationId}/ack`, headers: w.traced.bystander.user.auth });
+    const otherAck = await w.t.app.inject({
+      method: 'POST',
+      url: `/notifications/${notificationId}/ack`,
+      headers: w.traced.bystander.user.auth,
+    });
     expectProblem(otherAck, 403);
     for (const secret of tracedSecrets(w.traced.contact)) expect(otherAck.body).not.toContain(secret);
   });
@@ -1221,17 +1748,26 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
     const unknown = randomUUID();
     const before = await requestWrittenCounts(w.t);
     for (const professional of [w.hpManager, w.hpOther]) {
-      expectProblem(await w.t.app.inject({ method: 'GET', url: `/cases/${unknown}/contacts`, headers: professional.auth }), 404);
+      expectProblem(
+        await w.t.app.inject({ method: 'GET', url: `/cases/${unknown}/contacts`, headers: professional.auth }),
+        404,
+      );
     }
     for (const person of [w.traced.contact, w.traced.bystander]) {
-      expectProblem(await w.t.app.inject({ method: 'POST', url: `/notifications/${unknown}/ack`, headers: person.user.auth }), 404);
+      expectProblem(
+        await w.t.app.inject({ method: 'POST', url: `/notifications/${unknown}/ack`, headers: person.user.auth }),
+        404,
+      );
     }
     // The roles that may not use a route are refused before anything is looked up.
     for (const headers of [w.traced.source.user.auth, w.authority.auth, w.admin.auth]) {
       expectProblem(await w.t.app.inject({ method: 'GET', url: `/cases/${unknown}/contacts`, headers }), 403);
     }
     for (const staff of [w.hpManager, w.authority, w.admin]) {
-      expectProblem(await w.t.app.inject({ method: 'POST', url: `/notifications/${unknown}/ack`, headers: staff.auth }), 403);
+      expectProblem(
+        await w.t.app.inject({ method: 'POST', url: `/notifications/${unknown}/ack`, headers: staff.auth }),
+        403,
+      );
     }
     expectProblem(await w.t.app.inject({ method: 'GET', url: `/cases/${unknown}/contacts` }), 401);
     expectProblem(await w.t.app.inject({ method: 'POST', url: `/notifications/${unknown}/ack` }), 401);
@@ -1252,7 +1788,8 @@ describe.each(testDialects())('rate limits and bad tokens on %s', (dialect) => {
     // Otherwise token guessing would be the one unlimited thing a client can do.
     const bad = { authorization: `Bearer ept_${Buffer.alloc(32, 9).toString('base64url')}` };
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await t.app.inject({ method: 'GET', url: '/staff', headers: bad })).statusCode);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await t.app.inject({ method: 'GET', url: '/staff', headers: bad })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     expectProblem(await t.app.inject({ method: 'GET', url: '/staff' }), 429);
   });

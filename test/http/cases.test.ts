@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStaff, expectProblem, registerUser, tableCounts, type AppUser, type StaffUser } from '../helpers/actors.js';
+import {
+  createStaff,
+  expectProblem,
+  registerUser,
+  tableCounts,
+  type AppUser,
+  type StaffUser,
+} from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 import { whileTwoWritersWait } from '../helpers/tracing-fixtures.js';
@@ -28,19 +35,29 @@ describe.each(testDialects())('cases on %s', (dialect) => {
   let patient: AppUser;
   beforeAll(async () => {
     t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000', AUTH_RATE_LIMIT_MAX: '100000' });
-    [professional, colleague] = await Promise.all([createStaff(t, 'health_professional'), createStaff(t, 'health_professional')]);
+    [professional, colleague] = await Promise.all([
+      createStaff(t, 'health_professional'),
+      createStaff(t, 'health_professional'),
+    ]);
     patient = await registerUser(t.app);
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  const confirm = (payload: unknown, who: StaffUser = professional) => t.app.inject({ method: 'POST', url: '/cases', headers: who.auth, payload: payload as object });
-  const list = (query = '', who: StaffUser = professional) => t.app.inject({ method: 'GET', url: `/cases${query}`, headers: who.auth });
+  const confirm = (payload: unknown, who: StaffUser = professional) =>
+    t.app.inject({ method: 'POST', url: '/cases', headers: who.auth, payload: payload as object });
+  const list = (query = '', who: StaffUser = professional) =>
+    t.app.inject({ method: 'GET', url: `/cases${query}`, headers: who.auth });
 
   it('a professional confirms a case and becomes its manager; the action is audited', async () => {
     const patient = await registerUser(t.app);
-    const response = await confirm({ user_id: patient.id, report_type: 'confirmed_test', test_date: day(-1), onset_date: day(-3) });
+    const response = await confirm({
+      user_id: patient.id,
+      report_type: 'confirmed_test',
+      test_date: day(-1),
+      onset_date: day(-3),
+    });
     expect(response.statusCode, response.body).toBe(201);
     const body = response.json<CaseJson>();
     expect(body).toMatchObject({
@@ -53,11 +70,31 @@ describe.each(testDialects())('cases on %s', (dialect) => {
       created_at: expect.any(String),
     });
     const row = await t.database.db.selectFrom('cases').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ user_id: patient.id, report_type: 'confirmed_test', test_date: day(-1), onset_date: day(-3), managed_by: professional.id });
-    const audit = await t.database.db.selectFrom('audit_log').selectAll().where('subject_user_id', '=', patient.id).execute();
-    expect(audit).toEqual([expect.objectContaining({ actor_kind: 'staff', actor_id: professional.id, actor_role: 'health_professional', action: 'cases.confirm', request_id: response.headers['x-request-id'] })]);
+    expect(row).toMatchObject({
+      user_id: patient.id,
+      report_type: 'confirmed_test',
+      test_date: day(-1),
+      onset_date: day(-3),
+      managed_by: professional.id,
+    });
+    const audit = await t.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('subject_user_id', '=', patient.id)
+      .execute();
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor_kind: 'staff',
+        actor_id: professional.id,
+        actor_role: 'health_professional',
+        action: 'cases.confirm',
+        request_id: response.headers['x-request-id'],
+      }),
+    ]);
     // Managing the case lets the professional read the person.
-    expect((await t.app.inject({ method: 'GET', url: `/users/${patient.id}`, headers: professional.auth })).statusCode).toBe(200);
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/users/${patient.id}`, headers: professional.auth })).statusCode,
+    ).toBe(200);
     expectProblem(await t.app.inject({ method: 'GET', url: `/users/${patient.id}`, headers: colleague.auth }), 403);
   });
 
@@ -67,7 +104,12 @@ describe.each(testDialects())('cases on %s', (dialect) => {
     expect(plain.statusCode, plain.body).toBe(201);
     expect(plain.json()).toMatchObject({ report_type: 'clinical_diagnosis', test_date: null, onset_date: null });
     const another = await registerUser(t.app);
-    const upper = await confirm({ user_id: another.id.toUpperCase(), report_type: 'confirmed_test', onset_date: day(-60), test_date: day(0) });
+    const upper = await confirm({
+      user_id: another.id.toUpperCase(),
+      report_type: 'confirmed_test',
+      onset_date: day(-60),
+      test_date: day(0),
+    });
     expect(upper.statusCode, upper.body).toBe(201);
     expect(upper.json()).toMatchObject({ user_id: another.id, onset_date: day(-60), test_date: day(0) });
   });
@@ -76,14 +118,23 @@ describe.each(testDialects())('cases on %s', (dialect) => {
     const person = await registerUser(t.app);
     const both = () =>
       Promise.all([
-        t.app.inject({ method: 'POST', url: '/symptoms', headers: person.auth, payload: { symptom: 'fever', date: day(-2) } }),
+        t.app.inject({
+          method: 'POST',
+          url: '/symptoms',
+          headers: person.auth,
+          payload: { symptom: 'fever', date: day(-2) },
+        }),
         confirm({ user_id: person.id, report_type: 'confirmed_test', test_date: day(-1), onset_date: day(-2) }),
       ]);
     // Inserts into cases are held until both requests wait: each has then looked for the person's case (and found
     // none, unless the second waits for the first to finish with it).
     const answers = await whileTwoWritersWait(t, 'cases', both);
     for (const answer of answers) expect(answer.statusCode, answer.body).toBeLessThan(300);
-    const rows = await t.database.db.selectFrom('cases').select(['report_type', 'status', 'managed_by']).where('user_id', '=', person.id).execute();
+    const rows = await t.database.db
+      .selectFrom('cases')
+      .select(['report_type', 'status', 'managed_by'])
+      .where('user_id', '=', person.id)
+      .execute();
     expect(rows).toEqual([{ report_type: 'confirmed_test', status: 'active', managed_by: professional.id }]);
   });
 
@@ -92,11 +143,21 @@ describe.each(testDialects())('cases on %s', (dialect) => {
     expect((await confirm({ user_id: person.id, report_type: 'clinical_diagnosis' })).statusCode).toBe(201);
     const now = Date.now();
     await expect(
-      t.database.db.insertInto('cases').values({ id: randomUUID(), user_id: person.id, report_type: 'self_reported', report_date: day(0), created_at: now, updated_at: now }).execute(),
+      t.database.db
+        .insertInto('cases')
+        .values({
+          id: randomUUID(),
+          user_id: person.id,
+          report_type: 'self_reported',
+          report_date: day(0),
+          created_at: now,
+          updated_at: now,
+        })
+        .execute(),
     ).rejects.toThrow(/unique/i);
   });
 
-  it('GET /cases lists only the caller\'s cases, newest first, page by page', async () => {
+  it("GET /cases lists only the caller's cases, newest first, page by page", async () => {
     const mine: string[] = [];
     for (let i = 0; i < 5; i++) {
       const patient = await registerUser(t.app);
@@ -104,7 +165,10 @@ describe.each(testDialects())('cases on %s', (dialect) => {
       expect(response.statusCode).toBe(201);
       mine.push(response.json<CaseJson>().id);
     }
-    const theirs = await confirm({ user_id: (await registerUser(t.app)).id, report_type: 'confirmed_test' }, professional);
+    const theirs = await confirm(
+      { user_id: (await registerUser(t.app)).id, report_type: 'confirmed_test' },
+      professional,
+    );
     expect(theirs.statusCode).toBe(201);
 
     const seen: CaseJson[] = [];
@@ -131,35 +195,95 @@ describe.each(testDialects())('cases on %s', (dialect) => {
   });
 
   it('GET /cases rejects a bad cursor, limit or unknown parameter with 400', async () => {
-    for (const query of ['?cursor=abc', '?cursor=!!!', `?cursor=${Buffer.from('["x","y"]').toString('base64url')}`, '?limit=0', '?limit=501', '?limit=many', '?user_id=x']) {
+    for (const query of [
+      '?cursor=abc',
+      '?cursor=!!!',
+      `?cursor=${Buffer.from('["x","y"]').toString('base64url')}`,
+      '?limit=0',
+      '?limit=501',
+      '?limit=many',
+      '?user_id=x',
+    ]) {
       expect(expectProblem(await list(query), 400).detail, query).toBeTruthy();
     }
   });
 
   const bad: Array<[string, number, () => InjectOptions]> = [
     ['an unknown user', 404, () => ({ payload: { user_id: randomUUID(), report_type: 'confirmed_test' } })],
-    ['report_type self_reported (symptoms are reported by the person)', 400, () => ({ payload: { user_id: patient.id, report_type: 'self_reported' } })],
+    [
+      'report_type self_reported (symptoms are reported by the person)',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'self_reported' } }),
+    ],
     ['an unknown report_type', 400, () => ({ payload: { user_id: patient.id, report_type: 'pcr' } })],
     ['no report_type', 400, () => ({ payload: { user_id: patient.id } })],
     ['no user_id', 400, () => ({ payload: { report_type: 'confirmed_test' } })],
-    ['a user_id that is not a UUID', 400, () => ({ payload: { user_id: 'patient-zero', report_type: 'confirmed_test' } })],
-    ['a urn:uuid: user_id', 400, () => ({ payload: { user_id: `urn:uuid:${patient.id}`, report_type: 'confirmed_test' } })],
+    [
+      'a user_id that is not a UUID',
+      400,
+      () => ({ payload: { user_id: 'patient-zero', report_type: 'confirmed_test' } }),
+    ],
+    [
+      'a urn:uuid: user_id',
+      400,
+      () => ({ payload: { user_id: `urn:uuid:${patient.id}`, report_type: 'confirmed_test' } }),
+    ],
     ['a numeric user_id', 400, () => ({ payload: { user_id: 42, report_type: 'confirmed_test' } })],
-    ['an onset date tomorrow', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: day(1) } })],
-    ['a test date tomorrow', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', test_date: day(1) } })],
-    ['an onset date more than 60 days ago', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: day(-61) } })],
-    ['an onset date that does not exist', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: '2026-02-30' } })],
-    ['an onset date-time', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: `${day(-1)}T08:00:00Z` } })],
-    ['a managed_by field', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', managed_by: colleague.id } })],
-    ['an unknown field', 400, () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', severity: 'mild' } })],
+    [
+      'an onset date tomorrow',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: day(1) } }),
+    ],
+    [
+      'a test date tomorrow',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', test_date: day(1) } }),
+    ],
+    [
+      'an onset date more than 60 days ago',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: day(-61) } }),
+    ],
+    [
+      'an onset date that does not exist',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: '2026-02-30' } }),
+    ],
+    [
+      'an onset date-time',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: `${day(-1)}T08:00:00Z` } }),
+    ],
+    [
+      'a managed_by field',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', managed_by: colleague.id } }),
+    ],
+    [
+      'an unknown field',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', severity: 'mild' } }),
+    ],
     ['malformed JSON', 400, () => ({ headers: { 'content-type': 'application/json' }, payload: '{"user_id":' })],
-    ['text/plain', 415, () => ({ headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ user_id: patient.id, report_type: 'confirmed_test' }) })],
+    [
+      'text/plain',
+      415,
+      () => ({
+        headers: { 'content-type': 'text/plain' },
+        payload: JSON.stringify({ user_id: patient.id, report_type: 'confirmed_test' }),
+      }),
+    ],
   ];
 
   it.each(bad)('POST /cases with %s → %i, nothing written', async (_label, status, build) => {
     const options = build();
     const before = await tableCounts(t);
-    const response = await t.app.inject({ method: 'POST', url: '/cases', ...options, headers: { ...professional.auth, ...options.headers } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/cases',
+      ...options,
+      headers: { ...professional.auth, ...options.headers },
+    });
     expectProblem(response, status);
     expect(await tableCounts(t)).toEqual(before);
   });

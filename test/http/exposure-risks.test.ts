@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/test-app.js';
-import { checkinObservation, createStaff, expectProblem, locationObservation, registerUser, tableCounts, type AppUser, type StaffUser } from '../helpers/actors.js';
+import {
+  checkinObservation,
+  createStaff,
+  expectProblem,
+  locationObservation,
+  registerUser,
+  tableCounts,
+  type AppUser,
+  type StaffUser,
+} from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp } from '../helpers/test-app.js';
 
@@ -28,12 +37,25 @@ async function sourceCase(t: TestApp, managedBy: string | null = null): Promise<
   const caseId = randomUUID();
   await t.database.db
     .insertInto('cases')
-    .values({ id: caseId, user_id: source.id, report_type: 'confirmed_test', test_date: null, onset_date: today(), managed_by: managedBy, created_at: Date.now() })
+    .values({
+      id: caseId,
+      user_id: source.id,
+      report_type: 'confirmed_test',
+      test_date: null,
+      onset_date: today(),
+      managed_by: managedBy,
+      created_at: Date.now(),
+    })
     .execute();
   return { user: source, caseId };
 }
 
-async function seedRisk(t: TestApp, interactionId: string, caseId: string | null, overrides: Record<string, unknown> = {}): Promise<string> {
+async function seedRisk(
+  t: TestApp,
+  interactionId: string,
+  caseId: string | null,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
   const id = randomUUID();
   const now = Date.now();
   await t.database.db
@@ -59,7 +81,12 @@ async function seedRisk(t: TestApp, interactionId: string, caseId: string | null
 }
 
 async function uploadOne(t: TestApp, user: AppUser, observation: Record<string, unknown>): Promise<string> {
-  const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [observation] } });
+  const response = await t.app.inject({
+    method: 'POST',
+    url: '/interactions',
+    headers: user.auth,
+    payload: { interactions: [observation] },
+  });
   expect(response.statusCode, response.body).toBe(200);
   return response.json<{ interactions: Array<{ id: string }> }>().interactions[0]!.id;
 }
@@ -80,16 +107,35 @@ describe.each(testDialects())('GET /exposure_risks on %s', (dialect) => {
     caseIds = sources.map((s) => s.caseId);
     const base = Date.now() - 3_600_000;
     riskIds = [
-      await seedRisk(t, interactionId, caseIds[0]!, { risk_level: 0.84, minutes: 40, weighted_minutes: 40, updated_at: base }),
-      await seedRisk(t, interactionId, caseIds[1]!, { risk_level: 0.21, minutes: 30, weighted_minutes: 5.25, proximity_bucket: 'gps_10m', infectiousness: 'standard', report_type: 'clinical_diagnosis', updated_at: base + 1000 }),
-      await seedRisk(t, interactionId, caseIds[2]!, { risk_level: 0.07, minutes: 10, weighted_minutes: 1.5, updated_at: base + 2000 }),
+      await seedRisk(t, interactionId, caseIds[0]!, {
+        risk_level: 0.84,
+        minutes: 40,
+        weighted_minutes: 40,
+        updated_at: base,
+      }),
+      await seedRisk(t, interactionId, caseIds[1]!, {
+        risk_level: 0.21,
+        minutes: 30,
+        weighted_minutes: 5.25,
+        proximity_bucket: 'gps_10m',
+        infectiousness: 'standard',
+        report_type: 'clinical_diagnosis',
+        updated_at: base + 1000,
+      }),
+      await seedRisk(t, interactionId, caseIds[2]!, {
+        risk_level: 0.07,
+        minutes: 10,
+        weighted_minutes: 1.5,
+        updated_at: base + 2000,
+      }),
     ];
   });
   afterAll(async () => {
     await t?.close();
   });
 
-  const list = (query: string, headers: Record<string, string> = user.auth) => t.app.inject({ method: 'GET', url: `/exposure_risks?${query}`, headers });
+  const list = (query: string, headers: Record<string, string> = user.auth) =>
+    t.app.inject({ method: 'GET', url: `/exposure_risks?${query}`, headers });
 
   it('returns every risk of the interaction with the factors that produced it, newest first', async () => {
     const response = await list(`interaction_id=${interactionId}`);
@@ -116,12 +162,18 @@ describe.each(testDialects())('GET /exposure_risks on %s', (dialect) => {
   });
 
   it('pages with limit and next_cursor, each risk once', async () => {
-    for (const [limit, sizes] of [[1, [1, 1, 1]], [2, [2, 1]], [3, [3]]] as const) {
+    for (const [limit, sizes] of [
+      [1, [1, 1, 1]],
+      [2, [2, 1]],
+      [3, [3]],
+    ] as const) {
       const seen: string[] = [];
       const pages: number[] = [];
       let cursor: string | null = null;
       do {
-        const response = await list(`interaction_id=${interactionId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        const response = await list(
+          `interaction_id=${interactionId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(response.statusCode, response.body).toBe(200);
         const page = response.json<{ exposure_risks: RiskJson[]; next_cursor: string | null }>();
         pages.push(page.exposure_risks.length);
@@ -142,7 +194,7 @@ describe.each(testDialects())('GET /exposure_risks on %s', (dialect) => {
     expect(upper.json().exposure_risks).toHaveLength(3);
   });
 
-  it("lists only the asked interaction; a risk whose source person erased their data keeps its numbers, with case_id null", async () => {
+  it('lists only the asked interaction; a risk whose source person erased their data keeps its numbers, with case_id null', async () => {
     const other = await uploadOne(t, user, locationObservation());
     const source = await sourceCase(t);
     const orphan = await seedRisk(t, other, source.caseId, { risk_level: 0.33 });
@@ -150,7 +202,9 @@ describe.each(testDialects())('GET /exposure_risks on %s', (dialect) => {
     expect(erase.statusCode, erase.body).toBe(204);
     const response = await list(`interaction_id=${other}`);
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json<{ exposure_risks: RiskJson[] }>().exposure_risks).toEqual([expect.objectContaining({ id: orphan, interaction_id: other, case_id: null, risk_level: 0.33 })]);
+    expect(response.json<{ exposure_risks: RiskJson[] }>().exposure_risks).toEqual([
+      expect.objectContaining({ id: orphan, interaction_id: other, case_id: null, risk_level: 0.33 }),
+    ]);
     expect(response.body).not.toContain(source.user.id);
     const first = await list(`interaction_id=${interactionId}`);
     expect(first.json<{ exposure_risks: RiskJson[] }>().exposure_risks.map((r) => r.id)).not.toContain(orphan);
@@ -183,7 +237,12 @@ describe.each(testDialects())('GET /exposure_risks on %s', (dialect) => {
     // Somewhere else than the caller's own interactions, so tracing the stranger's case finds no contact.
     const strangersInteraction = await uploadOne(t, stranger, locationObservation({ lat: -33.8688, lng: 151.2093 }));
     const professional: StaffUser = await createStaff(t, 'health_professional');
-    const managed = await t.app.inject({ method: 'POST', url: '/cases', headers: professional.auth, payload: { user_id: stranger.id, report_type: 'confirmed_test' } });
+    const managed = await t.app.inject({
+      method: 'POST',
+      url: '/cases',
+      headers: professional.auth,
+      payload: { user_id: stranger.id, report_type: 'confirmed_test' },
+    });
     expect(managed.statusCode).toBe(201);
     const riskId = await seedRisk(t, strangersInteraction, caseIds[0]!);
 
@@ -196,7 +255,17 @@ describe.each(testDialects())('GET /exposure_risks on %s', (dialect) => {
     const read = await list(`interaction_id=${strangersInteraction}`, professional.auth);
     expect(read.statusCode, read.body).toBe(200);
     expect(read.json().exposure_risks.map((r: RiskJson) => r.id)).toEqual([riskId]);
-    const audit = await t.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'exposure_risks.list').execute();
-    expect(audit).toEqual([expect.objectContaining({ actor_id: professional.id, actor_role: 'health_professional', subject_user_id: stranger.id })]);
+    const audit = await t.database.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'exposure_risks.list')
+      .execute();
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor_id: professional.id,
+        actor_role: 'health_professional',
+        subject_user_id: stranger.id,
+      }),
+    ]);
   });
 });

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { getResolution, latLngToCell } from 'h3-js';
 import type { InjectOptions } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { checkinObservation, expectProblem, locationObservation, proximityObservation, registerUser, tableCounts, type AppUser } from '../helpers/actors.js';
+import {
+  checkinObservation,
+  expectProblem,
+  locationObservation,
+  proximityObservation,
+  registerUser,
+  tableCounts,
+  type AppUser,
+} from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -43,7 +51,13 @@ describe.each(testDialects())('POST /interactions on %s', (dialect) => {
   });
 
   it('stores a location stay with its H3 cell and time bucket', async () => {
-    const observation = locationObservation({ lat: 48.8566, lng: 2.3522, accuracy_m: 12.5, started_at: at(-2 * HOUR), ended_at: at(-HOUR) });
+    const observation = locationObservation({
+      lat: 48.8566,
+      lng: 2.3522,
+      accuracy_m: 12.5,
+      started_at: at(-2 * HOUR),
+      ended_at: at(-HOUR),
+    });
     const response = await upload(t, user, [observation]);
     expect(response.statusCode, response.body).toBe(200);
     const cell = latLngToCell(48.8566, 2.3522, t.config.h3Resolution);
@@ -67,9 +81,22 @@ describe.each(testDialects())('POST /interactions on %s', (dialect) => {
         received_at: expect.any(String),
       },
     ]);
-    const row = await t.database.db.selectFrom('interactions').selectAll().where('id', '=', observation.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('interactions')
+      .selectAll()
+      .where('id', '=', observation.id)
+      .executeTakeFirstOrThrow();
     const start = Date.parse(observation.started_at);
-    expect(row).toMatchObject({ user_id: user.id, kind: 'location', location: cell, lat: 48.8566, lng: 2.3522, accuracy_m: 12.5, timestamp: start, ended_at: Date.parse(observation.ended_at) });
+    expect(row).toMatchObject({
+      user_id: user.id,
+      kind: 'location',
+      location: cell,
+      lat: 48.8566,
+      lng: 2.3522,
+      accuracy_m: 12.5,
+      timestamp: start,
+      ended_at: Date.parse(observation.ended_at),
+    });
     expect(row.time_bucket).toBe(Math.floor(start / (t.config.timeBucketMinutes * MINUTE)));
   });
 
@@ -95,8 +122,22 @@ describe.each(testDialects())('POST /interactions on %s', (dialect) => {
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json<{ interactions: InteractionJson[]; created: number }>();
     expect(body.created).toBe(2);
-    expect(body.interactions[0]).toMatchObject({ id: checkin.id, kind: 'checkin', venue_id: 'venue:cafe-de-flore.paris_6', location: null, lat: null, peer_token: null });
-    expect(body.interactions[1]).toMatchObject({ id: proximity.id, kind: 'proximity', peer_token: 'AbCdEfGhIjKlMnOpQrStUv-_', attenuation_db: 58.5, location: null, venue_id: null });
+    expect(body.interactions[0]).toMatchObject({
+      id: checkin.id,
+      kind: 'checkin',
+      venue_id: 'venue:cafe-de-flore.paris_6',
+      location: null,
+      lat: null,
+      peer_token: null,
+    });
+    expect(body.interactions[1]).toMatchObject({
+      id: proximity.id,
+      kind: 'proximity',
+      peer_token: 'AbCdEfGhIjKlMnOpQrStUv-_',
+      attenuation_db: 58.5,
+      location: null,
+      venue_id: null,
+    });
     const rows = await t.database.db.selectFrom('interactions').selectAll().orderBy('kind').execute();
     expect(rows.map((r) => [r.kind, r.venue_id, r.peer_token, r.attenuation_db, r.location])).toEqual([
       ['checkin', 'venue:cafe-de-flore.paris_6', null, null, null],
@@ -105,10 +146,17 @@ describe.each(testDialects())('POST /interactions on %s', (dialect) => {
   });
 
   it('a mixed batch keeps its order', async () => {
-    const items = [proximityObservation(), locationObservation(), checkinObservation(), locationObservation({ lat: 51.5, lng: -0.12 })];
+    const items = [
+      proximityObservation(),
+      locationObservation(),
+      checkinObservation(),
+      locationObservation({ lat: 51.5, lng: -0.12 }),
+    ];
     const response = await upload(t, user, items);
     expect(response.statusCode, response.body).toBe(200);
-    expect(response.json<{ interactions: InteractionJson[] }>().interactions.map((i) => i.id)).toEqual(items.map((i) => i.id));
+    expect(response.json<{ interactions: InteractionJson[] }>().interactions.map((i) => i.id)).toEqual(
+      items.map((i) => i.id),
+    );
   });
 
   it('a retried batch is stored once: created, then duplicates', async () => {
@@ -173,12 +221,18 @@ describe.each(testDialects())('POST /interactions on %s', (dialect) => {
     expect(response.body).not.toContain(other.id);
     expect(await tableCounts(t)).toEqual(before);
     for (const item of valid) {
-      expect(await t.database.db.selectFrom('interactions').select('id').where('id', '=', item.id).execute()).toEqual([]);
+      expect(await t.database.db.selectFrom('interactions').select('id').where('id', '=', item.id).execute()).toEqual(
+        [],
+      );
     }
     // The same, spelt in upper case.
     expectProblem(await upload(t, user, [{ ...taken, id: taken.id.toUpperCase() }]), 409);
     // The other user's row is untouched.
-    const row = await t.database.db.selectFrom('interactions').selectAll().where('id', '=', taken.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('interactions')
+      .selectAll()
+      .where('id', '=', taken.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ user_id: other.id, venue_id: taken.venue_id });
     expect(await tableCounts(t)).toEqual(before);
   });
@@ -193,7 +247,9 @@ type BadCase = {
 };
 
 const loc = locationObservation;
-const item = (overrides: Record<string, unknown>, base: () => Record<string, unknown> = loc) => ({ interactions: [{ ...base(), ...overrides }] });
+const item = (overrides: Record<string, unknown>, base: () => Record<string, unknown> = loc) => ({
+  interactions: [{ ...base(), ...overrides }],
+});
 const without = (field: string, base: () => Record<string, unknown> = loc) => {
   const value = base();
   delete value[field];
@@ -203,23 +259,46 @@ const sameId = randomUUID();
 
 const BAD_INPUTS: BadCase[] = [
   // Not JSON, or not an object.
-  { label: 'malformed JSON', status: 400, body: () => null, raw: { contentType: 'application/json', payload: '{"interactions": [' } },
-  { label: 'empty body with a JSON content-type', status: 400, body: () => null, raw: { contentType: 'application/json', payload: '' } },
+  {
+    label: 'malformed JSON',
+    status: 400,
+    body: () => null,
+    raw: { contentType: 'application/json', payload: '{"interactions": [' },
+  },
+  {
+    label: 'empty body with a JSON content-type',
+    status: 400,
+    body: () => null,
+    raw: { contentType: 'application/json', payload: '' },
+  },
   { label: 'JSON null', status: 400, body: () => null, raw: { contentType: 'application/json', payload: 'null' } },
   { label: 'a bare array', status: 400, body: () => [loc()] },
-  { label: 'a string body', status: 400, body: () => null, raw: { contentType: 'application/json', payload: '"interactions"' } },
+  {
+    label: 'a string body',
+    status: 400,
+    body: () => null,
+    raw: { contentType: 'application/json', payload: '"interactions"' },
+  },
   // Wrong types: no coercion.
   { label: 'lat as a string', status: 400, body: () => item({ lat: '48.8' }) },
   { label: 'lng as a string', status: 400, body: () => item({ lng: '2.35' }) },
   { label: 'accuracy_m as a string', status: 400, body: () => item({ accuracy_m: '8' }) },
   { label: 'accuracy_m as a boolean', status: 400, body: () => item({ accuracy_m: true }) },
   { label: 'lat as null', status: 400, body: () => item({ lat: null }) },
-  { label: 'attenuation_db as a string', status: 400, body: () => item({ attenuation_db: '60' }, proximityObservation) },
+  {
+    label: 'attenuation_db as a string',
+    status: 400,
+    body: () => item({ attenuation_db: '60' }, proximityObservation),
+  },
   { label: 'id as a number', status: 400, body: () => item({ id: 123 }) },
   { label: 'started_at as epoch milliseconds', status: 400, body: () => item({ started_at: Date.now() - HOUR }) },
   { label: 'kind as a number', status: 400, body: () => item({ kind: 1 }) },
   { label: 'venue_id as a number', status: 400, body: () => item({ venue_id: 42 }, checkinObservation) },
-  { label: 'peer_token as an array', status: 400, body: () => item({ peer_token: ['AbCdEfGhIjKlMnOpQr'] }, proximityObservation) },
+  {
+    label: 'peer_token as an array',
+    status: 400,
+    body: () => item({ peer_token: ['AbCdEfGhIjKlMnOpQr'] }, proximityObservation),
+  },
   { label: 'interactions as an object', status: 400, body: () => ({ interactions: { 0: loc() } }) },
   { label: 'interactions as a string', status: 400, body: () => ({ interactions: 'many' }) },
   { label: 'an item that is null', status: 400, body: () => ({ interactions: [null] }) },
@@ -234,7 +313,11 @@ const BAD_INPUTS: BadCase[] = [
   { label: 'location without lng', status: 400, body: () => without('lng') },
   { label: 'checkin without venue_id', status: 400, body: () => without('venue_id', checkinObservation) },
   { label: 'proximity without peer_token', status: 400, body: () => without('peer_token', proximityObservation) },
-  { label: 'proximity without attenuation_db', status: 400, body: () => without('attenuation_db', proximityObservation) },
+  {
+    label: 'proximity without attenuation_db',
+    status: 400,
+    body: () => without('attenuation_db', proximityObservation),
+  },
   // Out of range.
   { label: 'lat 90.0001', status: 400, body: () => item({ lat: 90.0001 }) },
   { label: 'lat -90.0001', status: 400, body: () => item({ lat: -90.0001 }) },
@@ -244,11 +327,23 @@ const BAD_INPUTS: BadCase[] = [
   { label: 'accuracy_m 10,001', status: 400, body: () => item({ accuracy_m: 10_001 }) },
   { label: 'attenuation_db 151', status: 400, body: () => item({ attenuation_db: 151 }, proximityObservation) },
   { label: 'attenuation_db -1', status: 400, body: () => item({ attenuation_db: -1 }, proximityObservation) },
-  { label: 'peer_token shorter than 16', status: 400, body: () => item({ peer_token: 'AbCdEfGhIjKlMnO' }, proximityObservation) },
-  { label: 'peer_token with illegal characters', status: 400, body: () => item({ peer_token: 'AbCdEfGh IjKlMnOpQr' }, proximityObservation) },
+  {
+    label: 'peer_token shorter than 16',
+    status: 400,
+    body: () => item({ peer_token: 'AbCdEfGhIjKlMnO' }, proximityObservation),
+  },
+  {
+    label: 'peer_token with illegal characters',
+    status: 400,
+    body: () => item({ peer_token: 'AbCdEfGh IjKlMnOpQr' }, proximityObservation),
+  },
   { label: 'empty venue_id', status: 400, body: () => item({ venue_id: '' }, checkinObservation) },
   { label: 'venue_id with a space', status: 400, body: () => item({ venue_id: 'cafe de flore' }, checkinObservation) },
-  { label: 'venue_id of 65 characters', status: 400, body: () => item({ venue_id: 'v'.repeat(65) }, checkinObservation) },
+  {
+    label: 'venue_id of 65 characters',
+    status: 400,
+    body: () => item({ venue_id: 'v'.repeat(65) }, checkinObservation),
+  },
   // Kinds and unknown fields.
   { label: 'unknown kind', status: 400, body: () => item({ kind: 'wifi' }) },
   { label: 'kind in the wrong case', status: 400, body: () => item({ kind: 'Location' }) },
@@ -259,35 +354,116 @@ const BAD_INPUTS: BadCase[] = [
   { label: 'unknown field on a proximity item', status: 400, body: () => item({ rssi: -60 }, proximityObservation) },
   // Batch size.
   { label: 'empty batch', status: 400, body: () => ({ interactions: [] }) },
-  { label: 'batch of 1,001 items', status: 400, body: () => ({ interactions: Array.from({ length: 1001 }, () => checkinObservation()) }) },
+  {
+    label: 'batch of 1,001 items',
+    status: 400,
+    body: () => ({ interactions: Array.from({ length: 1001 }, () => checkinObservation()) }),
+  },
   // Ids.
   { label: 'id that is not a UUID', status: 400, body: () => item({ id: 'not-a-uuid' }) },
   { label: 'id with a urn:uuid: prefix', status: 400, body: () => item({ id: `urn:uuid:${randomUUID()}` }) },
   { label: 'id in braces', status: 400, body: () => item({ id: `{${randomUUID()}}` }) },
-  { label: 'the same id twice in one batch', status: 400, body: () => ({ interactions: [loc({ id: sameId }), checkinObservation({ id: sameId })] }) },
-  { label: 'the same id twice, differing in case', status: 400, body: () => ({ interactions: [loc({ id: sameId }), checkinObservation({ id: sameId.toUpperCase() })] }) },
+  {
+    label: 'the same id twice in one batch',
+    status: 400,
+    body: () => ({ interactions: [loc({ id: sameId }), checkinObservation({ id: sameId })] }),
+  },
+  {
+    label: 'the same id twice, differing in case',
+    status: 400,
+    body: () => ({ interactions: [loc({ id: sameId }), checkinObservation({ id: sameId.toUpperCase() })] }),
+  },
   // Times.
-  { label: 'ended_at more than 5 minutes in the future', status: 400, body: () => item({ started_at: at(-MINUTE), ended_at: at(6 * MINUTE) }) },
-  { label: 'both times in the future', status: 400, body: () => item({ started_at: at(HOUR), ended_at: at(2 * HOUR) }) },
-  { label: 'ended_at before started_at', status: 400, body: () => item({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) }) },
-  { label: 'older than RETENTION_DAYS', status: 400, body: () => item({ started_at: at(-21 * DAY - HOUR), ended_at: at(-21 * DAY - 30 * MINUTE) }) },
-  { label: 'started before the retention window, ended inside it', status: 400, body: () => item({ started_at: at(-21 * DAY - MINUTE), ended_at: at(-21 * DAY + 30 * MINUTE) }) },
-  { label: 'longer than 24 hours', status: 400, body: () => item({ started_at: at(-25 * HOUR - MINUTE), ended_at: at(-MINUTE) }) },
+  {
+    label: 'ended_at more than 5 minutes in the future',
+    status: 400,
+    body: () => item({ started_at: at(-MINUTE), ended_at: at(6 * MINUTE) }),
+  },
+  {
+    label: 'both times in the future',
+    status: 400,
+    body: () => item({ started_at: at(HOUR), ended_at: at(2 * HOUR) }),
+  },
+  {
+    label: 'ended_at before started_at',
+    status: 400,
+    body: () => item({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) }),
+  },
+  {
+    label: 'older than RETENTION_DAYS',
+    status: 400,
+    body: () => item({ started_at: at(-21 * DAY - HOUR), ended_at: at(-21 * DAY - 30 * MINUTE) }),
+  },
+  {
+    label: 'started before the retention window, ended inside it',
+    status: 400,
+    body: () => item({ started_at: at(-21 * DAY - MINUTE), ended_at: at(-21 * DAY + 30 * MINUTE) }),
+  },
+  {
+    label: 'longer than 24 hours',
+    status: 400,
+    body: () => item({ started_at: at(-25 * HOUR - MINUTE), ended_at: at(-MINUTE) }),
+  },
   { label: 'started_at not a date-time', status: 400, body: () => item({ started_at: 'yesterday' }) },
-  { label: 'started_at without a time zone offset', status: 400, body: () => item({ started_at: at(-HOUR).replace('Z', '') }) },
-  { label: 'started_at on a day that does not exist', status: 400, body: () => item({ started_at: '2026-02-30T10:00:00Z' }) },
+  {
+    label: 'started_at without a time zone offset',
+    status: 400,
+    body: () => item({ started_at: at(-HOUR).replace('Z', '') }),
+  },
+  {
+    label: 'started_at on a day that does not exist',
+    status: 400,
+    body: () => item({ started_at: '2026-02-30T10:00:00Z' }),
+  },
   { label: 'started_at a date only', status: 400, body: () => item({ started_at: at(-HOUR).slice(0, 10) }) },
   // One bad item in an otherwise valid batch.
-  { label: 'one item out of range among valid ones', status: 400, body: () => ({ interactions: [loc(), checkinObservation(), loc({ lat: 91 }), proximityObservation()] }) },
-  { label: 'one item with bad times among valid ones', status: 400, body: () => ({ interactions: [loc(), checkinObservation(), proximityObservation({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) })] }) },
-  { label: 'the last of 1,000 items with an unknown field', status: 400, body: () => ({ interactions: [...Array.from({ length: 999 }, () => checkinObservation()), loc({ note: 'x' })] }) },
+  {
+    label: 'one item out of range among valid ones',
+    status: 400,
+    body: () => ({ interactions: [loc(), checkinObservation(), loc({ lat: 91 }), proximityObservation()] }),
+  },
+  {
+    label: 'one item with bad times among valid ones',
+    status: 400,
+    body: () => ({
+      interactions: [
+        loc(),
+        checkinObservation(),
+        proximityObservation({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) }),
+      ],
+    }),
+  },
+  {
+    label: 'the last of 1,000 items with an unknown field',
+    status: 400,
+    body: () => ({ interactions: [...Array.from({ length: 999 }, () => checkinObservation()), loc({ note: 'x' })] }),
+  },
   // Media types.
-  { label: 'text/plain', status: 415, body: () => null, raw: { contentType: 'text/plain', payload: JSON.stringify({ interactions: [loc()] }) } },
-  { label: 'form-encoded', status: 415, body: () => null, raw: { contentType: 'application/x-www-form-urlencoded', payload: 'interactions=1' } },
+  {
+    label: 'text/plain',
+    status: 415,
+    body: () => null,
+    raw: { contentType: 'text/plain', payload: JSON.stringify({ interactions: [loc()] }) },
+  },
+  {
+    label: 'form-encoded',
+    status: 415,
+    body: () => null,
+    raw: { contentType: 'application/x-www-form-urlencoded', payload: 'interactions=1' },
+  },
   { label: 'XML', status: 415, body: () => null, raw: { contentType: 'application/xml', payload: '<interactions/>' } },
-  { label: 'no content-type', status: 415, body: () => null, raw: { payload: JSON.stringify({ interactions: [loc()] }) } },
+  {
+    label: 'no content-type',
+    status: 415,
+    body: () => null,
+    raw: { payload: JSON.stringify({ interactions: [loc()] }) },
+  },
   // Size.
-  { label: 'body over the 1 MiB body limit', status: 413, body: () => ({ interactions: [loc()], padding: 'x'.repeat(1_100_000) }) },
+  {
+    label: 'body over the 1 MiB body limit',
+    status: 413,
+    body: () => ({ interactions: [loc()], padding: 'x'.repeat(1_100_000) }),
+  },
 ];
 
 describe.each(testDialects())('POST /interactions rejects bad input on %s', (dialect) => {
@@ -306,7 +482,12 @@ describe.each(testDialects())('POST /interactions rejects bad input on %s', (dia
   it.each(BAD_INPUTS)('$label → $status, nothing written', async ({ body, raw, status }) => {
     const before = await tableCounts(t);
     const request: InjectOptions = raw
-      ? { method: 'POST', url: '/interactions', headers: { ...user.auth, ...(raw.contentType ? { 'content-type': raw.contentType } : {}) }, payload: raw.payload }
+      ? {
+          method: 'POST',
+          url: '/interactions',
+          headers: { ...user.auth, ...(raw.contentType ? { 'content-type': raw.contentType } : {}) },
+          payload: raw.payload,
+        }
       : { method: 'POST', url: '/interactions', headers: user.auth, payload: body() as object };
     const response = await t.app.inject(request);
     expectProblem(response, status);
@@ -317,7 +498,10 @@ describe.each(testDialects())('POST /interactions rejects bad input on %s', (dia
     const response = await upload(t, user, [loc(), loc({ lat: '48.8' })]);
     const problem = expectProblem(response, 400) as { detail: string; errors?: Array<{ path: string }> };
     expect(problem.detail).toContain('body/interactions/1');
-    const times = expectProblem(await upload(t, user, [loc(), loc({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) })]), 400);
+    const times = expectProblem(
+      await upload(t, user, [loc(), loc({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) })]),
+      400,
+    );
     expect(times.detail).toContain('body/interactions/1');
     expect(times.detail).toContain('ended_at');
   });
@@ -338,7 +522,12 @@ describe.each(testDialects())('POST /interactions with a small body limit on %s'
     const items = Array.from({ length: 30 }, () => checkinObservation());
     const payload = JSON.stringify({ interactions: items });
     expect(Buffer.byteLength(payload)).toBeGreaterThan(4096);
-    const response = await t.app.inject({ method: 'POST', url: '/interactions', headers: { ...user.auth, 'content-type': 'application/json' }, payload });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/interactions',
+      headers: { ...user.auth, 'content-type': 'application/json' },
+      payload,
+    });
     expectProblem(response, 413);
     expect(await tableCounts(t)).toEqual(before);
 
@@ -358,7 +547,8 @@ describe.each(testDialects())('GET /interactions on %s', (dialect) => {
     await t.close();
   });
 
-  const list = (query: string, who: AppUser = user) => t.app.inject({ method: 'GET', url: `/interactions?${query}`, headers: who.auth });
+  const list = (query: string, who: AppUser = user) =>
+    t.app.inject({ method: 'GET', url: `/interactions?${query}`, headers: who.auth });
 
   it('lists newest first, page by page with limit and next_cursor, each interaction exactly once', async () => {
     const sharedStart = at(-3 * HOUR);

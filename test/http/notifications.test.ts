@@ -10,7 +10,14 @@ import type { Notification } from '../../src/contracts/notifications.js';
 import type { EventBus } from '../../src/platform/bus/event-bus.js';
 import { MemoryBus } from '../../src/platform/bus/memory-bus.js';
 import { RedisBus } from '../../src/platform/bus/redis-bus.js';
-import { createPostgresSchema, dropPostgresSchema, openDatabase, sqliteFileIn, type DatabaseHandle, type DialectName } from '../../src/platform/db/connect.js';
+import {
+  createPostgresSchema,
+  dropPostgresSchema,
+  openDatabase,
+  sqliteFileIn,
+  type DatabaseHandle,
+  type DialectName,
+} from '../../src/platform/db/connect.js';
 import type { Row } from '../../src/platform/db/tables.js';
 import type { ExposureFacts } from '../../src/modules/notifications/model.js';
 import { NotificationsRepository } from '../../src/modules/notifications/repository.js';
@@ -28,7 +35,10 @@ interface NotificationsTestApp extends TestApp {
   readonly baseUrl: string;
 }
 
-/** Like buildTestApp, but the test holds the app's bus (to create notifications as the tracing engine does) and it listens. */
+/**
+ * Like buildTestApp, but the test holds the app's bus (to create notifications as the tracing engine does) and it
+ * listens.
+ */
 async function buildListeningApp(dialect: DialectName, bus: EventBus = new MemoryBus()): Promise<NotificationsTestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-notif-'));
   const config = loadConfig({
@@ -69,7 +79,8 @@ async function buildListeningApp(dialect: DialectName, bus: EventBus = new Memor
 
 /**
  * app.close(), without waiting for connections the HTTP client opened but never used (fetch's pool sometimes opens a
- * spare one after an aborted stream; Node's server.close() does not count it as idle and waits for the client to drop it).
+ * spare one after an aborted stream; Node's server.close() does not count it as idle and waits for the client to drop
+ * it).
  */
 async function closeListening(app: FastifyInstance): Promise<void> {
   const closing = app.close();
@@ -84,7 +95,6 @@ function baseUrlOf(app: FastifyInstance): string {
   return `http://127.0.0.1:${address.port}`;
 }
 
-const HOUR = 3_600_000;
 const START = Date.UTC(2026, 2, 3, 14, 5);
 
 function facts(tier: 'medium' | 'high' = 'high', minutes = 45): ExposureFacts {
@@ -93,12 +103,25 @@ function facts(tier: 'medium' | 'high' = 'high', minutes = 45): ExposureFacts {
     exposure_date: '2026-03-03',
     total_weighted_minutes: tier === 'high' ? 20 : 7,
     episodes: 1,
-    main: { contact_kind: 'venue', place: 'cafe-de-flore', started_at: START, ended_at: START + minutes * 60_000, minutes },
+    main: {
+      contact_kind: 'venue',
+      place: 'cafe-de-flore',
+      started_at: START,
+      ended_at: START + minutes * 60_000,
+      minutes,
+    },
   };
 }
 
-/** Creates and publishes a notification exactly as the tracing engine does: insert in a transaction, publish after commit. */
-async function notify(t: { database: DatabaseHandle; service: NotificationsService }, user: AppUser, tier: 'medium' | 'high' = 'high'): Promise<Row<'notifications'>> {
+/**
+ * Creates and publishes a notification exactly as the tracing engine does: insert in a transaction, publish after
+ * commit.
+ */
+async function notify(
+  t: { database: DatabaseHandle; service: NotificationsService },
+  user: AppUser,
+  tier: 'medium' | 'high' = 'high',
+): Promise<Row<'notifications'>> {
   const row = await t.database.db.transaction().execute((trx) => t.service.create(trx, user.id, facts(tier)));
   await t.service.publishCreated([row]);
   return row;
@@ -112,7 +135,9 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
   let t: NotificationsTestApp;
   const open: Array<SseConnection | WsConnection> = [];
   const sse = async (user: AppUser | null, headers: Record<string, string> = {}) => {
-    const connection = await connectSse(`${t.baseUrl}/notifications/stream`, { headers: { ...(user?.auth ?? {}), ...headers } });
+    const connection = await connectSse(`${t.baseUrl}/notifications/stream`, {
+      headers: { ...(user?.auth ?? {}), ...headers },
+    });
     open.push(connection);
     return connection;
   };
@@ -144,7 +169,14 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     const event = await stream.waitFor((e) => e.event === 'notification');
     expect(event.id).toBe('1');
     const body = payload(event);
-    expect(body).toMatchObject({ id: row.id, seq: 1, kind: 'exposure', tier: 'high', exposure_date: '2026-03-03', acked_at: null });
+    expect(body).toMatchObject({
+      id: row.id,
+      seq: 1,
+      kind: 'exposure',
+      tier: 'high',
+      exposure_date: '2026-03-03',
+      acked_at: null,
+    });
     expect(body.title).toBe('High risk: you were exposed on Tuesday 3 March 2026');
     expect(body.body).toContain('cafe-de-flore');
     expect(body.details).toEqual({
@@ -158,7 +190,7 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     });
   });
 
-  it('a batch (as a trace writes them) numbers each person\'s notifications after their last, in the order given', async () => {
+  it("a batch (as a trace writes them) numbers each person's notifications after their last, in the order given", async () => {
     const [ann, bob] = [await registerUser(t.app), await registerUser(t.app)];
     await notify(t, ann);
     await notify(t, ann, 'medium');
@@ -241,7 +273,11 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     expect(acked).toMatchObject({ id: rows[0]!.id, seq: 1, tier: 'medium' });
     expect(Date.parse(acked.acked_at!)).toBeGreaterThan(Date.now() - 60_000);
     await sleep(5);
-    const again = await t.app.inject({ method: 'POST', url: `/notifications/${rows[0]!.id.toUpperCase()}/ack`, headers: user.auth });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `/notifications/${rows[0]!.id.toUpperCase()}/ack`,
+      headers: user.auth,
+    });
     expect(again.statusCode).toBe(200);
     expect(again.json<Notification>().acked_at).toBe(acked.acked_at);
 
@@ -256,12 +292,19 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     const body1 = page1.json<{ notifications: Notification[]; next_cursor: string | null }>();
     expect(body1.notifications.map((n) => n.seq)).toEqual([3, 2]);
     expect(body1.next_cursor).not.toBeNull();
-    const page2 = await t.app.inject({ method: 'GET', url: `/notifications?limit=2&cursor=${body1.next_cursor}`, headers: user.auth });
+    const page2 = await t.app.inject({
+      method: 'GET',
+      url: `/notifications?limit=2&cursor=${body1.next_cursor}`,
+      headers: user.auth,
+    });
     expect(page2.json()).toMatchObject({ notifications: [{ seq: 1 }], next_cursor: null });
 
     expectProblem(await t.app.inject({ method: 'GET', url: '/notifications?cursor=bogus', headers: user.auth }), 400);
     expectProblem(await t.app.inject({ method: 'GET', url: '/notifications?unacked=maybe', headers: user.auth }), 400);
-    expectProblem(await t.app.inject({ method: 'POST', url: '/notifications/not-a-uuid/ack', headers: user.auth }), 400);
+    expectProblem(
+      await t.app.inject({ method: 'POST', url: '/notifications/not-a-uuid/ack', headers: user.auth }),
+      400,
+    );
   });
 
   it("another user's stream never sees them, and their notifications are 403 to others, unknown ids 404", async () => {
@@ -279,11 +322,19 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
 
     const list = await t.app.inject({ method: 'GET', url: '/notifications', headers: bob.auth });
     expect(list.json()).toEqual({ notifications: [], next_cursor: null });
-    expect(expectProblem(await t.app.inject({ method: 'POST', url: `/notifications/${row.id}/ack`, headers: bob.auth }), 403).detail).toBe(
-      'an app user may only access their own data',
+    expect(
+      expectProblem(await t.app.inject({ method: 'POST', url: `/notifications/${row.id}/ack`, headers: bob.auth }), 403)
+        .detail,
+    ).toBe('an app user may only access their own data');
+    expectProblem(
+      await t.app.inject({ method: 'POST', url: `/notifications/${randomUUID()}/ack`, headers: bob.auth }),
+      404,
     );
-    expectProblem(await t.app.inject({ method: 'POST', url: `/notifications/${randomUUID()}/ack`, headers: bob.auth }), 404);
-    const stored = await t.database.db.selectFrom('notifications').select('acked_at').where('id', '=', row.id).executeTakeFirstOrThrow();
+    const stored = await t.database.db
+      .selectFrom('notifications')
+      .select('acked_at')
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
     expect(stored.acked_at).toBeNull();
 
     const replay = await sse(bob, { 'last-event-id': '0' });
@@ -330,7 +381,9 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
     }
     const empty = await sse(user, { 'last-event-id': '' });
     expect(empty.status).toBe(200);
-    await expect(connectWs(`${t.baseUrl.replace('http', 'ws')}/notifications/ws?last_event_id=abc`, user.auth)).rejects.toMatchObject({ status: 400 });
+    await expect(
+      connectWs(`${t.baseUrl.replace('http', 'ws')}/notifications/ws?last_event_id=abc`, user.auth),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   it('WebSocket: the same replay and live delivery, resume on request, ping/pong', async () => {
@@ -376,7 +429,9 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
   });
 
   it('documents every route in the OpenAPI document', async () => {
-    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>();
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>();
     expect(Object.keys(doc.paths['/notifications']!)).toContain('get');
     expect(Object.keys(doc.paths['/notifications/{id}/ack']!)).toContain('post');
     expect(doc.paths['/notifications/stream']!.get!.responses).toHaveProperty('200');
@@ -410,50 +465,60 @@ describe.each(testDialects())('notifications on %s', (dialect) => {
 const redisUrl = testRedisUrl();
 
 const redis = needs({ redis: true });
-describe.skipIf(redis.skip).each(testDialects())(redis.title('notifications across processes over Redis on %s'), (dialect) => {
-  let b: TestApp;
-  let publisherBus: RedisBus;
-  const open: SseConnection[] = [];
-  beforeEach(async () => {
-    // App B subscribes through its own RedisBus (from REDIS_URL); "another process" publishes through a separate one.
-    b = await buildTestApp(dialect, { REDIS_URL: redisUrl! });
-    await b.app.listen({ port: 0, host: '127.0.0.1' });
-    publisherBus = new RedisBus({ url: redisUrl! });
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-    await publisherBus.close();
-    const closing = b.close();
-    await Promise.race([closing, sleep(200)]);
-    b.app.server.closeAllConnections();
-    await closing;
-  });
+describe.skipIf(redis.skip).each(testDialects())(
+  redis.title('notifications across processes over Redis on %s'),
+  (dialect) => {
+    let b: TestApp;
+    let publisherBus: RedisBus;
+    const open: SseConnection[] = [];
+    beforeEach(async () => {
+      // App B subscribes through its own RedisBus (from REDIS_URL); "another process" publishes through a separate one.
+      b = await buildTestApp(dialect, { REDIS_URL: redisUrl! });
+      await b.app.listen({ port: 0, host: '127.0.0.1' });
+      publisherBus = new RedisBus({ url: redisUrl! });
+    });
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await publisherBus.close();
+      const closing = b.close();
+      await Promise.race([closing, sleep(200)]);
+      b.app.server.closeAllConnections();
+      await closing;
+    });
 
-  it('a notification created and published by another process reaches an SSE and a WebSocket client of this one', async () => {
-    const user = await registerUser(b.app);
-    const stream = await connectSse(`${baseUrlOf(b.app)}/notifications/stream`, { headers: user.auth });
-    open.push(stream);
-    const socket = await connectWs(`${baseUrlOf(b.app).replace('http', 'ws')}/notifications/ws`, user.auth);
-    await socket.waitFor((m) => m.type === 'ready');
+    it('a notification created and published by another process reaches an SSE and a WebSocket client of this one', async () => {
+      const user = await registerUser(b.app);
+      const stream = await connectSse(`${baseUrlOf(b.app)}/notifications/stream`, { headers: user.auth });
+      open.push(stream);
+      const socket = await connectWs(`${baseUrlOf(b.app).replace('http', 'ws')}/notifications/ws`, user.auth);
+      await socket.waitFor((m) => m.type === 'ready');
 
-    // The other process shares the database (here: writes through B's handle) but not B's memory.
-    const other = { database: b.database, service: new NotificationsService(new NotificationsRepository(b.database.db), publisherBus, { timeZone: 'UTC' }) };
-    const row = await notify(other, user);
-    const event = await stream.waitFor((e) => e.event === 'notification');
-    expect(event.id).toBe('1');
-    expect(payload(event).id).toBe(row.id);
-    const message = await socket.waitFor((m) => m.type === 'event');
-    expect(message).toMatchObject({ id: 1, data: { id: row.id } });
-    await socket.close();
+      // The other process shares the database (here: writes through B's handle) but not B's memory.
+      const other = {
+        database: b.database,
+        service: new NotificationsService(new NotificationsRepository(b.database.db), publisherBus, {
+          timeZone: 'UTC',
+        }),
+      };
+      const row = await notify(other, user);
+      const event = await stream.waitFor((e) => e.event === 'notification');
+      expect(event.id).toBe('1');
+      expect(payload(event).id).toBe(row.id);
+      const message = await socket.waitFor((m) => m.type === 'event');
+      expect(message).toMatchObject({ id: 1, data: { id: row.id } });
+      await socket.close();
 
-    // The stream resumes after a reconnect from the shared database, then follows the other process live.
-    await notify(other, user);
-    await stream.close();
-    const resumed = await connectSse(`${baseUrlOf(b.app)}/notifications/stream`, { headers: { ...user.auth, 'last-event-id': '1' } });
-    open.push(resumed);
-    await resumed.waitForCount(1);
-    await notify(other, user);
-    await resumed.waitForCount(2);
-    expect(ids(resumed.events)).toEqual([2, 3]);
-  });
-});
+      // The stream resumes after a reconnect from the shared database, then follows the other process live.
+      await notify(other, user);
+      await stream.close();
+      const resumed = await connectSse(`${baseUrlOf(b.app)}/notifications/stream`, {
+        headers: { ...user.auth, 'last-event-id': '1' },
+      });
+      open.push(resumed);
+      await resumed.waitForCount(1);
+      await notify(other, user);
+      await resumed.waitForCount(2);
+      expect(ids(resumed.events)).toEqual([2, 3]);
+    });
+  },
+);

@@ -28,13 +28,18 @@ describe.each(testDialects())('operations on %s', (dialect) => {
     expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await t.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: redisUrl ? { database: 'ok', redis: 'ok' } : { database: 'ok' } });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      checks: redisUrl ? { database: 'ok', redis: 'ok' } : { database: 'ok' },
+    });
     await t.app.inject('/healthz');
     const metrics = await t.app.inject('/metrics');
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toContain('text/plain');
     expect(metrics.body).toMatch(/^# HELP epitrace_http_request_duration_seconds/m);
-    expect(metrics.body).toMatch(/epitrace_http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} [1-9]/);
+    expect(metrics.body).toMatch(
+      /epitrace_http_request_duration_seconds_count\{method="GET",route="\/healthz",status_code="200"\} [1-9]/,
+    );
     expect(metrics.body).toContain('epitrace_process_resident_memory_bytes');
   });
 
@@ -48,16 +53,31 @@ describe.each(testDialects())('operations on %s', (dialect) => {
     const t = await build();
     const response = await t.app.inject('/openapi.json');
     expect(response.statusCode).toBe(200);
-    const doc = response.json<{ openapi: string; paths: Record<string, Record<string, { responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>> }>();
+    const doc = response.json<{
+      openapi: string;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>
+      >;
+    }>();
     expect(doc.openapi).toBe('3.1.0');
     for (const [path, method] of SEED_ROUTES) expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     expect(doc.paths['/users']!.post!.responses['201']).toBeDefined();
     expect(doc.paths['/symptoms']!.post!.responses['201']).toBeDefined();
-    expect(doc.paths['/interactions']!.get!.parameters?.some((p) => p.name === 'user_id' && p.in === 'query')).toBe(true);
-    expect(doc.paths['/exposure_risks']!.get!.parameters?.some((p) => p.name === 'interaction_id' && p.in === 'query')).toBe(true);
-    for (const path of ['/users/{id}', '/auth/login', '/staff', '/cases', '/healthz', '/readyz', '/metrics']) expect(doc.paths[path], path).toBeDefined();
-    expect(doc.paths['/interactions']!.post!.responses['400']).toMatchObject({ content: { 'application/problem+json': {} } });
-    expect(doc.paths['/interactions']!.post!.responses['503']).toMatchObject({ content: { 'application/problem+json': {} } });
+    expect(doc.paths['/interactions']!.get!.parameters?.some((p) => p.name === 'user_id' && p.in === 'query')).toBe(
+      true,
+    );
+    expect(
+      doc.paths['/exposure_risks']!.get!.parameters?.some((p) => p.name === 'interaction_id' && p.in === 'query'),
+    ).toBe(true);
+    for (const path of ['/users/{id}', '/auth/login', '/staff', '/cases', '/healthz', '/readyz', '/metrics'])
+      expect(doc.paths[path], path).toBeDefined();
+    expect(doc.paths['/interactions']!.post!.responses['400']).toMatchObject({
+      content: { 'application/problem+json': {} },
+    });
+    expect(doc.paths['/interactions']!.post!.responses['503']).toMatchObject({
+      content: { 'application/problem+json': {} },
+    });
     const docs = await t.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
@@ -85,7 +105,8 @@ describe.each(testDialects())('operations on %s', (dialect) => {
     const a = await registerUser(t.app);
     const b = await registerUser(t.app);
     expectProblem(await t.app.inject({ method: 'POST', url: '/users', payload: {} }), 429); // third registration from one address
-    for (let i = 0; i < 3; i++) expect((await t.app.inject({ url: `/users/${a.id}`, headers: a.auth })).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await t.app.inject({ url: `/users/${a.id}`, headers: a.auth })).statusCode).toBe(200);
     const limited = expectProblem(await t.app.inject({ url: `/users/${a.id}`, headers: a.auth }), 429);
     expect(limited.detail).toContain('rate limit');
     // Another token from the same address has its own budget.
@@ -105,8 +126,10 @@ describe.each(testDialects())('operations on %s', (dialect) => {
     // is not possible across engines, so use anonymous callers from one address instead.
     const address = `10.${Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 200)}`;
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await one.app.inject({ url: '/openapi.json', remoteAddress: address })).statusCode);
-    for (let i = 0; i < 2; i++) statuses.push((await two.app.inject({ url: '/openapi.json', remoteAddress: address })).statusCode);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await one.app.inject({ url: '/openapi.json', remoteAddress: address })).statusCode);
+    for (let i = 0; i < 2; i++)
+      statuses.push((await two.app.inject({ url: '/openapi.json', remoteAddress: address })).statusCode);
     expect(statuses).toEqual([200, 200, 200, 200, 429]);
   });
 });

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PROXIMITY_TOKEN_INTERVAL_MS, deriveToken, deriveTokenKey, intervalOf, intervalStart } from '../../src/modules/proximity-tokens/model.js';
+import {
+  PROXIMITY_TOKEN_INTERVAL_MS,
+  deriveToken,
+  deriveTokenKey,
+  intervalOf,
+  intervalStart,
+} from '../../src/modules/proximity-tokens/model.js';
 import { ProximityTokensRepository } from '../../src/modules/proximity-tokens/repository.js';
 import { ProximityTokensService } from '../../src/modules/proximity-tokens/service.js';
 import { createStaff, expectProblem, registerUser, type AppUser } from '../helpers/actors.js';
@@ -23,12 +29,27 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
     await t.close();
   });
 
-  const fetchTokens = (user: AppUser, query = '') => t.app.inject({ method: 'GET', url: `/proximity_tokens${query}`, headers: user.auth });
+  const fetchTokens = (user: AppUser, query = '') =>
+    t.app.inject({ method: 'GET', url: `/proximity_tokens${query}`, headers: user.auth });
   const storedFor = (userId: string) =>
-    t.database.db.selectFrom('proximity_tokens').selectAll().where('user_id', '=', userId).orderBy('valid_from').execute();
-  const storedCount = async () => Number((await t.database.db.selectFrom('proximity_tokens').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    t.database.db
+      .selectFrom('proximity_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('valid_from')
+      .execute();
+  const storedCount = async () =>
+    Number(
+      (
+        await t.database.db
+          .selectFrom('proximity_tokens')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   /** A service sharing the app's database and secret, with its own clock. */
-  const serviceAt = (now: number) => new ProximityTokensService(new ProximityTokensRepository(t.database.db), t.config.tokenSecret!, { now: () => now });
+  const serviceAt = (now: number) =>
+    new ProximityTokensService(new ProximityTokensRepository(t.database.db), t.config.tokenSecret!, { now: () => now });
 
   it('returns 96 consecutive 15-minute tokens starting at the current interval, and stores them', async () => {
     const user = await registerUser(t.app);
@@ -53,7 +74,13 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
     expect(JSON.stringify(body)).not.toContain(user.id);
 
     const stored = await storedFor(user.id);
-    expect(stored.map((r) => ({ token: r.token, valid_from: new Date(r.valid_from).toISOString(), valid_to: new Date(r.valid_to).toISOString() }))).toEqual(body.tokens);
+    expect(
+      stored.map((r) => ({
+        token: r.token,
+        valid_from: new Date(r.valid_from).toISOString(),
+        valid_to: new Date(r.valid_to).toISOString(),
+      })),
+    ).toEqual(body.tokens);
   });
 
   it('returns the same tokens when asked twice, and stores each once', async () => {
@@ -99,15 +126,30 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
   });
 
   it('refuses staff with 403 and callers without a valid token with 401, storing nothing', async () => {
-    const staff = await Promise.all((['health_professional', 'authority', 'admin'] as const).map((role) => createStaff(t, role)));
+    const staff = await Promise.all(
+      (['health_professional', 'authority', 'admin'] as const).map((role) => createStaff(t, role)),
+    );
     for (const member of staff) {
-      const problem = expectProblem(await t.app.inject({ method: 'GET', url: '/proximity_tokens', headers: member.auth }), 403);
+      const problem = expectProblem(
+        await t.app.inject({ method: 'GET', url: '/proximity_tokens', headers: member.auth }),
+        403,
+      );
       expect(problem.detail).toContain(member.role);
     }
     expectProblem(await t.app.inject({ method: 'GET', url: '/proximity_tokens' }), 401);
-    expectProblem(await t.app.inject({ method: 'GET', url: '/proximity_tokens', headers: { authorization: `Bearer ept_${'A'.repeat(43)}` } }), 401);
+    expectProblem(
+      await t.app.inject({
+        method: 'GET',
+        url: '/proximity_tokens',
+        headers: { authorization: `Bearer ept_${'A'.repeat(43)}` },
+      }),
+      401,
+    );
     // Authorisation comes before validation: a staff caller with a bad query is still a 403.
-    expectProblem(await t.app.inject({ method: 'GET', url: '/proximity_tokens?from=nonsense', headers: staff[1]!.auth }), 403);
+    expectProblem(
+      await t.app.inject({ method: 'GET', url: '/proximity_tokens?from=nonsense', headers: staff[1]!.auth }),
+      403,
+    );
     expectProblem(await t.app.inject({ method: 'GET', url: '/proximity_tokens?from=nonsense' }), 401);
     expect(await storedCount()).toBe(0);
   });
@@ -118,8 +160,14 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
       ['?from=yesterday', /querystring\/from/],
       ['?from=2024-03-10', /querystring\/from/],
       ['?from=2024-03-10T09:00:00', /querystring\/from/], // no offset
-      [`?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`, /querystring\/from may not be before the current 15-minute interval/],
-      [`?from=${encodeURIComponent(new Date(Date.now() + 8 * DAY).toISOString())}`, /querystring\/from may be at most 7 days ahead/],
+      [
+        `?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`,
+        /querystring\/from may not be before the current 15-minute interval/,
+      ],
+      [
+        `?from=${encodeURIComponent(new Date(Date.now() + 8 * DAY).toISOString())}`,
+        /querystring\/from may be at most 7 days ahead/,
+      ],
       ['?count=5', /unknown field "count"/],
     ];
     for (const [query, detail] of cases) {
@@ -131,19 +179,32 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
 
   it('accepts a phone clock a few minutes behind', async () => {
     const user = await registerUser(t.app);
-    const response = await fetchTokens(user, `?from=${encodeURIComponent(new Date(Date.now() - 4 * 60_000).toISOString())}`);
+    const response = await fetchTokens(
+      user,
+      `?from=${encodeURIComponent(new Date(Date.now() - 4 * 60_000).toISOString())}`,
+    );
     expect(response.statusCode, response.body).toBe(200);
   });
 
   it('is documented in /openapi.json with its query, answer and problems', async () => {
     const doc = (await t.app.inject('/openapi.json')).json<{
-      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { content?: Record<string, unknown> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            parameters?: Array<{ name: string; in: string }>;
+            responses: Record<string, { content?: Record<string, unknown> }>;
+          }
+        >
+      >;
     }>();
     const operation = doc.paths['/proximity_tokens']?.get;
     expect(operation).toBeDefined();
     expect(operation!.parameters?.some((p) => p.name === 'from' && p.in === 'query')).toBe(true);
     expect(operation!.responses['200']?.content?.['application/json']).toBeDefined();
-    for (const code of ['400', '401', '403']) expect(operation!.responses[code]?.content?.['application/problem+json'], code).toBeDefined();
+    for (const code of ['400', '401', '403'])
+      expect(operation!.responses[code]?.content?.['application/problem+json'], code).toBeDefined();
   });
 
   it('resolves a token issued over HTTP to its owner', async () => {
@@ -170,7 +231,13 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
       { token: 'AAAAAAAAAAAAAAAAAAAAAA', at: T }, // never issued
       { token: 'not a token', at: T },
     ]);
-    expect(owners).toEqual(new Map([[a0!.token, alice.id], [a1!.token, alice.id], [b0!.token, bob.id]]));
+    expect(owners).toEqual(
+      new Map([
+        [a0!.token, alice.id],
+        [a1!.token, alice.id],
+        [b0!.token, bob.id],
+      ]),
+    );
 
     const at = async (token: string, when: number) => (await service.resolve([{ token, at: when }])).get(token) ?? null;
     expect(await at(a0!.token, T - INTERVAL)).toBe(alice.id);
@@ -180,7 +247,14 @@ describe.each(testDialects())('proximity tokens on %s', (dialect) => {
     expect(await at(a0!.token, T + DAY)).toBeNull();
     expect(await at(a0!.token, Number.NaN)).toBeNull();
     // One in-range sighting among several is enough.
-    expect((await service.resolve([{ token: a0!.token, at: T - DAY }, { token: a0!.token, at: T }])).get(a0!.token)).toBe(alice.id);
+    expect(
+      (
+        await service.resolve([
+          { token: a0!.token, at: T - DAY },
+          { token: a0!.token, at: T },
+        ])
+      ).get(a0!.token),
+    ).toBe(alice.id);
     // A well-formed token for the same user and interval, derived with another deployment's key, was never issued here.
     const foreign = deriveToken(deriveTokenKey('z'.repeat(40)), alice.id, intervalOf(T));
     expect(foreign).not.toBe(a0!.token);

@@ -5,7 +5,8 @@ describe('SDK SSE parser', () => {
   it('parses events split anywhere between chunks, including a CR LF split in two', () => {
     const parser = new SseParser();
     const comments: string[] = [];
-    const text = 'retry: 3000\r\n: connected\r\n\r\nid: 7\r\nevent: notification\r\ndata: {"a":\r\ndata: 1}\r\n\r\nid: 8\ndata: x\n\n';
+    const text =
+      'retry: 3000\r\n: connected\r\n\r\nid: 7\r\nevent: notification\r\ndata: {"a":\r\ndata: 1}\r\n\r\nid: 8\ndata: x\n\n';
     const events = [];
     for (const chunk of text.match(/[\s\S]{1,5}/g)!) events.push(...parser.push(chunk, (c) => comments.push(c)));
     expect(events).toEqual([

@@ -10,10 +10,21 @@ const todayStart = () => Math.floor(Date.now() / DAY_MS) * DAY_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 const today = () => iso(Date.now()).slice(0, 10);
 
-/** A one-hour location stay at a point, `daysAgo` days ago from 10:00 to 11:00 UTC (a day the tracing engine scores as highly infectious). */
+/**
+ * A one-hour location stay at a point, `daysAgo` days ago from 10:00 to 11:00 UTC (a day the tracing engine scores as
+ * highly infectious).
+ */
 function stay(id: string, daysAgo: number, lat = 52.52, lng = 13.405) {
   const start = todayStart() - daysAgo * DAY_MS + 10 * 3_600_000;
-  return { id, kind: 'location' as const, lat, lng, accuracy_m: 5, started_at: iso(start), ended_at: iso(start + 3_600_000) };
+  return {
+    id,
+    kind: 'location' as const,
+    lat,
+    lng,
+    accuracy_m: 5,
+    started_at: iso(start),
+    ended_at: iso(start + 3_600_000),
+  };
 }
 
 async function closeListening(app: FastifyInstance): Promise<void> {
@@ -54,7 +65,9 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
     expect(created).toMatchObject({ name: 'Grace Hopper', contact_info: 'grace@example.org' });
     const phone = anonymous.withToken(created.token);
 
-    const observations = Array.from({ length: 1500 }, (_, i) => stay(crypto.randomUUID(), 1 + (i % 3), 52.52 + i * 1e-4));
+    const observations = Array.from({ length: 1500 }, (_, i) =>
+      stay(crypto.randomUUID(), 1 + (i % 3), 52.52 + i * 1e-4),
+    );
     const first = await phone.uploadAllInteractions(observations);
     expect(first).toEqual({ created: 1500, duplicates: 0 });
     // Idempotent by id: the same observations again are all duplicates.
@@ -94,7 +107,9 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
     expect(unauthenticated).toBeInstanceOf(EpitraceApiError);
     expect((unauthenticated as EpitraceApiError).status).toBe(401);
 
-    const invalid = (await phone.uploadInteractions([{ ...stay(crypto.randomUUID(), 1), lat: 200 }]).catch((e: unknown) => e)) as EpitraceApiError;
+    const invalid = (await phone
+      .uploadInteractions([{ ...stay(crypto.randomUUID(), 1), lat: 200 }])
+      .catch((e: unknown) => e)) as EpitraceApiError;
     expect(invalid.status).toBe(400);
     expect(invalid.errors?.length).toBeGreaterThan(0);
 
@@ -115,10 +130,18 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
     await anonymous.withToken(source.token).uploadInteractions([stay(crypto.randomUUID(), 1, 48.1, 11.5)]);
     await anonymous.withToken(contact.token).uploadInteractions([stay(crypto.randomUUID(), 1, 48.1, 11.5)]);
 
-    const confirmed = await professional.confirmCase({ user_id: source.id, report_type: 'confirmed_test', onset_date: today() });
+    const confirmed = await professional.confirmCase({
+      user_id: source.id,
+      report_type: 'confirmed_test',
+      onset_date: today(),
+    });
     expect(confirmed.created).toBe(true);
     expect(confirmed.case).toMatchObject({ user_id: source.id, report_type: 'confirmed_test', managed_by: nurse.id });
-    const again = await professional.confirmCase({ user_id: source.id, report_type: 'confirmed_test', onset_date: today() });
+    const again = await professional.confirmCase({
+      user_id: source.id,
+      report_type: 'confirmed_test',
+      onset_date: today(),
+    });
     expect(again.created).toBe(false);
     expect((await professional.listCases()).cases.map((c) => c.id)).toContain(confirmed.case.id);
 
@@ -141,7 +164,11 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
       return answer.totals.cases >= 1 ? answer : undefined;
     }, 'the analytics summary to count the case');
     expect(summary.totals.traced_cases).toBeGreaterThanOrEqual(1);
-    const rt = await epidemiologist.analyticsRt({ si_mean: 4.8, si_sd: 2.3, from: iso(todayStart() - 10 * DAY_MS).slice(0, 10) });
+    const rt = await epidemiologist.analyticsRt({
+      si_mean: 4.8,
+      si_sd: 2.3,
+      from: iso(todayStart() - 10 * DAY_MS).slice(0, 10),
+    });
     expect(rt.incidence).toHaveLength(11);
     expect(rt.incidence.at(-1)).toBe(1);
     expect((await epidemiologist.zones()).clusters).toBeInstanceOf(Array);
@@ -153,7 +180,9 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
     const contact = await anonymous.registerUser();
     const sources = [await anonymous.registerUser(), await anonymous.registerUser()];
     // The contact met each source on a different day: each report raises that day's tier, so two notifications.
-    await anonymous.withToken(contact.token).uploadInteractions([stay(crypto.randomUUID(), 2, 40.4, -3.7), stay(crypto.randomUUID(), 1, 40.5, -3.7)]);
+    await anonymous
+      .withToken(contact.token)
+      .uploadInteractions([stay(crypto.randomUUID(), 2, 40.4, -3.7), stay(crypto.randomUUID(), 1, 40.5, -3.7)]);
     await anonymous.withToken(sources[0]!.token).uploadInteractions([stay(crypto.randomUUID(), 2, 40.4, -3.7)]);
     await anonymous.withToken(sources[1]!.token).uploadInteractions([stay(crypto.randomUUID(), 1, 40.5, -3.7)]);
 
@@ -191,10 +220,16 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
     t.app.server.closeAllConnections();
     await eventually(async () => (sentLastEventIds.length >= 2 ? true : undefined), 'the reconnection attempt');
     await anonymous.withToken(sources[1]!.token).reportSymptom({ symptom: 'cough', date: today() });
-    await eventually(async () => ((await phone.listNotifications()).notifications.length === 2 ? true : undefined), 'the second notification to be stored');
+    await eventually(
+      async () => ((await phone.listNotifications()).notifications.length === 2 ? true : undefined),
+      'the second notification to be stored',
+    );
     release();
 
-    await eventually(async () => (received.length >= 2 ? true : undefined), 'the missed notification after the reconnection');
+    await eventually(
+      async () => (received.length >= 2 ? true : undefined),
+      'the missed notification after the reconnection',
+    );
     expect(sentLastEventIds).toEqual([undefined, '1']);
     expect(opens).toEqual([false, true]);
     expect(errors.length).toBeGreaterThanOrEqual(1);
@@ -208,7 +243,9 @@ describe.each(testDialects())('client SDK against a real server (%s)', (dialect)
 
   it('gives up on a stream the server refuses (bad token) and says why', async () => {
     const errors: unknown[] = [];
-    const stream = anonymous.withToken('not-a-token').streamNotifications({ onEvent: () => undefined, onError: (e, info) => errors.push([e, info.willRetry]) });
+    const stream = anonymous
+      .withToken('not-a-token')
+      .streamNotifications({ onEvent: () => undefined, onError: (e, info) => errors.push([e, info.willRetry]) });
     await expect(stream.opened()).rejects.toBeInstanceOf(EpitraceApiError);
     await stream.close();
     expect(errors).toHaveLength(1);

@@ -13,7 +13,16 @@ const newUsername = (prefix = 'staff') => `${prefix}-${randomUUID().slice(0, 8)}
 /** A staff account and a token as login would issue it, without paying for scrypt (for tests not about passwords). */
 async function staffWithToken(t: TestApp, role: StaffRole): Promise<{ id: string; auth: { authorization: string } }> {
   const id = randomUUID();
-  await t.database.db.insertInto('staff').values({ id, username: newUsername(role.replaceAll('_', '-')), password_hash: 'scrypt$unusable', role, created_at: Date.now() }).execute();
+  await t.database.db
+    .insertInto('staff')
+    .values({
+      id,
+      username: newUsername(role.replaceAll('_', '-')),
+      password_hash: 'scrypt$unusable',
+      role,
+      created_at: Date.now(),
+    })
+    .execute();
   const token = new StaffTokens(t.config.tokenSecret!, t.config.staffTokenTtlSeconds).issue({ sub: id, role });
   return { id, auth: { authorization: `Bearer ${token}` } };
 }
@@ -40,16 +49,32 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     const created = await createAccount({ username, password, role: 'health_professional' });
     expect(created.statusCode, created.body).toBe(201);
     const member = created.json();
-    expect(member).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), username, role: 'health_professional', created_at: expect.any(String), disabled: false });
+    expect(member).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      username,
+      role: 'health_professional',
+      created_at: expect.any(String),
+      disabled: false,
+    });
     expect(created.body).not.toContain(password);
 
-    const row = await t.database.db.selectFrom('staff').selectAll().where('id', '=', member.id).executeTakeFirstOrThrow();
+    const row = await t.database.db
+      .selectFrom('staff')
+      .selectAll()
+      .where('id', '=', member.id)
+      .executeTakeFirstOrThrow();
     expect(row.password_hash).toMatch(/^scrypt\$/);
     expect(row.password_hash).not.toContain(password);
 
     const loggedIn = await login({ username, password });
     expect(loggedIn.statusCode, loggedIn.body).toBe(200);
-    expect(loggedIn.json()).toEqual({ token: expect.any(String), token_type: 'Bearer', expires_in: t.config.staffTokenTtlSeconds, staff_id: member.id, role: 'health_professional' });
+    expect(loggedIn.json()).toEqual({
+      token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: t.config.staffTokenTtlSeconds,
+      staff_id: member.id,
+      role: 'health_professional',
+    });
     const auth = { authorization: `Bearer ${loggedIn.json().token}` };
     expect((await t.app.inject({ method: 'GET', url: '/cases', headers: auth })).statusCode).toBe(200);
     expectProblem(await t.app.inject({ method: 'GET', url: '/staff', headers: auth }), 403);
@@ -68,7 +93,8 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     expect(listed.statusCode).toBe(200);
     const staff = listed.json<{ staff: Array<Record<string, unknown>> }>().staff;
     expect(staff.map((s) => s.username)).toEqual(expect.arrayContaining([admin.username, ...names]));
-    for (const member of staff) expect(Object.keys(member).sort()).toEqual(['created_at', 'disabled', 'id', 'role', 'username']);
+    for (const member of staff)
+      expect(Object.keys(member).sort()).toEqual(['created_at', 'disabled', 'id', 'role', 'username']);
     expect(listed.body).not.toMatch(/scrypt|password/);
   });
 
@@ -78,7 +104,9 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     expect(wrong.detail).toBe(unknown.detail);
     expect(wrong.title).toBe(unknown.title);
     // Usernames are exact: another case is another (unknown) user.
-    expect(expectProblem(await login({ username: admin.username.toUpperCase(), password: admin.password }), 401).detail).toBe(wrong.detail);
+    expect(
+      expectProblem(await login({ username: admin.username.toUpperCase(), password: admin.password }), 401).detail,
+    ).toBe(wrong.detail);
   });
 
   it('a disabled account: its live token → 401, and it cannot log in (same message as a wrong password)', async () => {
@@ -90,7 +118,9 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     const refused = expectProblem(await login({ username: member.username, password: member.password }), 401);
     const wrong = expectProblem(await login({ username: member.username, password: 'not the password at all' }), 401);
     expect(refused.detail).toBe(wrong.detail);
-    expect((await t.app.inject({ method: 'GET', url: '/staff', headers: admin.auth })).json().staff).toContainEqual(expect.objectContaining({ id: member.id, disabled: true }));
+    expect((await t.app.inject({ method: 'GET', url: '/staff', headers: admin.auth })).json().staff).toContainEqual(
+      expect.objectContaining({ id: member.id, disabled: true }),
+    );
   });
 
   it("a deleted account's token → 401", async () => {
@@ -114,7 +144,10 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     const again = await createAccount({ username, password: strongPassword(), role: 'admin' });
     expectProblem(again, 409);
     expect(await tableCounts(t)).toEqual(before);
-    expectProblem(await createAccount({ username: admin.username, password: strongPassword(), role: 'authority' }), 409);
+    expectProblem(
+      await createAccount({ username: admin.username, password: strongPassword(), role: 'authority' }),
+      409,
+    );
   });
 
   it('two concurrent creations of one username: one 201, one 409, never a 5xx', async () => {
@@ -126,7 +159,9 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     const statuses = responses.map((r) => r.statusCode).sort();
     expect(statuses, responses.map((r) => r.body).join('\n')).toEqual([201, 409]);
     expectProblem(responses.find((r) => r.statusCode === 409)!, 409);
-    expect(await t.database.db.selectFrom('staff').select('id').where('username', '=', username).execute()).toHaveLength(1);
+    expect(
+      await t.database.db.selectFrom('staff').select('id').where('username', '=', username).execute(),
+    ).toHaveLength(1);
   });
 
   const badCreations: Array<[string, number, unknown]> = [
@@ -156,8 +191,24 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
 
   it('POST /staff with malformed JSON → 400, with text/plain → 415; only admins may create staff', async () => {
     const before = await tableCounts(t);
-    expectProblem(await t.app.inject({ method: 'POST', url: '/staff', headers: { ...admin.auth, 'content-type': 'application/json' }, payload: '{"username":' }), 400);
-    expectProblem(await t.app.inject({ method: 'POST', url: '/staff', headers: { ...admin.auth, 'content-type': 'text/plain' }, payload: 'username=x' }), 415);
+    expectProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: '/staff',
+        headers: { ...admin.auth, 'content-type': 'application/json' },
+        payload: '{"username":',
+      }),
+      400,
+    );
+    expectProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: '/staff',
+        headers: { ...admin.auth, 'content-type': 'text/plain' },
+        payload: 'username=x',
+      }),
+      415,
+    );
     const user = await registerUser(t.app);
     const afterUser = await tableCounts(t);
     const payload = { username: newUsername(), password: strongPassword(), role: 'admin' };
@@ -174,7 +225,11 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
     ['an empty username', 400, { payload: { username: '', password: 'whatever-password' } }],
     ['a numeric password', 400, { payload: { username: 'someone', password: 12345678901234 } }],
     ['malformed JSON', 400, { headers: { 'content-type': 'application/json' }, payload: '{"username":"a",' }],
-    ['a form-encoded body', 415, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=a&password=b' }],
+    [
+      'a form-encoded body',
+      415,
+      { headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=a&password=b' },
+    ],
   ];
 
   it.each(badLogins)('POST /auth/login with %s → %i', async (_label, status, options) => {
@@ -195,8 +250,25 @@ describe.each(testDialects())('login attempts are rate limited per address on %s
     const password = strongPassword();
     const username = newUsername('target');
     const { hashPassword } = await import('../../src/platform/crypto/passwords.js');
-    await t.database.db.insertInto('staff').values({ id: randomUUID(), username, password_hash: await hashPassword(password), role: 'admin', created_at: Date.now() }).execute();
-    for (let i = 0; i < 3; i++) expectProblem(await t.app.inject({ method: 'POST', url: '/auth/login', payload: { username, password: `guess ${i} wrong password` } }), 401);
+    await t.database.db
+      .insertInto('staff')
+      .values({
+        id: randomUUID(),
+        username,
+        password_hash: await hashPassword(password),
+        role: 'admin',
+        created_at: Date.now(),
+      })
+      .execute();
+    for (let i = 0; i < 3; i++)
+      expectProblem(
+        await t.app.inject({
+          method: 'POST',
+          url: '/auth/login',
+          payload: { username, password: `guess ${i} wrong password` },
+        }),
+        401,
+      );
     const limited = await t.app.inject({ method: 'POST', url: '/auth/login', payload: { username, password } });
     expectProblem(limited, 429);
     expect(limited.headers['retry-after']).toBeDefined();

@@ -21,14 +21,21 @@ describe.each(testDialects())('POST /symptoms on %s', (dialect) => {
     await t?.close();
   });
 
-  const report = (payload: unknown, who: AppUser = user) => t.app.inject({ method: 'POST', url: '/symptoms', headers: who.auth, payload: payload as object });
+  const report = (payload: unknown, who: AppUser = user) =>
+    t.app.inject({ method: 'POST', url: '/symptoms', headers: who.auth, payload: payload as object });
 
   it('records a symptom with its onset date for the caller', async () => {
     const reporter = await registerUser(t.app);
     const response = await report({ symptom: 'fever', date: day(0) }, reporter);
     expect(response.statusCode, response.body).toBe(201);
     const body = response.json();
-    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), user_id: reporter.id, symptom: 'fever', date: day(0), reported_at: expect.any(String) });
+    expect(body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      user_id: reporter.id,
+      symptom: 'fever',
+      date: day(0),
+      reported_at: expect.any(String),
+    });
     expect(Math.abs(Date.parse(body.reported_at) - Date.now())).toBeLessThan(60_000);
     const rows = await t.database.db.selectFrom('symptoms').selectAll().where('user_id', '=', reporter.id).execute();
     expect(rows).toEqual([expect.objectContaining({ id: body.id, symptom: 'fever', date: day(0) })]);
@@ -38,7 +45,10 @@ describe.each(testDialects())('POST /symptoms on %s', (dialect) => {
     const reporter = await registerUser(t.app);
     const accepted = [
       { payload: { user_id: reporter.id, symptom: 'cough', date: day(-1) }, symptom: 'cough' },
-      { payload: { user_id: reporter.id.toUpperCase(), symptom: 'loss of smell', date: day(-3) }, symptom: 'loss of smell' },
+      {
+        payload: { user_id: reporter.id.toUpperCase(), symptom: 'loss of smell', date: day(-3) },
+        symptom: 'loss of smell',
+      },
       { payload: { symptom: 'perte du goût — 味覚障害', date: day(-60) }, symptom: 'perte du goût — 味覚障害' },
       { payload: { symptom: 's'.repeat(100), date: day(0) }, symptom: 's'.repeat(100) },
       { payload: { symptom: '  sore throat  ', date: day(0) }, symptom: 'sore throat' },
@@ -48,7 +58,9 @@ describe.each(testDialects())('POST /symptoms on %s', (dialect) => {
       expect(response.statusCode, `${JSON.stringify(payload)} → ${response.body}`).toBe(201);
       expect(response.json()).toMatchObject({ user_id: reporter.id, symptom, date: payload.date });
     }
-    expect(await t.database.db.selectFrom('symptoms').select('id').where('user_id', '=', reporter.id).execute()).toHaveLength(accepted.length);
+    expect(
+      await t.database.db.selectFrom('symptoms').select('id').where('user_id', '=', reporter.id).execute(),
+    ).toHaveLength(accepted.length);
   });
 
   const bad: Array<[string, number, () => InjectOptions]> = [
@@ -72,17 +84,37 @@ describe.each(testDialects())('POST /symptoms on %s', (dialect) => {
     ['a list of symptoms', 400, () => ({ payload: { symptom: ['fever', 'cough'], date: day(0) } })],
     ['an unknown field', 400, () => ({ payload: { symptom: 'fever', date: day(0), severity: 'high' } })],
     ['a user_id that is not a UUID', 400, () => ({ payload: { user_id: 'me', symptom: 'fever', date: day(0) } })],
-    ['a urn:uuid: user_id', 400, () => ({ payload: { user_id: `urn:uuid:${user.id}`, symptom: 'fever', date: day(0) } })],
+    [
+      'a urn:uuid: user_id',
+      400,
+      () => ({ payload: { user_id: `urn:uuid:${user.id}`, symptom: 'fever', date: day(0) } }),
+    ],
     ["another person's user_id", 403, () => ({ payload: { user_id: randomUUID(), symptom: 'fever', date: day(0) } })],
     ['an array body', 400, () => ({ payload: [{ symptom: 'fever', date: day(0) }] })],
-    ['malformed JSON', 400, () => ({ headers: { 'content-type': 'application/json' }, payload: '{"symptom": "fever", ' })],
-    ['text/plain', 415, () => ({ headers: { 'content-type': 'text/plain' }, payload: JSON.stringify({ symptom: 'fever', date: day(0) }) })],
+    [
+      'malformed JSON',
+      400,
+      () => ({ headers: { 'content-type': 'application/json' }, payload: '{"symptom": "fever", ' }),
+    ],
+    [
+      'text/plain',
+      415,
+      () => ({
+        headers: { 'content-type': 'text/plain' },
+        payload: JSON.stringify({ symptom: 'fever', date: day(0) }),
+      }),
+    ],
   ];
 
   it.each(bad)('%s → %i, nothing written', async (_label, status, build) => {
     const options = build();
     const before = await tableCounts(t);
-    const response = await t.app.inject({ method: 'POST', url: '/symptoms', ...options, headers: { ...user.auth, ...options.headers } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/symptoms',
+      ...options,
+      headers: { ...user.auth, ...options.headers },
+    });
     expectProblem(response, status);
     expect(await tableCounts(t)).toEqual(before);
   });

@@ -2,7 +2,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkinObservation, createStaff, expectProblem, locationObservation, registerUser, tableCounts } from '../helpers/actors.js';
+import {
+  checkinObservation,
+  createStaff,
+  expectProblem,
+  locationObservation,
+  registerUser,
+  tableCounts,
+} from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -16,16 +23,29 @@ describe.each(testDialects())('users on %s', (dialect) => {
   });
 
   it('registers a user, returns a token once, and lets the user read their own account', async () => {
-    const created = await t.app.inject({ method: 'POST', url: '/users', payload: { name: 'Ada Lovelace', contact_info: '+44 20 7946 0000' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/users',
+      payload: { name: 'Ada Lovelace', contact_info: '+44 20 7946 0000' },
+    });
     expect(created.statusCode).toBe(201);
     const body = created.json();
     expect(body).toMatchObject({ name: 'Ada Lovelace', contact_info: '+44 20 7946 0000' });
     expect(body.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(body.token).toMatch(/^ept_[A-Za-z0-9_-]{43}$/);
 
-    const read = await t.app.inject({ method: 'GET', url: `/users/${body.id}`, headers: { authorization: `Bearer ${body.token}` } });
+    const read = await t.app.inject({
+      method: 'GET',
+      url: `/users/${body.id}`,
+      headers: { authorization: `Bearer ${body.token}` },
+    });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toEqual({ id: body.id, name: 'Ada Lovelace', contact_info: '+44 20 7946 0000', created_at: body.created_at });
+    expect(read.json()).toEqual({
+      id: body.id,
+      name: 'Ada Lovelace',
+      contact_info: '+44 20 7946 0000',
+      created_at: body.created_at,
+    });
     expect(read.json()).not.toHaveProperty('token');
   });
 
@@ -73,18 +93,37 @@ describe.each(testDialects())('users on %s', (dialect) => {
     const professional = await createStaff(t, 'health_professional');
 
     for (const user of [erased, other]) {
-      const upload = await t.app.inject({ method: 'POST', url: '/interactions', headers: user.auth, payload: { interactions: [locationObservation(), checkinObservation()] } });
+      const upload = await t.app.inject({
+        method: 'POST',
+        url: '/interactions',
+        headers: user.auth,
+        payload: { interactions: [locationObservation(), checkinObservation()] },
+      });
       expect(upload.statusCode).toBe(200);
-      const symptom = await t.app.inject({ method: 'POST', url: '/symptoms', headers: user.auth, payload: { symptom: 'fever', date: new Date().toISOString().slice(0, 10) } });
+      const symptom = await t.app.inject({
+        method: 'POST',
+        url: '/symptoms',
+        headers: user.auth,
+        payload: { symptom: 'fever', date: new Date().toISOString().slice(0, 10) },
+      });
       expect(symptom.statusCode).toBe(201);
       // The symptom report opened a self-reported case; the confirmation upgrades that same case.
-      const confirmed = await t.app.inject({ method: 'POST', url: '/cases', headers: professional.auth, payload: { user_id: user.id, report_type: 'confirmed_test' } });
+      const confirmed = await t.app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: professional.auth,
+        payload: { user_id: user.id, report_type: 'confirmed_test' },
+      });
       expect(confirmed.statusCode).toBe(200);
     }
     // A staff read of the person's data leaves an audit record tied to them.
-    expect((await t.app.inject({ method: 'GET', url: `/users/${erased.id}`, headers: professional.auth })).statusCode).toBe(200);
-    for (const user of [erased, other]) expect((await t.app.inject({ url: '/proximity_tokens', headers: user.auth })).statusCode).toBe(200);
-    // Both were at the same place at the same time: each trace made the other a contact, notified and streamed to the manager.
+    expect(
+      (await t.app.inject({ method: 'GET', url: `/users/${erased.id}`, headers: professional.auth })).statusCode,
+    ).toBe(200);
+    for (const user of [erased, other])
+      expect((await t.app.inject({ url: '/proximity_tokens', headers: user.auth })).statusCode).toBe(200);
+    // Both were at the same place at the same time: each trace made the other a contact, notified and streamed to the
+    // manager.
     await t.app.traceWorker.idle();
     const db = t.database.db;
     for (const table of ['notifications', 'exposure_days', 'presence_index', 'proximity_tokens'] as const) {
@@ -103,7 +142,23 @@ describe.each(testDialects())('users on %s', (dialect) => {
     expect(await db.selectFrom('cases').selectAll().where('user_id', '=', erased.id).execute()).toEqual([]);
     expect(await db.selectFrom('audit_log').selectAll().where('subject_user_id', '=', erased.id).execute()).toEqual([]);
     // No column of any table still holds the id.
-    const everyTable = ['users', 'device_tokens', 'staff', 'interactions', 'presence_index', 'proximity_tokens', 'symptoms', 'cases', 'exposure_risks', 'exposure_days', 'notifications', 'trace_jobs', 'staff_events', 'epidemiological_insights', 'audit_log'] as const;
+    const everyTable = [
+      'users',
+      'device_tokens',
+      'staff',
+      'interactions',
+      'presence_index',
+      'proximity_tokens',
+      'symptoms',
+      'cases',
+      'exposure_risks',
+      'exposure_days',
+      'notifications',
+      'trace_jobs',
+      'staff_events',
+      'epidemiological_insights',
+      'audit_log',
+    ] as const;
     for (const table of everyTable) {
       const rows = await db.selectFrom(table).selectAll().execute();
       expect(JSON.stringify(rows)).not.toContain(erased.id);
@@ -124,7 +179,9 @@ describe.each(testDialects())('users on %s', (dialect) => {
   it('an admin may erase a user on request; erasing twice gives 404', async () => {
     const user = await registerUser(t.app);
     const admin = await createStaff(t, 'admin');
-    expect((await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: admin.auth })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: admin.auth })).statusCode).toBe(
+      204,
+    );
     expectProblem(await t.app.inject({ method: 'DELETE', url: `/users/${user.id}`, headers: admin.auth }), 404);
   });
 
@@ -140,8 +197,24 @@ describe.each(testDialects())('users on %s', (dialect) => {
       const response = await t.app.inject({ method: 'POST', url: '/users', payload: payload as object });
       expect(expectProblem(response, status).detail, label).toBeTruthy();
     }
-    expectProblem(await t.app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'application/json' }, payload: '{"name": "A",' }), 400);
-    expectProblem(await t.app.inject({ method: 'POST', url: '/users', headers: { 'content-type': 'text/plain' }, payload: 'name=A' }), 415);
+    expectProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: '/users',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"name": "A",',
+      }),
+      400,
+    );
+    expectProblem(
+      await t.app.inject({
+        method: 'POST',
+        url: '/users',
+        headers: { 'content-type': 'text/plain' },
+        payload: 'name=A',
+      }),
+      415,
+    );
     expect((await tableCounts(t)).users).toBe(0);
   });
 });

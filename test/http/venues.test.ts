@@ -54,13 +54,27 @@ describe.each(testDialects())('venues on %s', (dialect) => {
 
   const register = (payload: unknown, headers: Record<string, string> = owner.auth) =>
     t.app.inject({ method: 'POST', url: '/venues', headers, payload: payload as object });
-  const venueCount = async () => Number((await t.database.db.selectFrom('venues').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const venueCount = async () =>
+    Number(
+      (
+        await t.database.db
+          .selectFrom('venues')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   it('a venue owner registers a venue and gets its code and a QR code that decodes to the code', async () => {
     const response = await register({ name: '  Café Lumière ', address: '12 rue des Lilas, Paris' });
     expect(response.statusCode, response.body).toBe(201);
     const venue = response.json();
-    expect(venue).toEqual({ id: expect.stringMatching(CODE), name: 'Café Lumière', address: '12 rue des Lilas, Paris', qr_svg: expect.stringMatching(/^<svg /), created_at: expect.any(String) });
+    expect(venue).toEqual({
+      id: expect.stringMatching(CODE),
+      name: 'Café Lumière',
+      address: '12 rue des Lilas, Paris',
+      qr_svg: expect.stringMatching(/^<svg /),
+      created_at: expect.any(String),
+    });
     expect(decodeQrSvg(venue.qr_svg)).toBe(venue.id);
     const [row] = await t.database.db.selectFrom('venues').selectAll().where('code', '=', venue.id).execute();
     // The venue names no app user: only the role that registered it.
@@ -68,7 +82,7 @@ describe.each(testDialects())('venues on %s', (dialect) => {
     expect(JSON.stringify(row)).not.toContain(owner.id);
   });
 
-  it('a health professional registers one on an owner\'s behalf; anyone signed in reads it by its code in any case', async () => {
+  it("a health professional registers one on an owner's behalf; anyone signed in reads it by its code in any case", async () => {
     const created = (await register({ name: 'Bibliothèque municipale' }, nurse.auth)).json();
     expect(created.address).toBeNull();
     const [row] = await t.database.db.selectFrom('venues').selectAll().where('code', '=', created.id).execute();
@@ -104,7 +118,12 @@ describe.each(testDialects())('venues on %s', (dialect) => {
   it.each(bad)('refuses %s with a problem and stores nothing', async (_label, status, options) => {
     const before = await venueCount();
     const request = options();
-    const response = await t.app.inject({ method: 'POST', url: '/venues', ...request, headers: { ...owner.auth, ...(request.headers as Record<string, string> | undefined) } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/venues',
+      ...request,
+      headers: { ...owner.auth, ...(request.headers as Record<string, string> | undefined) },
+    });
     const problem = expectProblem(response, status);
     expect(problem.detail.length).toBeGreaterThan(0);
     expect(await venueCount()).toBe(before);
@@ -119,25 +138,47 @@ describe.each(testDialects())('venues on %s', (dialect) => {
     expectProblem(await t.app.inject({ method: 'GET', url: `/venues/${code}`, headers: owner.auth }), 400);
   });
 
-  it('an exposure at a registered venue is notified with the venue\'s name', async () => {
+  it("an exposure at a registered venue is notified with the venue's name", async () => {
     const venue = (await register({ name: 'Bistrot du Canal' })).json<{ id: string }>();
     const [source, visitor] = [await registerUser(t.app), await registerUser(t.app)];
-    const stay = (minutesAgo: number, minutes: number) => ({ started_at: new Date(Date.now() - minutesAgo * 60_000).toISOString(), ended_at: new Date(Date.now() - (minutesAgo - minutes) * 60_000).toISOString() });
+    const stay = (minutesAgo: number, minutes: number) => ({
+      started_at: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+      ended_at: new Date(Date.now() - (minutesAgo - minutes) * 60_000).toISOString(),
+    });
     for (const person of [source, visitor]) {
-      const upload = await t.app.inject({ method: 'POST', url: '/interactions', headers: person.auth, payload: { interactions: [{ id: crypto.randomUUID(), kind: 'checkin', venue_id: venue.id, ...stay(120, 60) }] } });
+      const upload = await t.app.inject({
+        method: 'POST',
+        url: '/interactions',
+        headers: person.auth,
+        payload: { interactions: [{ id: crypto.randomUUID(), kind: 'checkin', venue_id: venue.id, ...stay(120, 60) }] },
+      });
       expect(upload.statusCode, upload.body).toBe(200);
     }
     const today = new Date().toISOString().slice(0, 10);
-    expect((await t.app.inject({ method: 'POST', url: '/symptoms', headers: source.auth, payload: { user_id: source.id, symptom: 'fever', date: today } })).statusCode).toBe(201);
+    expect(
+      (
+        await t.app.inject({
+          method: 'POST',
+          url: '/symptoms',
+          headers: source.auth,
+          payload: { user_id: source.id, symptom: 'fever', date: today },
+        })
+      ).statusCode,
+    ).toBe(201);
     await t.app.traceWorker.idle();
-    const notifications = (await t.app.inject({ method: 'GET', url: '/notifications', headers: visitor.auth })).json<{ notifications: Array<{ body: string; details: { place: string; venue_name?: string | null } }> }>().notifications;
+    const notifications = (await t.app.inject({ method: 'GET', url: '/notifications', headers: visitor.auth })).json<{
+      notifications: Array<{ body: string; details: { place: string; venue_name?: string | null } }>;
+    }>().notifications;
     expect(notifications).toHaveLength(1);
     expect(notifications[0]!.details).toMatchObject({ place: venue.id, venue_name: 'Bistrot du Canal' });
     expect(notifications[0]!.body).toContain(`at "Bistrot du Canal" (venue ${venue.id}, where you checked in)`);
   });
 
   it('an unknown code is 404', async () => {
-    const problem = expectProblem(await t.app.inject({ method: 'GET', url: '/venues/0000000000', headers: owner.auth }), 404);
+    const problem = expectProblem(
+      await t.app.inject({ method: 'GET', url: '/venues/0000000000', headers: owner.auth }),
+      404,
+    );
     expect(problem.detail).toContain('0000000000');
   });
 });

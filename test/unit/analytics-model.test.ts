@@ -21,7 +21,8 @@ describe('daily indicators (7-day average, week-on-week growth rate, doubling ti
   });
 
   it('mid-series: this week and the week before are the 7 days ending on the day and the 7 before those', () => {
-    // Day 10: this week = days 4..10 = 1+1+1+2+2+2+2 = 11 (series below), last week = days 0..3 (+ 3 days before 0) = 4.
+    // Day 10: this week = days 4..10 = 1+1+1+2+2+2+2 = 11 (series below), last week = days 0..3 (+ 3 days before 0) =
+    // 4.
     const series = [1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2];
     const day = indicatorsAt(series, 10);
     expect(day.cases_7day_avg).toBe(11 / 7);
@@ -39,9 +40,21 @@ describe('daily indicators (7-day average, week-on-week growth rate, doubling ti
   });
 
   it('no growth rate when either week has no case; a flat epidemic has r = 0 and no doubling time', () => {
-    expect(indicatorsAt([0, 0, 0, 0, 0, 0, 0, 3], 7)).toEqual({ cases_7day_avg: 3 / 7, growth_rate: null, doubling_time_days: null });
-    expect(indicatorsAt([3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 13)).toEqual({ cases_7day_avg: 0, growth_rate: null, doubling_time_days: null });
-    expect(indicatorsAt([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 13)).toEqual({ cases_7day_avg: 1, growth_rate: 0, doubling_time_days: null });
+    expect(indicatorsAt([0, 0, 0, 0, 0, 0, 0, 3], 7)).toEqual({
+      cases_7day_avg: 3 / 7,
+      growth_rate: null,
+      doubling_time_days: null,
+    });
+    expect(indicatorsAt([3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 13)).toEqual({
+      cases_7day_avg: 0,
+      growth_rate: null,
+      doubling_time_days: null,
+    });
+    expect(indicatorsAt([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], 13)).toEqual({
+      cases_7day_avg: 1,
+      growth_rate: 0,
+      doubling_time_days: null,
+    });
     // Days before the series count as zero cases.
     expect(indicatorsAt([5], 0)).toEqual({ cases_7day_avg: 5 / 7, growth_rate: null, doubling_time_days: null });
   });
@@ -82,7 +95,12 @@ describe('notification outcomes', () => {
       { day: '2024-03-11', tier: 'high', notified: 1, became_cases: 1 },
     ]);
     // With a 30-day follow-up d counts too.
-    expect(notificationOutcomes(notifications, cases, dayOf, 30).find((o) => o.tier === 'medium')).toEqual({ day: '2024-03-10', tier: 'medium', notified: 3, became_cases: 2 });
+    expect(notificationOutcomes(notifications, cases, dayOf, 30).find((o) => o.tier === 'medium')).toEqual({
+      day: '2024-03-10',
+      tier: 'medium',
+      notified: 3,
+      became_cases: 2,
+    });
   });
 
   it('a case exactly at the end of the follow-up counts; one at the very moment of the notification does not', () => {
@@ -94,7 +112,9 @@ describe('notification outcomes', () => {
       { user_id: 'a', created_at: t0 + 14 * D },
       { user_id: 'b', created_at: t0 },
     ];
-    expect(notificationOutcomes(notifications, cases, dayOf)).toEqual([{ day: '2024-03-10', tier: 'high', notified: 2, became_cases: 1 }]);
+    expect(notificationOutcomes(notifications, cases, dayOf)).toEqual([
+      { day: '2024-03-10', tier: 'high', notified: 2, became_cases: 1 },
+    ]);
     expect(notificationOutcomes([], cases, dayOf)).toEqual([]);
   });
 });
@@ -132,9 +152,17 @@ describe('calendar helpers', () => {
   });
 
   it('lists days and groups them into runs', () => {
-    expect(daysBetween('2024-02-27', '2024-03-02')).toEqual(['2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01', '2024-03-02']);
+    expect(daysBetween('2024-02-27', '2024-03-02')).toEqual([
+      '2024-02-27',
+      '2024-02-28',
+      '2024-02-29',
+      '2024-03-01',
+      '2024-03-02',
+    ]);
     expect(daysBetween('2024-03-02', '2024-03-01')).toEqual([]);
-    expect(consecutiveRuns(['2024-03-03', '2024-02-29', '2024-03-01', '2024-03-01', '2024-03-05', '2024-03-04'])).toEqual([
+    expect(
+      consecutiveRuns(['2024-03-03', '2024-02-29', '2024-03-01', '2024-03-01', '2024-03-05', '2024-03-04']),
+    ).toEqual([
       ['2024-02-29', '2024-03-01'],
       ['2024-03-03', '2024-03-05'],
     ]);

@@ -7,11 +7,29 @@ import type { EpidemicCases } from '../../src/modules/cases/epidemic-cases.js';
 import { MemoryBus } from '../../src/platform/bus/memory-bus.js';
 
 const today = new Date().toISOString().slice(0, 10);
-const report = (caseId: string) => ({ type: 'case.reported', case_id: caseId, user_id: `user-${caseId}`, report_type: 'self_reported', onset_date: today, report_date: today, created: true, at: new Date().toISOString() });
+const report = (caseId: string) => ({
+  type: 'case.reported',
+  case_id: caseId,
+  user_id: `user-${caseId}`,
+  report_type: 'self_reported',
+  onset_date: today,
+  report_date: today,
+  created: true,
+  at: new Date().toISOString(),
+});
 
 function engineWith(settleMs: number) {
-  const repository = { reportDatesOfCases: vi.fn(async () => []), notificationsOf: vi.fn(async () => []) } as unknown as AnalyticsRepository;
-  const engine = new AnalyticsEngine(repository, {} as EpidemicCases, new MemoryBus(), { timeZone: 'UTC', publicCellResolution: 7, catchUpDays: 28, settleMs }, pino({ level: 'silent' }) as unknown as FastifyBaseLogger);
+  const repository = {
+    reportDatesOfCases: vi.fn(async () => []),
+    notificationsOf: vi.fn(async () => []),
+  } as unknown as AnalyticsRepository;
+  const engine = new AnalyticsEngine(
+    repository,
+    {} as EpidemicCases,
+    new MemoryBus(),
+    { timeZone: 'UTC', publicCellResolution: 7, catchUpDays: 28, settleMs },
+    pino({ level: 'silent' }) as unknown as FastifyBaseLogger,
+  );
   const recompute = vi.spyOn(engine, 'recomputeDays').mockResolvedValue();
   vi.spyOn(engine, 'recomputeOutcomes').mockResolvedValue();
   return { engine, recompute };

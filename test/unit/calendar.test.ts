@@ -48,7 +48,14 @@ describe('calendarDay', () => {
   });
 
   it('agrees with startOfDay on many instants in zones with DST and odd offsets', () => {
-    const zones = ['UTC', 'Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'America/Santiago'];
+    const zones = [
+      'UTC',
+      'Europe/Paris',
+      'America/New_York',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'America/Santiago',
+    ];
     const mismatches: string[] = [];
     for (let t = at('2023-01-01T00:00:00Z'); t < at('2025-01-01T00:00:00Z'); t += 7 * MS_PER_HOUR + 12_345) {
       for (const zone of zones) {
@@ -305,7 +312,9 @@ describe('splitIntervalByDay', () => {
   });
 
   it('rejects reversed intervals and unknown zones', () => {
-    expect(() => splitIntervalByDay(2_000, 1_000, 'UTC')).toThrow('interval ends before it starts (startMs 2000, endMs 1000)');
+    expect(() => splitIntervalByDay(2_000, 1_000, 'UTC')).toThrow(
+      'interval ends before it starts (startMs 2000, endMs 1000)',
+    );
     expect(() => splitIntervalByDay(1_000, 2_000, 'Europe/Pariss')).toThrow(/IANA/);
     expect(() => splitIntervalByDay(Number.NaN, 2_000, 'UTC')).toThrow(/startMs/);
   });

@@ -34,7 +34,12 @@ describe('the cells a GPS radius reaches', () => {
 
   it('never misses the cell of a point within the radius (20,000 random pairs in four cities)', () => {
     const rng = createRng(7, 1);
-    const cities = [latLngToCell(48.8566, 2.3522, 10), latLngToCell(-33.87, 151.21, 10), latLngToCell(64.14, -21.94, 10), latLngToCell(0.01, -78.5, 10)];
+    const cities = [
+      latLngToCell(48.8566, 2.3522, 10),
+      latLngToCell(-33.87, 151.21, 10),
+      latLngToCell(64.14, -21.94, 10),
+      latLngToCell(0.01, -78.5, 10),
+    ];
     let reachedOnAverage = 0;
     for (let i = 0; i < 20_000; i++) {
       const home = gridDisk(cities[i % cities.length]!, 3)[rng.nextInt(37)]!;
@@ -45,7 +50,10 @@ describe('the cells a GPS radius reaches', () => {
       const cell = latLngToCell(lat, lng, 10);
       const angle = rng.nextFloat() * 2 * Math.PI;
       const metres = 10 * Math.sqrt(rng.nextFloat());
-      const other = { lat: lat + (metres * Math.cos(angle)) / 111_195, lng: lng + (metres * Math.sin(angle)) / (111_195 * Math.cos((lat * Math.PI) / 180)) };
+      const other = {
+        lat: lat + (metres * Math.cos(angle)) / 111_195,
+        lng: lng + (metres * Math.sin(angle)) / (111_195 * Math.cos((lat * Math.PI) / 180)),
+      };
       if (haversineMeters({ lat, lng }, other) > 10) continue;
       const reached = cellsReached(cell, lat, lng, 1, 10);
       reachedOnAverage += reached.length / 20_000;

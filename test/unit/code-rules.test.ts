@@ -33,7 +33,9 @@ afterAll(() => {
   for (const root of scratch) rmSync(root, { recursive: true, force: true });
 });
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true } });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true },
+});
 
 describe('code rules', () => {
   it('the whole tree is formatted and lint-clean (npx biome check --write fixes most of it)', () => {
@@ -48,7 +50,9 @@ describe('code rules', () => {
   });
 
   it('Biome refuses a formatting error and a lint error', () => {
-    const root = scratchTree({ 'src/bad.ts': 'export const a = {b:1}\nexport function f(x: unknown) { debugger; return x }\n' });
+    const root = scratchTree({
+      'src/bad.ts': 'export const a = {b:1}\nexport function f(x: unknown) { debugger; return x }\n',
+    });
     copyFileSync(join(PROJECT_ROOT, 'biome.jsonc'), join(root, 'biome.jsonc'));
     const { status, output } = run('biome', ['check', '--vcs-enabled=false', '.'], root);
     expect(status).toBe(1);
@@ -59,16 +63,22 @@ describe('code rules', () => {
   it('dependency-cruiser refuses each broken layering rule', () => {
     const root = scratchTree({
       'tsconfig.json': TSCONFIG,
-      'src/platform/http/plugin.ts': "import { listCases } from '../../modules/cases/service.js';\nexport const plugin = listCases;\n",
-      'src/modules/cases/service.ts': "import { findRisks } from '../tracing/repository.js';\nexport const listCases = findRisks;\n",
+      'src/platform/http/plugin.ts':
+        "import { listCases } from '../../modules/cases/service.js';\nexport const plugin = listCases;\n",
+      'src/modules/cases/service.ts':
+        "import { findRisks } from '../tracing/repository.js';\nexport const listCases = findRisks;\n",
       'src/modules/tracing/repository.ts': 'export const findRisks = () => [];\n',
       'src/modules/zones/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
       'src/modules/zones/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
     });
     const { status, output } = run('depcruise', ['src', '--config', DEPCRUISE_CONFIG], root);
     expect(status).not.toBe(0);
-    expect(output).toMatch(/platform-imports-module: src\/platform\/http\/plugin\.ts → src\/modules\/cases\/service\.ts/);
-    expect(output).toMatch(/module-imports-other-repository: src\/modules\/cases\/service\.ts → src\/modules\/tracing\/repository\.ts/);
+    expect(output).toMatch(
+      /platform-imports-module: src\/platform\/http\/plugin\.ts → src\/modules\/cases\/service\.ts/,
+    );
+    expect(output).toMatch(
+      /module-imports-other-repository: src\/modules\/cases\/service\.ts → src\/modules\/tracing\/repository\.ts/,
+    );
     expect(output).toMatch(/no-cycle: src\/modules\/zones\/a\.ts → /);
   });
 });

@@ -6,25 +6,46 @@ import { VARIABLES } from '../../src/config/variables.js';
 describe('configuration', () => {
   it('has working defaults for the embedded setup', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dialect: 'sqlite', logLevel: 'info', timeZone: 'UTC', retentionDays: 21, maxClockSkewSeconds: 300 });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      dialect: 'sqlite',
+      logLevel: 'info',
+      timeZone: 'UTC',
+      retentionDays: 21,
+      maxClockSkewSeconds: 300,
+    });
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
   it('reports every bad value at once, by name', () => {
     try {
-      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', TIME_ZONE: 'Mars/Olympus', DATABASE_URL: 'mysql://x', TOKEN_SECRET: 'short' });
+      loadConfig({
+        PORT: 'eighty',
+        LOG_LEVEL: 'loud',
+        TIME_ZONE: 'Mars/Olympus',
+        DATABASE_URL: 'mysql://x',
+        TOKEN_SECRET: 'short',
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as Error).message;
-      for (const name of ['PORT', 'LOG_LEVEL', 'TIME_ZONE', 'DATABASE_URL', 'TOKEN_SECRET']) expect(message).toContain(name);
+      for (const name of ['PORT', 'LOG_LEVEL', 'TIME_ZONE', 'DATABASE_URL', 'TOKEN_SECRET'])
+        expect(message).toContain(name);
       expect(message).toContain('"eighty"');
     }
   });
 
   it('requires shared secrets when several processes share PostgreSQL', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://localhost/x' })).toThrow(/ENCRYPTION_KEYS is required[\s\S]*TOKEN_SECRET is required/);
-    const config = loadConfig({ DATABASE_URL: 'postgres://localhost/x', ENCRYPTION_KEYS: 'k1:' + Buffer.alloc(32).toString('base64'), TOKEN_SECRET: 'x'.repeat(32) });
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://localhost/x' })).toThrow(
+      /ENCRYPTION_KEYS is required[\s\S]*TOKEN_SECRET is required/,
+    );
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://localhost/x',
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(32).toString('base64')}`,
+      TOKEN_SECRET: 'x'.repeat(32),
+    });
     expect(config.dialect).toBe('postgres');
   });
 
@@ -42,6 +63,7 @@ describe('configuration', () => {
 
   it('is documented: the README configuration table lists every variable the server reads', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    for (const variable of VARIABLES) expect(readme, variable.name).toMatch(new RegExp(`\\|\\s*\`${variable.name}\`\\s*\\|`));
+    for (const variable of VARIABLES)
+      expect(readme, variable.name).toMatch(new RegExp(`\\|\\s*\`${variable.name}\`\\s*\\|`));
   });
 });

@@ -35,7 +35,9 @@ describe('which process a new connection goes to (serve --stream-workers)', () =
 
     it('are exactly the routes the OpenAPI document describes as event streams or WebSockets', async () => {
       t = await buildTestApp('sqlite');
-      const doc = (await t.app.inject('/openapi.json')).json<{ paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>> }>();
+      const doc = (await t.app.inject('/openapi.json')).json<{
+        paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+      }>();
       const streaming = Object.entries(doc.paths)
         .filter(([, methods]) => {
           const responses = methods.get?.responses ?? {};

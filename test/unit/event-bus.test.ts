@@ -209,7 +209,11 @@ describe.skipIf(redis.skip)(redis.title('RedisBus specifics'), () => {
     const off1 = await subscriber.subscribe('ch', () => undefined);
     const off2 = await subscriber.subscribe('ch', () => undefined);
     const count = async () => {
-      const reply = (await (publisher as unknown as { publisher: Redis }).publisher.call('PUBSUB', 'NUMSUB', `${prefix}ch`)) as [string, number];
+      const reply = (await (publisher as unknown as { publisher: Redis }).publisher.call(
+        'PUBSUB',
+        'NUMSUB',
+        `${prefix}ch`,
+      )) as [string, number];
       return Number(reply[1]);
     };
     expect(await count()).toBe(1);

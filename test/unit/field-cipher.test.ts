@@ -37,7 +37,7 @@ describe('field encryption (AES-256-GCM)', () => {
   });
 
   it('validates key specifications', () => {
-    expect(() => FieldCipher.fromSpec('k1:' + Buffer.alloc(16).toString('base64'))).toThrow(/32 bytes/);
+    expect(() => FieldCipher.fromSpec(`k1:${Buffer.alloc(16).toString('base64')}`)).toThrow(/32 bytes/);
     expect(() => FieldCipher.fromSpec('nokey')).toThrow(/keyid:base64key/);
     expect(() => new FieldCipher([])).toThrow();
   });
@@ -56,7 +56,7 @@ describe('staff credentials', () => {
     const token = tokens.issue({ sub: 'abc', role: 'authority' });
     expect(tokens.check(token)).toEqual({ sub: 'abc', role: 'authority' });
     expect(new StaffTokens('t'.repeat(40), 60).check(token)).toBeNull();
-    expect(tokens.check(token.slice(0, -2) + 'xx')).toBeNull();
+    expect(tokens.check(`${token.slice(0, -2)}xx`)).toBeNull();
     expect(tokens.check('not.a.jwt')).toBeNull();
   });
 });

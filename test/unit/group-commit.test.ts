@@ -52,7 +52,12 @@ describe('GroupCommit', () => {
   it('an Error in an item’s slot fails that item only', async () => {
     const w = gatedWriter();
     const group = new GroupCommit(w.write, { maxBatch: 10 });
-    const results = [group.submit(5), group.submit(-1), group.submit(6)].map((p) => p.then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const results = [group.submit(5), group.submit(-1), group.submit(6)].map((p) =>
+      p.then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     await w.releaseNext();
     expect(await Promise.all(results)).toEqual([{ v: 50 }, { e: 'refused -1' }, { v: 60 }]);
     expect(w.batches).toEqual([[5, -1, 6]]);
@@ -70,11 +75,14 @@ describe('GroupCommit', () => {
 
   it('a writer that throws fails its batch, and the next batch is still written', async () => {
     let calls = 0;
-    const group = new GroupCommit<number, number>(async (items) => {
-      calls += 1;
-      if (calls === 1) throw new Error('database down');
-      return items.map((n) => n);
-    }, { maxBatch: 10 });
+    const group = new GroupCommit<number, number>(
+      async (items) => {
+        calls += 1;
+        if (calls === 1) throw new Error('database down');
+        return items.map((n) => n);
+      },
+      { maxBatch: 10 },
+    );
     await expect(group.submit(1)).rejects.toThrow('database down');
     expect(await group.submit(2)).toBe(2);
   });

@@ -21,7 +21,14 @@ function facts(overrides: Partial<ExposureFacts> = {}, main: Partial<ExposureFac
     total_weighted_minutes: 21.3,
     episodes: 1,
     ...overrides,
-    main: { contact_kind: 'venue', place: 'cafe-de-flore', started_at: START, ended_at: START + 45 * MIN, minutes: 45, ...main },
+    main: {
+      contact_kind: 'venue',
+      place: 'cafe-de-flore',
+      started_at: START,
+      ended_at: START + 45 * MIN,
+      minutes: 45,
+      ...main,
+    },
   };
 }
 
@@ -69,7 +76,15 @@ describe('composeExposureNotification', () => {
 
   it('GPS co-location: the H3 cell as an approximate area (centre to ~100 m), several episodes that day', () => {
     const cell = latLngToCell(48.8566, 2.3522, 10);
-    expect(composeExposureNotification(facts({ tier: 'medium', episodes: 3 }, { contact_kind: 'gps', place: cell, ended_at: START + 12 * MIN, minutes: 12 }), 'UTC')).toEqual({
+    expect(
+      composeExposureNotification(
+        facts(
+          { tier: 'medium', episodes: 3 },
+          { contact_kind: 'gps', place: cell, ended_at: START + 12 * MIN, minutes: 12 },
+        ),
+        'UTC',
+      ),
+    ).toEqual({
       title: 'Medium risk: you may have been exposed on Tuesday 3 March 2026',
       body:
         'On Tuesday 3 March 2026, between 13:05 and 13:17 (UTC), you spent 12 minutes near a person who may have been infectious, ' +
@@ -81,7 +96,10 @@ describe('composeExposureNotification', () => {
 
   it('GPS co-location, high tier, southern and western hemispheres, a coarser cell', () => {
     const cell = latLngToCell(-34.6037, -58.3816, 9);
-    const text = composeExposureNotification(facts({}, { contact_kind: 'gps', place: cell }), 'America/Argentina/Buenos_Aires');
+    const text = composeExposureNotification(
+      facts({}, { contact_kind: 'gps', place: cell }),
+      'America/Argentina/Buenos_Aires',
+    );
     expect(text.body).toBe(
       'On Tuesday 3 March 2026, between 10:05 and 10:50 (America/Argentina/Buenos_Aires time), you spent 45 minutes near a person ' +
         'who may have been infectious, in the area around 34.603° S, 58.381° W (within about 250 m).\n\n' +
@@ -91,7 +109,10 @@ describe('composeExposureNotification', () => {
 
   it('Bluetooth proximity, high tier, across local midnight', () => {
     const start = Date.UTC(2026, 2, 3, 22, 40); // 23:40 in Paris
-    const text = composeExposureNotification(facts({}, { contact_kind: 'proximity', place: null, started_at: start, ended_at: start + 40 * MIN, minutes: 40 }), 'Europe/Paris');
+    const text = composeExposureNotification(
+      facts({}, { contact_kind: 'proximity', place: null, started_at: start, ended_at: start + 40 * MIN, minutes: 40 }),
+      'Europe/Paris',
+    );
     expect(text).toEqual({
       title: 'High risk: you were exposed on Tuesday 3 March 2026',
       body:
@@ -102,7 +123,10 @@ describe('composeExposureNotification', () => {
   });
 
   it('Bluetooth proximity, medium tier', () => {
-    const text = composeExposureNotification(facts({ tier: 'medium' }, { contact_kind: 'proximity', place: null, ended_at: START + 95 * MIN, minutes: 95 }), 'UTC');
+    const text = composeExposureNotification(
+      facts({ tier: 'medium' }, { contact_kind: 'proximity', place: null, ended_at: START + 95 * MIN, minutes: 95 }),
+      'UTC',
+    );
     expect(text.body).toBe(
       'On Tuesday 3 March 2026, between 13:05 and 14:40 (UTC), your phone was close to another phone (Bluetooth) for 1 hour 35 minutes, ' +
         'carried by a person who may have been infectious.\n\n' +
@@ -114,13 +138,21 @@ describe('composeExposureNotification', () => {
     expect(composeExposureNotification(facts({}, { place: null }), 'UTC').body.split('\n')[0]).toBe(
       'On Tuesday 3 March 2026, between 13:05 and 13:50 (UTC), you spent 45 minutes at a venue at the same time as a person who may have been infectious.',
     );
-    expect(composeExposureNotification(facts({}, { contact_kind: 'gps', place: 'not-a-cell' }), 'UTC').body.split('\n')[0]).toBe(
+    expect(
+      composeExposureNotification(facts({}, { contact_kind: 'gps', place: 'not-a-cell' }), 'UTC').body.split('\n')[0],
+    ).toBe(
       'On Tuesday 3 March 2026, between 13:05 and 13:50 (UTC), you spent 45 minutes near a person who may have been infectious.',
     );
   });
 
   it('the end of the watch period crosses months and years correctly', () => {
-    const text = composeExposureNotification(facts({ exposure_date: '2025-12-25' }, { started_at: Date.UTC(2025, 11, 25, 9), ended_at: Date.UTC(2025, 11, 25, 10), minutes: 60 }), 'UTC');
+    const text = composeExposureNotification(
+      facts(
+        { exposure_date: '2025-12-25' },
+        { started_at: Date.UTC(2025, 11, 25, 9), ended_at: Date.UTC(2025, 11, 25, 10), minutes: 60 },
+      ),
+      'UTC',
+    );
     expect(text.title).toBe('High risk: you were exposed on Thursday 25 December 2025');
     expect(text.body).toContain('between 09:00 and 10:00 (UTC), you spent 1 hour at the venue');
     expect(text.body).toContain('until Thursday 8 January 2026 (14 days after the exposure)');
@@ -136,7 +168,10 @@ describe('composeExposureNotification', () => {
     } as ExposureFacts;
     for (const kind of ['venue', 'gps', 'proximity'] as const) {
       for (const tier of ['medium', 'high'] as const) {
-        const { title, body } = composeExposureNotification({ ...leaky, tier, main: { ...leaky.main, contact_kind: kind } }, 'UTC');
+        const { title, body } = composeExposureNotification(
+          { ...leaky, tier, main: { ...leaky.main, contact_kind: kind } },
+          'UTC',
+        );
         const text = `${title}\n${body}`;
         expect(text).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
         expect(text).not.toMatch(/Ada|Lovelace|confirm|positive|diagnos|self-report|case/i);

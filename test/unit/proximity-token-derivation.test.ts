@@ -44,7 +44,9 @@ describe('proximity token derivation', () => {
     const interval = intervalOf(T);
     const counter = Buffer.alloc(8);
     counter.writeBigUInt64BE(BigInt(interval));
-    const mac = createHmac('sha256', expectedKey).update(Buffer.concat([Buffer.from(ALICE), counter])).digest();
+    const mac = createHmac('sha256', expectedKey)
+      .update(Buffer.concat([Buffer.from(ALICE), counter]))
+      .digest();
     expect(deriveToken(key, ALICE, interval)).toBe(mac.subarray(0, 16).toString('base64url'));
   });
 
@@ -84,7 +86,9 @@ describe('proximity token derivation', () => {
   });
 
   it('gives different tokens to different users and to different intervals', () => {
-    const all = [...deriveTokens(key, ALICE, T, TOKENS_PER_DAY), ...deriveTokens(key, BOB, T, TOKENS_PER_DAY)].map((t) => t.token);
+    const all = [...deriveTokens(key, ALICE, T, TOKENS_PER_DAY), ...deriveTokens(key, BOB, T, TOKENS_PER_DAY)].map(
+      (t) => t.token,
+    );
     expect(new Set(all).size).toBe(2 * TOKENS_PER_DAY);
     // The same interval for two users, and two adjacent intervals for one user.
     expect(deriveToken(key, ALICE, intervalOf(T))).not.toBe(deriveToken(key, BOB, intervalOf(T)));

@@ -6,7 +6,11 @@ import type { BusHandler, EventBus, SubscribeOptions } from '../../src/platform/
 import { MemoryBus } from '../../src/platform/bus/memory-bus.js';
 import { registerProblemHandlers } from '../../src/platform/http/problem.js';
 import { createRealtimeHub } from '../../src/platform/realtime/hub.js';
-import { OrderedStream, type OrderedEventSource, type StreamEvent } from '../../src/platform/realtime/ordered-stream.js';
+import {
+  OrderedStream,
+  type OrderedEventSource,
+  type StreamEvent,
+} from '../../src/platform/realtime/ordered-stream.js';
 import { formatSseEvent, parseLastEventId } from '../../src/platform/realtime/sse.js';
 import { connectSse } from '../helpers/sse-client.js';
 import { connectWs } from '../helpers/ws-client.js';
@@ -50,7 +54,11 @@ class FakeSource implements OrderedEventSource {
 function collect() {
   const sent: number[] = [];
   const failures: unknown[] = [];
-  return { sent, failures, sink: { send: (e: StreamEvent) => sent.push(e.id), fail: (error: unknown) => failures.push(error) } };
+  return {
+    sent,
+    failures,
+    sink: { send: (e: StreamEvent) => sent.push(e.id), fail: (error: unknown) => failures.push(error) },
+  };
 }
 
 /** A MemoryBus that remembers subscribers' onResubscribed, to play a Redis reconnect. */
@@ -165,7 +173,7 @@ describe('OrderedStream', () => {
     await stream.start(0);
     source.store(1); // committed while the bus was down: never published
     source.store(2);
-    bus.resubscribers.forEach((f) => f());
+    for (const f of bus.resubscribers) f();
     await sleep(10);
     expect(sent).toEqual([1, 2]);
   });
@@ -199,8 +207,12 @@ describe('OrderedStream', () => {
 
 describe('SSE wire format', () => {
   it('writes id, event and one data line per line, and parses Last-Event-ID strictly', () => {
-    expect(formatSseEvent({ id: 7, event: 'notification', data: { a: 'x\ny' } })).toBe('id: 7\nevent: notification\ndata: {"a":"x\\ny"}\n\n');
-    expect(formatSseEvent({ id: 1, event: 'e', data: 'line1\nline2' })).toBe('id: 1\nevent: e\ndata: "line1\\nline2"\n\n');
+    expect(formatSseEvent({ id: 7, event: 'notification', data: { a: 'x\ny' } })).toBe(
+      'id: 7\nevent: notification\ndata: {"a":"x\\ny"}\n\n',
+    );
+    expect(formatSseEvent({ id: 1, event: 'e', data: 'line1\nline2' })).toBe(
+      'id: 1\nevent: e\ndata: "line1\\nline2"\n\n',
+    );
     expect(() => formatSseEvent({ id: 1, event: 'bad\nname', data: 1 })).toThrow(TypeError);
     expect(parseLastEventId(undefined)).toBeUndefined();
     expect(parseLastEventId('')).toBeUndefined();
@@ -256,7 +268,10 @@ describe('RealtimeHub transports', () => {
 
     const bad = await connectSse(`http://${base}/stream`, { lastEventId: 'nope' });
     expect(bad.status).toBe(400);
-    expect(JSON.parse(bad.body)).toMatchObject({ status: 400, detail: 'headers/last-event-id must be the id of an event this stream sent (a non-negative integer)' });
+    expect(JSON.parse(bad.body)).toMatchObject({
+      status: 400,
+      detail: 'headers/last-event-id must be the id of an event this stream sent (a non-negative integer)',
+    });
   });
 
   it('WebSocket: pings the client and terminates one that stops answering', async () => {

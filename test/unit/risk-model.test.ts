@@ -33,7 +33,10 @@ const at = (iso: string): number => {
   if (Number.isNaN(ms)) throw new Error(`bad test instant ${iso}`);
   return ms;
 };
-const span = (startIso: string, minutes: number): TimeInterval => ({ startMs: at(startIso), endMs: at(startIso) + minutes * MINUTE });
+const span = (startIso: string, minutes: number): TimeInterval => ({
+  startMs: at(startIso),
+  endMs: at(startIso) + minutes * MINUTE,
+});
 const source = (reportType: ReportType, onsetDay: string | null = ONSET, reportDay = '2024-03-16'): SourceCase => ({
   onsetDay,
   reportDay,
@@ -51,12 +54,19 @@ const venue = (src: SourceCase, exposedStay: TimeInterval, sourceStay: TimeInter
   exposedStay,
   sourceStay,
 });
-const gps = (src: SourceCase, exposed: LatLng, exposedStay: TimeInterval, sourcePoint: LatLng, sourceStay: TimeInterval): ContactEpisode => ({
+const gps = (
+  src: SourceCase,
+  exposed: LatLng,
+  exposedStay: TimeInterval,
+  sourcePoint: LatLng,
+  sourceStay: TimeInterval,
+): ContactEpisode => ({
   kind: 'gps',
   source: src,
   exposedPresence: { ...exposed, ...exposedStay },
   sourcePresence: { ...sourcePoint, ...sourceStay },
 });
+// biome-ignore lint/suspicious/noExplicitAny: the tests break the configuration in every way a file could
 const mutableDefault = (): Record<string, any> => JSON.parse(JSON.stringify(DEFAULT_RISK_MODEL)) as Record<string, any>;
 
 // Points near Notre-Dame de Paris, on one meridian (lng 2.3499). Along a meridian the haversine distance is
@@ -79,13 +89,17 @@ describe('DEFAULT_RISK_MODEL (v1)', () => {
       },
       venue: { weight: 1.0, minimumStayMinutes: 10, maximumMinutesPerEpisode: 30 },
       gps: { weight: 0.5, radiusMeters: 10 },
-      infectiousness: { weights: { high: 1.0, standard: 0.3 }, highDays: [-2, -1, 0, 1, 2, 3], standardDays: [-4, -3, 4, 5] },
+      infectiousness: {
+        weights: { high: 1.0, standard: 0.3 },
+        highDays: [-2, -1, 0, 1, 2, 3],
+        standardDays: [-4, -3, 4, 5],
+      },
       infectiousWindow: { fromDaysFromOnset: -4, toDaysFromOnset: 5, unknownOnsetDaysBeforeReport: 4 },
       reportTypeWeights: { confirmed_test: 1.0, clinical_diagnosis: 0.8, self_reported: 0.5 },
       riskLevel: { tauWeightedMinutes: 15 / Math.LN2 },
       tiers: { highMinWeightedMinutes: 15, mediumMinWeightedMinutes: 5 },
     });
-    expect(DEFAULT_RISK_MODEL.riskLevel.tauWeightedMinutes).toBeCloseTo(21.640425613334453, 12);
+    expect(DEFAULT_RISK_MODEL.riskLevel.tauWeightedMinutes).toBeCloseTo(21.640425613334454, 12);
   });
 
   it('is valid and deeply frozen', () => {
@@ -99,18 +113,18 @@ describe('DEFAULT_RISK_MODEL (v1)', () => {
 describe('configuration validation', () => {
   it('lists every problem with a clear message', () => {
     const config = mutableDefault();
-    config['version'] = '';
-    config['proximity'].weights.near = -1;
-    config['proximity'].nearMaxAttenuationDb = 50;
-    config['gps'] = { weight: 0.5, radius: 10 };
-    config['infectiousness'].highDays = [-2, -1, 0, 1, 2, 3, 6];
-    config['infectiousness'].standardDays = [-4, -3, 0, 4, 5];
-    config['infectiousWindow'].fromDaysFromOnset = -4.5;
-    config['reportTypeWeights'].self_reported = Number.NaN;
-    config['riskLevel'].tauWeightedMinutes = 0;
-    config['tiers'].highMinWeightedMinutes = 4;
-    config['venue'].maximumMinutesPerEpisode = 5;
-    config['colour'] = 'blue';
+    config.version = '';
+    config.proximity.weights.near = -1;
+    config.proximity.nearMaxAttenuationDb = 50;
+    config.gps = { weight: 0.5, radius: 10 };
+    config.infectiousness.highDays = [-2, -1, 0, 1, 2, 3, 6];
+    config.infectiousness.standardDays = [-4, -3, 0, 4, 5];
+    config.infectiousWindow.fromDaysFromOnset = -4.5;
+    config.reportTypeWeights.self_reported = Number.NaN;
+    config.riskLevel.tauWeightedMinutes = 0;
+    config.tiers.highMinWeightedMinutes = 4;
+    config.venue.maximumMinutesPerEpisode = 5;
+    config.colour = 'blue';
 
     const issues = riskModelConfigIssues(config);
     expect(issues).toEqual(
@@ -134,7 +148,7 @@ describe('configuration validation', () => {
 
   it('rejects infectious days outside the infectious window', () => {
     const config = mutableDefault();
-    config['infectiousness'].highDays = [-2, -1, 0, 1, 2, 3, 6];
+    config.infectiousness.highDays = [-2, -1, 0, 1, 2, 3, 6];
     expect(riskModelConfigIssues(config)).toEqual([
       'infectiousness.highDays contains day 6, outside the infectious window -4..5 (infectiousWindow), so it could never be traced',
     ]);
@@ -142,7 +156,7 @@ describe('configuration validation', () => {
 
   it('validateRiskModelConfig throws RiskModelConfigError, or returns a frozen copy', () => {
     const config = mutableDefault();
-    config['tiers'].mediumMinWeightedMinutes = 0;
+    config.tiers.mediumMinWeightedMinutes = 0;
     let caught: unknown;
     try {
       validateRiskModelConfig(config);
@@ -150,11 +164,13 @@ describe('configuration validation', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(RiskModelConfigError);
-    expect((caught as RiskModelConfigError).issues).toEqual(['tiers.mediumMinWeightedMinutes must be a finite number > 0, got 0']);
+    expect((caught as RiskModelConfigError).issues).toEqual([
+      'tiers.mediumMinWeightedMinutes must be a finite number > 0, got 0',
+    ]);
     expect((caught as Error).message).toContain('invalid risk model configuration');
 
     const valid = mutableDefault();
-    valid['version'] = 'v1-copy';
+    valid.version = 'v1-copy';
     const copy = validateRiskModelConfig(valid);
     expect(copy).toEqual(valid);
     expect(copy).not.toBe(valid);
@@ -162,7 +178,7 @@ describe('configuration validation', () => {
     expect(() => validateRiskModelConfig('v1')).toThrow('the risk model configuration must be an object, got "v1"');
   });
 
-  it('resolveRiskModelConfig merges a deployment\'s overrides into v1', () => {
+  it("resolveRiskModelConfig merges a deployment's overrides into v1", () => {
     expect(resolveRiskModelConfig()).toEqual(DEFAULT_RISK_MODEL);
     expect(resolveRiskModelConfig({ version: 'v1' })).toEqual(DEFAULT_RISK_MODEL);
 
@@ -237,13 +253,24 @@ describe('infectiousnessWeight', () => {
 
   it('counts days across month ends and DST changes as calendar days', () => {
     expect(infectiousnessWeight('2024-04-01', '2024-03-30')).toEqual({ weight: 1, level: 'high', daysFromOnset: 2 });
-    expect(infectiousnessWeight('2024-02-26', '2024-03-01')).toEqual({ weight: 0.3, level: 'standard', daysFromOnset: -4 });
+    expect(infectiousnessWeight('2024-02-26', '2024-03-01')).toEqual({
+      weight: 0.3,
+      level: 'standard',
+      daysFromOnset: -4,
+    });
   });
 
-  it('follows a deployment\'s table', () => {
-    const config = resolveRiskModelConfig({ version: 'v1-strict', infectiousness: { weights: { standard: 0.5 }, standardDays: [-3, 4] } });
+  it("follows a deployment's table", () => {
+    const config = resolveRiskModelConfig({
+      version: 'v1-strict',
+      infectiousness: { weights: { standard: 0.5 }, standardDays: [-3, 4] },
+    });
     expect(infectiousnessWeight('2024-03-10', ONSET, config)).toEqual({ weight: 0, level: 'none', daysFromOnset: -4 });
-    expect(infectiousnessWeight('2024-03-11', ONSET, config)).toEqual({ weight: 0.5, level: 'standard', daysFromOnset: -3 });
+    expect(infectiousnessWeight('2024-03-11', ONSET, config)).toEqual({
+      weight: 0.5,
+      level: 'standard',
+      daysFromOnset: -3,
+    });
   });
 });
 
@@ -301,15 +328,25 @@ describe('riskLevel and rounding', () => {
     const values: number[] = [];
     for (let k = 0; k < 20_000; k++) {
       const half = (k + 0.5) / 1000; // x.xxx5: the halves of 3-place rounding, as binary floating point stores them
-      values.push(half, half * 7, half / 3, -half, half + 1e-12, half - 1e-12, k * 0.001 + k * 1e-7, Math.sqrt(k) * 13.37);
+      values.push(
+        half,
+        half * 7,
+        half / 3,
+        -half,
+        half + 1e-12,
+        half - 1e-12,
+        k * 0.001 + k * 1e-7,
+        Math.sqrt(k) * 13.37,
+      );
     }
     let differences = 0;
-    for (const value of values) for (const places of [0, 2, 3, 6]) if (roundHalfUp(value, places) !== byString(value, places)) differences++;
+    for (const value of values)
+      for (const places of [0, 2, 3, 6]) if (roundHalfUp(value, places) !== byString(value, places)) differences++;
     expect(differences).toBe(0);
     expect(values.filter((v) => roundHalfUp(v, 3) !== roundHalfUp(v, 2)).length).toBeGreaterThan(10_000);
   });
 
-  it('uses a deployment\'s τ', () => {
+  it("uses a deployment's τ", () => {
     const config = resolveRiskModelConfig({ version: 'v1-tau30', riskLevel: { tauWeightedMinutes: 30 / Math.LN2 } });
     expect(riskLevel(30, config)).toBe(0.5);
     expect(riskLevel(15, config)).toBe(0.29);
@@ -352,7 +389,10 @@ describe('tiers', () => {
 describe('haversineMeters and the GPS radius', () => {
   it('measures great-circle distances', () => {
     expect(haversineMeters(NOTRE_DAME, NOTRE_DAME)).toBe(0);
-    expect(haversineMeters({ lat: 0, lng: 0 }, { lat: 1, lng: 0 })).toBeCloseTo((EARTH_RADIUS_METERS * Math.PI) / 180, 6); // 111 195.08 m
+    expect(haversineMeters({ lat: 0, lng: 0 }, { lat: 1, lng: 0 })).toBeCloseTo(
+      (EARTH_RADIUS_METERS * Math.PI) / 180,
+      6,
+    ); // 111 195.08 m
     expect(haversineMeters({ lat: 0, lng: 179.5 }, { lat: 0, lng: -179.5 })).toBeCloseTo(111_195.08, 1); // across the antimeridian
     expect(haversineMeters(NOTRE_DAME, AT_9_9_M)).toBeCloseTo(9.8964, 4);
     expect(haversineMeters(NOTRE_DAME, AT_10_1_M)).toBeCloseTo(10.1076, 4);
@@ -362,12 +402,17 @@ describe('haversineMeters and the GPS radius', () => {
   it('checks the radius inclusively', () => {
     expect(withinGpsRadius(NOTRE_DAME, AT_9_9_M)).toBe(true);
     expect(withinGpsRadius(NOTRE_DAME, AT_10_1_M)).toBe(false);
-    const exactly = resolveRiskModelConfig({ version: 'v1-r', gps: { radiusMeters: haversineMeters(NOTRE_DAME, AT_10_1_M) } });
+    const exactly = resolveRiskModelConfig({
+      version: 'v1-r',
+      gps: { radiusMeters: haversineMeters(NOTRE_DAME, AT_10_1_M) },
+    });
     expect(withinGpsRadius(NOTRE_DAME, AT_10_1_M, exactly)).toBe(true);
   });
 
   it('rejects impossible coordinates', () => {
-    expect(() => haversineMeters({ lat: 91, lng: 0 }, NOTRE_DAME)).toThrow('a.lat must be a latitude in −90..90, got 91');
+    expect(() => haversineMeters({ lat: 91, lng: 0 }, NOTRE_DAME)).toThrow(
+      'a.lat must be a latitude in −90..90, got 91',
+    );
     expect(() => haversineMeters(NOTRE_DAME, { lat: 0, lng: Number.NaN })).toThrow(/b\.lng must be a longitude/);
   });
 });
@@ -446,7 +491,9 @@ describe('scoreEpisode: GPS co-location', () => {
 
   it('presences that do not overlap in time are dropped', () => {
     const later = span('2024-03-14T10:30:00Z', 30);
-    expect(scoreEpisode(gps(source('confirmed_test'), NOTRE_DAME, exposedStay, NOTRE_DAME, later)).dropped).toBe('no_overlap');
+    expect(scoreEpisode(gps(source('confirmed_test'), NOTRE_DAME, exposedStay, NOTRE_DAME, later)).dropped).toBe(
+      'no_overlap',
+    );
   });
 
   it('unknown onset: report date − 4 days is the onset', () => {
@@ -457,11 +504,15 @@ describe('scoreEpisode: GPS co-location', () => {
     expect(onOnset.days_from_onset).toBe(0);
     expect(onOnset.weighted_minutes).toBe(15);
 
-    const dayMinus4 = scoreEpisode(gps(src, NOTRE_DAME, span('2024-03-10T10:00:00Z', 30), NOTRE_DAME, span('2024-03-10T10:00:00Z', 30)));
+    const dayMinus4 = scoreEpisode(
+      gps(src, NOTRE_DAME, span('2024-03-10T10:00:00Z', 30), NOTRE_DAME, span('2024-03-10T10:00:00Z', 30)),
+    );
     expect(dayMinus4.infectiousness_level).toBe('standard');
     expect(dayMinus4.weighted_minutes).toBe(4.5); // 30 × 0.5 × 0.3 × 1.0
 
-    const dayMinus5 = scoreEpisode(gps(src, NOTRE_DAME, span('2024-03-09T10:00:00Z', 30), NOTRE_DAME, span('2024-03-09T10:00:00Z', 30)));
+    const dayMinus5 = scoreEpisode(
+      gps(src, NOTRE_DAME, span('2024-03-09T10:00:00Z', 30), NOTRE_DAME, span('2024-03-09T10:00:00Z', 30)),
+    );
     expect(dayMinus5.dropped).toBe('zero_weight');
     expect(dayMinus5.minutes).toBe(30);
     expect(dayMinus5.weighted_minutes).toBe(0);
@@ -515,7 +566,9 @@ describe('scoreEpisode: Bluetooth proximity', () => {
   });
 
   it('20 minutes at 70 dB, confirmed, onset day: 6.6 exactly (no floating-point residue)', () => {
-    expect(scoreEpisode(proximity(source('confirmed_test'), '2024-03-14T12:00:00Z', 20, 70)).weighted_minutes).toBe(6.6);
+    expect(scoreEpisode(proximity(source('confirmed_test'), '2024-03-14T12:00:00Z', 20, 70)).weighted_minutes).toBe(
+      6.6,
+    );
   });
 
   it('beyond 75 dB weighs nothing', () => {
@@ -536,7 +589,9 @@ describe('scoreEpisode: Bluetooth proximity', () => {
     // day −3: 30 × 1.0 × 0.3 × 1.0 = 9; day −2: 30 × 1.0 × 1.0 × 1.0 = 30; total 39, risk 1 − 2^(−39/15) = 0.84
     const episode = proximity(source('confirmed_test'), '2024-03-11T22:30:00Z', 60, 60);
     const scored = scoreEpisode(episode, DEFAULT_RISK_MODEL, 'Europe/Paris');
-    expect(scored.days.map((d) => [d.day, d.minutes, d.days_from_onset, d.infectiousness_weight, d.weighted_minutes])).toEqual([
+    expect(
+      scored.days.map((d) => [d.day, d.minutes, d.days_from_onset, d.infectiousness_weight, d.weighted_minutes]),
+    ).toEqual([
       ['2024-03-11', 30, -3, 0.3, 9],
       ['2024-03-12', 30, -2, 1, 30],
     ]);
@@ -554,15 +609,20 @@ describe('scoreEpisode: Bluetooth proximity', () => {
   });
 
   it('rejects malformed episodes', () => {
-    const bad: ContactEpisode = { kind: 'proximity', source: source('confirmed_test'), interval: { startMs: 2_000, endMs: 1_000 }, attenuationDb: 50 };
+    const bad: ContactEpisode = {
+      kind: 'proximity',
+      source: source('confirmed_test'),
+      interval: { startMs: 2_000, endMs: 1_000 },
+      attenuationDb: 50,
+    };
     expect(() => scoreEpisode(bad)).toThrow('interval ends before it starts (startMs 2000, endMs 1000)');
     const badType = { ...source('confirmed_test'), reportType: 'rumour' as ReportType };
     expect(() => scoreEpisode(proximity(badType, '2024-03-14T12:00:00Z', 10, 50))).toThrow(
       'reportType must be one of confirmed_test, clinical_diagnosis, self_reported, got "rumour"',
     );
-    expect(() => scoreEpisode(proximity(source('confirmed_test'), '2024-03-14T12:00:00Z', 10, 50), DEFAULT_RISK_MODEL, 'Paris')).toThrow(
-      /timeZone must be an IANA time-zone name/,
-    );
+    expect(() =>
+      scoreEpisode(proximity(source('confirmed_test'), '2024-03-14T12:00:00Z', 10, 50), DEFAULT_RISK_MODEL, 'Paris'),
+    ).toThrow(/timeZone must be an IANA time-zone name/);
   });
 });
 
@@ -591,20 +651,35 @@ describe('scoreEpisode: same venue', () => {
 
   it('an overlap of exactly 10 minutes counts: 10 × 1.0 = 10, risk 0.37, tier medium', () => {
     const scored = scoreEpisode(venue(confirmed, span('2024-03-14T12:00:00Z', 60), span('2024-03-14T12:30:00Z', 10)));
-    expect(scored).toMatchObject({ dropped: null, minutes: 10, overlap_minutes: 10, weighted_minutes: 10, risk_level: 0.37, proximity_weight: 1 });
+    expect(scored).toMatchObject({
+      dropped: null,
+      minutes: 10,
+      overlap_minutes: 10,
+      weighted_minutes: 10,
+      risk_level: 0.37,
+      proximity_weight: 1,
+    });
     expect(tierFor(scored.weighted_minutes)).toBe('medium');
   });
 
   it('an overlap of 45 minutes counts its first 30: 30 weighted minutes, risk 0.75', () => {
     const scored = scoreEpisode(venue(confirmed, span('2024-03-14T12:00:00Z', 90), span('2024-03-14T12:15:00Z', 45)));
-    expect(scored).toMatchObject({ dropped: null, minutes: 30, overlap_minutes: 45, weighted_minutes: 30, risk_level: 0.75 });
+    expect(scored).toMatchObject({
+      dropped: null,
+      minutes: 30,
+      overlap_minutes: 45,
+      weighted_minutes: 30,
+      risk_level: 0.75,
+    });
     expect(scored.days).toHaveLength(1);
     expect(scored.days[0]?.start_ms).toBe(at('2024-03-14T12:15:00Z'));
     expect(scored.days[0]?.end_ms).toBe(at('2024-03-14T12:45:00Z'));
   });
 
   it('clinical diagnosis weighs 0.8: 30 × 1.0 × 1.0 × 0.8 = 24, risk 0.67', () => {
-    const scored = scoreEpisode(venue(source('clinical_diagnosis'), span('2024-03-14T12:00:00Z', 90), span('2024-03-14T12:15:00Z', 45)));
+    const scored = scoreEpisode(
+      venue(source('clinical_diagnosis'), span('2024-03-14T12:00:00Z', 90), span('2024-03-14T12:15:00Z', 45)),
+    );
     expect(scored.weighted_minutes).toBe(24);
     expect(scored.risk_level).toBe(0.67);
     expect(scored.report_type_weight).toBe(0.8);
@@ -646,20 +721,26 @@ describe('aggregateDailyTiers', () => {
   // u1 on 2024-03-15 (a separate day), from a third source:
   const e4 = {
     exposed_user_id: 'u1',
-    ...scoreEpisode(gps(sourceC, NOTRE_DAME, span('2024-03-15T10:00:00Z', 30), AT_9_9_M, span('2024-03-15T10:00:00Z', 30))),
+    ...scoreEpisode(
+      gps(sourceC, NOTRE_DAME, span('2024-03-15T10:00:00Z', 30), AT_9_9_M, span('2024-03-15T10:00:00Z', 30)),
+    ),
   }; // 30 × 0.5 × 1.0 × 0.5 = 7.5
   // u2 on 2024-03-14:
   const e5 = {
     exposed_user_id: 'u2',
-    ...scoreEpisode(gps(sourceC, NOTRE_DAME, span('2024-03-14T10:00:00Z', 20), NOTRE_DAME, span('2024-03-14T10:00:00Z', 20))),
+    ...scoreEpisode(
+      gps(sourceC, NOTRE_DAME, span('2024-03-14T10:00:00Z', 20), NOTRE_DAME, span('2024-03-14T10:00:00Z', 20)),
+    ),
   }; // 20 × 0.5 × 1.0 × 0.5 = 5
 
   it('the episodes score as annotated', () => {
     expect([e1, e2, e3, e4, e5].map((e) => e.weighted_minutes)).toEqual([3.3, 6.6, 5.1, 7.5, 5]);
   });
 
-  it('sums one person\'s day across episodes and sources, crossing medium then high', () => {
-    expect(aggregateDailyTiers([e1])).toEqual([{ exposed_user_id: 'u1', day: '2024-03-14', weighted_minutes: 3.3, tier: 'low', episodes: 1 }]);
+  it("sums one person's day across episodes and sources, crossing medium then high", () => {
+    expect(aggregateDailyTiers([e1])).toEqual([
+      { exposed_user_id: 'u1', day: '2024-03-14', weighted_minutes: 3.3, tier: 'low', episodes: 1 },
+    ]);
     expect(aggregateDailyTiers([e1, e2])).toEqual([
       { exposed_user_id: 'u1', day: '2024-03-14', weighted_minutes: 9.9, tier: 'medium', episodes: 2 },
     ]);
@@ -692,7 +773,7 @@ describe('aggregateDailyTiers', () => {
     ]);
   });
 
-  it('uses a deployment\'s tier thresholds and ignores dropped episodes', () => {
+  it("uses a deployment's tier thresholds and ignores dropped episodes", () => {
     const config: RiskModelConfig = resolveRiskModelConfig({ version: 'v1-t', tiers: { mediumMinWeightedMinutes: 3 } });
     const dropped = {
       exposed_user_id: 'u1',

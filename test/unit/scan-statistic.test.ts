@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gridDisk, gridDiskDistances, latLngToCell } from 'h3-js';
-import { Xoshiro128, createRng, hashSeed } from '../../src/modules/zones/prng.js';
+import { type Xoshiro128, createRng, hashSeed } from '../../src/modules/zones/prng.js';
 import {
   finishScan,
   logLikelihoodRatio,
@@ -40,7 +40,9 @@ function ringsFromAdjacency(adj: Record<string, readonly string[]>): RingsFuncti
 function table(rows: Record<string, readonly number[]>): CaseCount[] {
   const out: CaseCount[] = [];
   for (const [cell, counts] of Object.entries(rows)) {
-    counts.forEach((count, day) => out.push({ cell, day, count }));
+    counts.forEach((count, day) => {
+      out.push({ cell, day, count });
+    });
   }
   return out;
 }
@@ -112,7 +114,9 @@ describe('space-time permutation scan: worked example', () => {
 
   it('matches the hand values of the other cylinders', () => {
     expect(Math.abs(logLikelihoodRatio(4, 2.4, 20) - 0.5183396181947646)).toBeLessThan(1e-9);
-    expect(Math.abs(logLikelihoodRatio(5, 4.2, 20) - (5 * Math.log(5 / 4.2) + 15 * Math.log(15 / 15.8)))).toBeLessThan(1e-12);
+    expect(Math.abs(logLikelihoodRatio(5, 4.2, 20) - (5 * Math.log(5 / 4.2) + 15 * Math.log(15 / 15.8)))).toBeLessThan(
+      1e-12,
+    );
     expect(Math.abs(logLikelihoodRatio(8, 7, 20) - 0.10773864891374418)).toBeLessThan(1e-9);
     expect(logLikelihoodRatio(2, 3, 20)).toBe(0); // c < mu: not a high-rate cluster
     expect(logLikelihoodRatio(4, 4, 20)).toBe(0);

@@ -13,15 +13,37 @@ import { dailyStays, type Stay } from '../../src/simulator/schedule.js';
 import { MS_PER_DAY as DAY, MS_PER_HOUR as HOUR, MS_PER_MINUTE as MINUTE } from '../../src/platform/time/calendar.js';
 import { dateOf, planTimeline, releaseAt, stampOf } from '../../src/simulator/timeline.js';
 
-const stay = (agent: number, place: number, spot: number, startMin: number, endMin: number): Stay => ({ agent, place, spot, start: startMin * MINUTE, end: endMin * MINUTE });
+const stay = (agent: number, place: number, spot: number, startMin: number, endMin: number): Stay => ({
+  agent,
+  place,
+  spot,
+  start: startMin * MINUTE,
+  end: endMin * MINUTE,
+});
 
 describe('precision and recall against the ground truth', () => {
   it('counts, per tier, notified contacts truly infected by their source and infected people notified', () => {
     const scores = scoreTracing([
       // Source 10 infected 1, 2, 3; the server notified 1 (high), 2 (medium), 4 (high), 5 (medium).
-      { source: 10, infected: [1, 2, 3], notified: new Map([[1, 'high'], [2, 'medium'], [4, 'high'], [5, 'medium']] as const) },
+      {
+        source: 10,
+        infected: [1, 2, 3],
+        notified: new Map([
+          [1, 'high'],
+          [2, 'medium'],
+          [4, 'high'],
+          [5, 'medium'],
+        ] as const),
+      },
       // Source 20 infected 6; the server notified 6 (high) and 7 (high).
-      { source: 20, infected: [6], notified: new Map([[6, 'high'], [7, 'high']] as const) },
+      {
+        source: 20,
+        infected: [6],
+        notified: new Map([
+          [6, 'high'],
+          [7, 'high'],
+        ] as const),
+      },
       // Source 30 infected nobody and nobody was notified.
       { source: 30, infected: [], notified: new Map() },
     ]);
@@ -52,7 +74,8 @@ describe('simulated time', () => {
     const timeline = planTimeline(wallStart, 14, 5000);
     expect(new Date(timeline.origin).toISOString()).toBe('2026-11-17T00:00:00.000Z');
     expect(dateOf(timeline, 0)).toBe('2026-11-17');
-    for (const tau of [0, DAY, 7.3 * DAY, timeline.end / 2, timeline.end]) expect(stampOf(timeline, tau)).toBeLessThanOrEqual(releaseAt(timeline, tau) + 1);
+    for (const tau of [0, DAY, 7.3 * DAY, timeline.end / 2, timeline.end])
+      expect(stampOf(timeline, tau)).toBeLessThanOrEqual(releaseAt(timeline, tau) + 1);
     // At the end, simulated time has caught up with the clock.
     expect(Math.abs(stampOf(timeline, timeline.end) - releaseAt(timeline, timeline.end))).toBeLessThan(2);
     expect(() => planTimeline(wallStart, 14, 1)).toThrow(RangeError);
@@ -61,8 +84,15 @@ describe('simulated time', () => {
 
 describe('contacts', () => {
   it('pairs overlapping stays at the same spot (close), and at other spots of the same place only when asked', () => {
-    const stays = [stay(1, 9, 0, 0, 60), stay(2, 9, 0, 30, 90), stay(3, 9, 1, 0, 120), stay(4, 8, 0, 0, 120), stay(5, 9, 0, 60, 70)];
-    const pairs = (far: boolean) => contactsOf(stays, () => far).map((c) => [c.a.agent, c.b.agent, c.close, c.start / MINUTE, c.end / MINUTE]);
+    const stays = [
+      stay(1, 9, 0, 0, 60),
+      stay(2, 9, 0, 30, 90),
+      stay(3, 9, 1, 0, 120),
+      stay(4, 8, 0, 0, 120),
+      stay(5, 9, 0, 60, 70),
+    ];
+    const pairs = (far: boolean) =>
+      contactsOf(stays, () => far).map((c) => [c.a.agent, c.b.agent, c.close, c.start / MINUTE, c.end / MINUTE]);
     expect(pairs(false)).toEqual([
       [1, 2, true, 30, 60],
       [2, 5, true, 60, 70],
@@ -89,9 +119,12 @@ describe('city, schedules and epidemic', () => {
     const b = generateCity({ population: 2000, seed: 42 });
     expect(a).toEqual(b);
     expect(a.agents).toHaveLength(2000);
-    for (const kind of ['home', 'work', 'school', 'venue'] as const) expect(a.places.some((p) => p.kind === kind)).toBe(true);
+    for (const kind of ['home', 'work', 'school', 'venue'] as const)
+      expect(a.places.some((p) => p.kind === kind)).toBe(true);
     for (const agent of a.agents) expect(a.places[agent.home]!.kind).toBe('home');
-    expect(a.agents.filter((x) => x.child).every((x) => x.daytime !== null && a.places[x.daytime]!.kind === 'school')).toBe(true);
+    expect(
+      a.agents.filter((x) => x.child).every((x) => x.daytime !== null && a.places[x.daytime]!.kind === 'school'),
+    ).toBe(true);
   });
 
   it('gives everyone contiguous stays covering the whole day, at home when isolating', () => {
@@ -103,7 +136,8 @@ describe('city, schedules and epidemic', () => {
         expect(stays[0]!.start).toBe(2 * DAY);
         expect(stays.at(-1)!.end).toBe(3 * DAY);
         for (let i = 1; i < stays.length; i++) expect(stays[i]!.start).toBe(stays[i - 1]!.end);
-        if (staysHome) expect(stays).toEqual([{ agent: agent.id, place: agent.home, spot: 0, start: 2 * DAY, end: 3 * DAY }]);
+        if (staysHome)
+          expect(stays).toEqual([{ agent: agent.id, place: agent.home, spot: 0, start: 2 * DAY, end: 3 * DAY }]);
       }
     }
   });
@@ -124,7 +158,13 @@ describe('city, schedules and epidemic', () => {
           const infector = before.get(t.infector)!;
           expect(t.at).toBeGreaterThanOrEqual(infector.infectiousFrom);
           expect(t.at).toBeLessThan(infector.infectiousUntil);
-          const together = stays.filter((s) => (s.agent === t.infector || s.agent === t.infectee) && s.place === t.place && s.start <= t.at && s.end > t.at);
+          const together = stays.filter(
+            (s) =>
+              (s.agent === t.infector || s.agent === t.infectee) &&
+              s.place === t.place &&
+              s.start <= t.at &&
+              s.end > t.at,
+          );
           expect(new Set(together.map((s) => s.agent))).toEqual(new Set([t.infector, t.infectee]));
         }
       }
@@ -168,7 +208,11 @@ describe('Bluetooth encounters', () => {
     const observations = proximityObservations(timeline, contact, tokens, createRng(1), () => `id-${n++}`);
     expect(observations.map((o) => [o.peer_token, o.started_at, o.ended_at])).toEqual([
       ['AAAAAAAAAAAAAAAAAAAAAA', new Date(base).toISOString(), new Date(base + 15 * MINUTE).toISOString()],
-      ['BBBBBBBBBBBBBBBBBBBBBB', new Date(base + 15 * MINUTE).toISOString(), new Date(base + 20 * MINUTE).toISOString()],
+      [
+        'BBBBBBBBBBBBBBBBBBBBBB',
+        new Date(base + 15 * MINUTE).toISOString(),
+        new Date(base + 20 * MINUTE).toISOString(),
+      ],
     ]);
     expect(observations.every((o) => o.attenuation_db >= 45 && o.attenuation_db <= 65)).toBe(true);
     expect(proximityObservations(timeline, contact, [], createRng(1), () => 'x')).toEqual([]);

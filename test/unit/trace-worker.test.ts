@@ -33,7 +33,10 @@ function workerWith(behaviour: { failMatches?: boolean } = {}) {
   const worker = new TraceWorker(jobs, tracing, pino({ level: 'silent' }), { leaseMs: 60_000, sweepMs: 60_000 });
   return { worker, calls, release: () => release?.() };
 }
-const match = (id: string, ...interactionIds: string[]) => ({ id, job: { kind: 'match_upload' as const, userId: `user-${id}`, interactionIds } });
+const match = (id: string, ...interactionIds: string[]) => ({
+  id,
+  job: { kind: 'match_upload' as const, userId: `user-${id}`, interactionIds },
+});
 
 describe('the trace worker', () => {
   it('matches uploads that queued behind a running trace in one batch, then completes their jobs together', async () => {
@@ -47,7 +50,14 @@ describe('the trace worker', () => {
     release();
     await worker.idle();
     await worker.idle();
-    expect(calls).toEqual(['trace slow', 'complete j0', 'match a+b,c,d', 'complete j1,j2,j4', 'trace next', 'complete j3']);
+    expect(calls).toEqual([
+      'trace slow',
+      'complete j0',
+      'match a+b,c,d',
+      'complete j1,j2,j4',
+      'trace next',
+      'complete j3',
+    ]);
     expect(worker.jobsCompleted).toBe(5);
   });
 

@@ -25,7 +25,17 @@ class FakeOutbox {
   readonly rows: Delivery[] = [];
 
   add(id: string, url: string, createdAt = Date.now()): Delivery {
-    const row: Delivery = { id, url, state: 'pending', attempts: 0, nextAttemptAt: createdAt, createdAt, lastStatus: null, lastError: null, deliveredAt: null };
+    const row: Delivery = {
+      id,
+      url,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: createdAt,
+      createdAt,
+      lastStatus: null,
+      lastError: null,
+      deliveredAt: null,
+    };
     this.rows.push(row);
     return row;
   }
@@ -35,7 +45,14 @@ class FakeOutbox {
     return due.map((r) => {
       r.attempts++;
       r.nextAttemptAt = now + leaseMs;
-      return { id: r.id, alertId: `alert-${r.id}`, url: r.url, attempt: r.attempts, createdAt: r.createdAt, payload: `{"id":"alert-${r.id}"}` };
+      return {
+        id: r.id,
+        alertId: `alert-${r.id}`,
+        url: r.url,
+        attempt: r.attempts,
+        createdAt: r.createdAt,
+        payload: `{"id":"alert-${r.id}"}`,
+      };
     });
   }
 
@@ -43,8 +60,19 @@ class FakeOutbox {
     Object.assign(this.find(id), { state: 'delivered', deliveredAt: at, lastStatus: status, lastError: null });
   }
 
-  async markFailed(id: string, nextAttemptAt: number, status: number | null, error: string, giveUp: boolean): Promise<void> {
-    Object.assign(this.find(id), { state: giveUp ? 'failed' : 'pending', nextAttemptAt, lastStatus: status, lastError: error });
+  async markFailed(
+    id: string,
+    nextAttemptAt: number,
+    status: number | null,
+    error: string,
+    giveUp: boolean,
+  ): Promise<void> {
+    Object.assign(this.find(id), {
+      state: giveUp ? 'failed' : 'pending',
+      nextAttemptAt,
+      lastStatus: status,
+      lastError: error,
+    });
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -84,7 +112,10 @@ async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> 
 describe('webhook dispatcher', () => {
   const dispatchers: WebhookDispatcher[] = [];
   const start = (outbox: FakeOutbox, fetchImpl: typeof fetch, overrides: Partial<WebhookSettings> = {}) => {
-    const dispatcher = new WebhookDispatcher(outbox as unknown as AlertsRepository, settings(overrides), log, { fetch: fetchImpl, random: () => 0 });
+    const dispatcher = new WebhookDispatcher(outbox as unknown as AlertsRepository, settings(overrides), log, {
+      fetch: fetchImpl,
+      random: () => 0,
+    });
     dispatchers.push(dispatcher);
     dispatcher.start();
     return dispatcher;
@@ -112,8 +143,17 @@ describe('webhook dispatcher', () => {
     expect(calls).toHaveLength(1);
     const [call] = calls;
     expect(call!.body).toBe('{"type":"cluster_alert","alert":{"id":"alert-d1"}}');
-    expect(call!.headers).toMatchObject({ 'content-type': 'application/json', 'x-epitrace-delivery': 'd1', 'x-epitrace-event': 'cluster_alert' });
-    const verdict = verifyWebhook(SECRET, { signature: call!.headers['x-epitrace-signature'], timestamp: call!.headers['x-epitrace-timestamp'] }, call!.body, Math.floor(Date.now() / 1000));
+    expect(call!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'x-epitrace-delivery': 'd1',
+      'x-epitrace-event': 'cluster_alert',
+    });
+    const verdict = verifyWebhook(
+      SECRET,
+      { signature: call!.headers['x-epitrace-signature'], timestamp: call!.headers['x-epitrace-timestamp'] },
+      call!.body,
+      Math.floor(Date.now() / 1000),
+    );
     expect(verdict).toEqual({ ok: true });
     expect(outbox.rows[0]).toMatchObject({ attempts: 1, lastStatus: 204, lastError: null });
   });
@@ -121,7 +161,9 @@ describe('webhook dispatcher', () => {
   it('retries a failing receiver with growing delays until it answers 2xx, re-signing each attempt', async () => {
     const outbox = new FakeOutbox();
     outbox.add('d1', 'http://127.0.0.1:9/hook');
-    const { calls, fetchImpl } = recording((_call, n) => (n <= 2 ? new Response('no', { status: n === 1 ? 500 : 503 }) : new Response('ok')));
+    const { calls, fetchImpl } = recording((_call, n) =>
+      n <= 2 ? new Response('no', { status: n === 1 ? 500 : 503 }) : new Response('ok'),
+    );
     start(outbox, fetchImpl);
     await until(() => outbox.rows[0]!.state === 'delivered');
     expect(calls).toHaveLength(3);
@@ -137,7 +179,8 @@ describe('webhook dispatcher', () => {
     outbox.add('refused', 'http://127.0.0.1:9/a', Date.now() - 59_990);
     outbox.add('moved', 'http://127.0.0.1:9/b', Date.now() - 59_990);
     const { fetchImpl } = recording((call) => {
-      if (call.url.endsWith('/a')) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+      if (call.url.endsWith('/a'))
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
       return new Response(null, { status: 302, headers: { location: 'http://elsewhere.example/' } });
     });
     start(outbox, fetchImpl);
@@ -152,7 +195,9 @@ describe('webhook dispatcher', () => {
     const outbox = new FakeOutbox();
     outbox.add('slow', 'http://127.0.0.1:9/hook');
     const hang = ((_url: string, init: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)))) as unknown as typeof fetch;
+      new Promise<Response>((_resolve, reject) =>
+        init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+      )) as unknown as typeof fetch;
     start(outbox, hang, { timeoutMs: 100, retry: { baseMs: 60_000, maxMs: 60_000 } });
     await until(() => outbox.rows[0]!.lastError !== null);
     expect(outbox.rows[0]).toMatchObject({ state: 'pending', lastError: 'timed out', attempts: 1 });
@@ -175,7 +220,9 @@ describe('webhook dispatcher', () => {
     let started = false;
     const hang = ((_url: string, init: RequestInit) => {
       started = true;
-      return new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
+      return new Promise<Response>((_resolve, reject) =>
+        init.signal!.addEventListener('abort', () => reject(init.signal!.reason)),
+      );
     }) as unknown as typeof fetch;
     const dispatcher = start(outbox, hang, { timeoutMs: 60_000 });
     await until(() => started);

@@ -19,7 +19,16 @@ import { addDays } from '../../src/platform/time/calendar.js';
 
 const CENTRE = latLngToCell(48.8566, 2.3522, 8);
 const FINE = cellToChildren(CENTRE, 10)[0]!;
-const SETTINGS: ScanSettings = { resolution: 8, days: 14, maxRings: 3, maxDurationDays: 7, replications: 999, seed: '12345678', minCases: 2, alertRecurrenceDays: 100 };
+const SETTINGS: ScanSettings = {
+  resolution: 8,
+  days: 14,
+  maxRings: 3,
+  maxDurationDays: 7,
+  replications: 999,
+  seed: '12345678',
+  minCases: 2,
+  alertRecurrenceDays: 100,
+};
 
 describe('study period and scan input', () => {
   it('covers the last N days ending today', () => {
@@ -69,7 +78,9 @@ describe('study period and scan input', () => {
     const b = inputFingerprint(scanInput([...cases].reverse(), period, 8), period, SETTINGS);
     expect(a).toBe(b);
     expect(inputFingerprint(scanInput(cases.slice(1), period, 8), period, SETTINGS)).not.toBe(a);
-    expect(inputFingerprint(scanInput(cases, studyPeriod('2024-03-15', 14), 8), studyPeriod('2024-03-15', 14), SETTINGS)).not.toBe(a);
+    expect(
+      inputFingerprint(scanInput(cases, studyPeriod('2024-03-15', 14), 8), studyPeriod('2024-03-15', 14), SETTINGS),
+    ).not.toBe(a);
     expect(inputFingerprint(scanInput(cases, period, 8), period, { ...SETTINGS, seed: '1' })).not.toBe(a);
   });
 });
@@ -78,10 +89,17 @@ describe('study period and scan input', () => {
 function plantedScan(extra: number): { result: ScanResult; found: FoundCluster[] } {
   const period = studyPeriod('2024-03-14', 14);
   const cases: Array<{ cell: string; report_date: string }> = [];
-  for (const cell of gridDisk(CENTRE, 2)) for (let d = 0; d < 14; d++) cases.push({ cell, report_date: addDays(period.start, d) });
+  for (const cell of gridDisk(CENTRE, 2))
+    for (let d = 0; d < 14; d++) cases.push({ cell, report_date: addDays(period.start, d) });
   for (let i = 0; i < extra; i++) cases.push({ cell: FINE, report_date: period.end });
   const input = scanInput(cases, period, 8);
-  const result = spaceTimePermutationScan(input.counts, { days: 14, maxRings: 3, maxDurationDays: 7, replications: 999, seed: 12345678 });
+  const result = spaceTimePermutationScan(input.counts, {
+    days: 14,
+    maxRings: 3,
+    maxDurationDays: 7,
+    replications: 999,
+    seed: 12345678,
+  });
   return { result, found: foundClusters(result, period, SETTINGS) };
 }
 
@@ -89,7 +107,17 @@ describe('clusters found by a scan', () => {
   it('carries calendar dates and is significant when its recurrence interval reaches the threshold', () => {
     const { result, found } = plantedScan(10);
     const top = found[0]!;
-    expect(top).toMatchObject({ rank: 1, resolution: 8, centre: CENTRE, radius: 0, cells: [CENTRE], startDate: '2024-03-14', endDate: '2024-03-14', durationDays: 1, observed: 11 });
+    expect(top).toMatchObject({
+      rank: 1,
+      resolution: 8,
+      centre: CENTRE,
+      radius: 0,
+      cells: [CENTRE],
+      startDate: '2024-03-14',
+      endDate: '2024-03-14',
+      durationDays: 1,
+      observed: 11,
+    });
     expect(top.pValue).toBe(0.001);
     expect(top.recurrenceIntervalDays).toBe(1000);
     expect(top.significant).toBe(true);
@@ -102,8 +130,32 @@ describe('clusters found by a scan', () => {
 
   it('reports an infinite relative risk as null', () => {
     const result: ScanResult = {
-      totalCases: 3, days: 2, cellsWithCases: 1, cylinders: 1, replications: 9, maxLlr: 1, pValue: 0.5,
-      clusters: [{ rank: 1, centre: CENTRE, radius: 0, cells: [CENTRE], casesCells: [CENTRE], startDay: 1, endDay: 1, durationDays: 1, observed: 3, expected: 1, observedOverExpected: 3, relativeRisk: Infinity, llr: 1, pValue: 0.5, recurrenceIntervalDays: 2 }],
+      totalCases: 3,
+      days: 2,
+      cellsWithCases: 1,
+      cylinders: 1,
+      replications: 9,
+      maxLlr: 1,
+      pValue: 0.5,
+      clusters: [
+        {
+          rank: 1,
+          centre: CENTRE,
+          radius: 0,
+          cells: [CENTRE],
+          casesCells: [CENTRE],
+          startDay: 1,
+          endDay: 1,
+          durationDays: 1,
+          observed: 3,
+          expected: 1,
+          observedOverExpected: 3,
+          relativeRisk: Infinity,
+          llr: 1,
+          pValue: 0.5,
+          recurrenceIntervalDays: 2,
+        },
+      ],
     };
     const [cluster] = foundClusters(result, studyPeriod('2024-03-14', 2), { resolution: 8, alertRecurrenceDays: 100 });
     expect(cluster).toMatchObject({ relativeRisk: null, startDate: '2024-03-14', significant: false });
@@ -113,7 +165,13 @@ describe('clusters found by a scan', () => {
 describe('cluster identity across scans', () => {
   const ring1 = gridDisk(CENTRE, 1);
   const far = latLngToCell(48.95, 2.6, 8);
-  const tracked = (id: string, cells: readonly string[], startDate: string, endDate: string, resolution = 8): TrackedCluster => ({ id, cells, startDate, endDate, resolution });
+  const tracked = (
+    id: string,
+    cells: readonly string[],
+    startDate: string,
+    endDate: string,
+    resolution = 8,
+  ): TrackedCluster => ({ id, cells, startDate, endDate, resolution });
 
   it('is the same cluster when the cells overlap and it is ongoing', () => {
     const known = tracked('a', ring1, '2024-03-12', '2024-03-13');
@@ -126,7 +184,11 @@ describe('cluster identity across scans', () => {
     // Elsewhere: a new cluster.
     expect(matchTracked({ resolution: 8, cells: [far], startDate: '2024-03-13' }, [known])).toBeNull();
     // Another resolution is another grid.
-    expect(matchTracked({ resolution: 9, cells: ring1, startDate: '2024-03-13' }, [tracked('b', ring1, '2024-03-12', '2024-03-13', 8)])).toBeNull();
+    expect(
+      matchTracked({ resolution: 9, cells: ring1, startDate: '2024-03-13' }, [
+        tracked('b', ring1, '2024-03-12', '2024-03-13', 8),
+      ]),
+    ).toBeNull();
   });
 
   it('prefers the tracked cluster sharing most cells, then the most recent, then the smallest id', () => {
@@ -158,8 +220,22 @@ describe('exposure sites', () => {
   const T0 = Date.UTC(2024, 2, 10, 8);
   const cellA = latLngToCell(48.8566, 2.3522, 10);
   const cellB = latLngToCell(48.87, 2.33, 10);
-  const stay = (caseId: string, kind: 'cell' | 'venue', place: string, startH: number, endH: number, windowStartH = -100, windowEndH = 100): InfectiousStay => ({
-    caseId, kind, place, startMs: T0 + startH * H, endMs: T0 + endH * H, windowStart: T0 + windowStartH * H, windowEnd: T0 + windowEndH * H,
+  const stay = (
+    caseId: string,
+    kind: 'cell' | 'venue',
+    place: string,
+    startH: number,
+    endH: number,
+    windowStartH = -100,
+    windowEndH = 100,
+  ): InfectiousStay => ({
+    caseId,
+    kind,
+    place,
+    startMs: T0 + startH * H,
+    endMs: T0 + endH * H,
+    windowStart: T0 + windowStartH * H,
+    windowEnd: T0 + windowEndH * H,
   });
   const all = { since: T0 - 1000 * H, until: T0 + 1000 * H, resolution: null };
 
@@ -175,8 +251,25 @@ describe('exposure sites', () => {
       all,
     );
     expect(sites).toEqual([
-      { kind: 'cell', place: cellA, cases: 2, firstAt: T0, lastAt: T0 + 11 * H, windows: [{ start: T0, end: T0 + 4 * H, cases: 2 }, { start: T0 + 10 * H, end: T0 + 11 * H, cases: 1 }] },
-      { kind: 'venue', place: 'bakery-42', cases: 1, firstAt: T0 + 5 * H, lastAt: T0 + 6 * H, windows: [{ start: T0 + 5 * H, end: T0 + 6 * H, cases: 1 }] },
+      {
+        kind: 'cell',
+        place: cellA,
+        cases: 2,
+        firstAt: T0,
+        lastAt: T0 + 11 * H,
+        windows: [
+          { start: T0, end: T0 + 4 * H, cases: 2 },
+          { start: T0 + 10 * H, end: T0 + 11 * H, cases: 1 },
+        ],
+      },
+      {
+        kind: 'venue',
+        place: 'bakery-42',
+        cases: 1,
+        firstAt: T0 + 5 * H,
+        lastAt: T0 + 6 * H,
+        windows: [{ start: T0 + 5 * H, end: T0 + 6 * H, cases: 1 }],
+      },
     ]);
   });
 
@@ -197,7 +290,10 @@ describe('exposure sites', () => {
 
   it('coarsens cells on request (venues stay as they are) and orders by latest presence', () => {
     const neighbour = gridDisk(cellA, 1).find((c) => cellToParent(c, 8) === cellToParent(cellA, 8) && c !== cellA)!;
-    const sites = exposureSites([stay('c1', 'cell', cellA, 0, 1), stay('c2', 'cell', neighbour, 2, 3), stay('c3', 'venue', 'gym', 0, 5)], { ...all, resolution: 8 });
+    const sites = exposureSites(
+      [stay('c1', 'cell', cellA, 0, 1), stay('c2', 'cell', neighbour, 2, 3), stay('c3', 'venue', 'gym', 0, 5)],
+      { ...all, resolution: 8 },
+    );
     expect(sites.map((s) => [s.kind, s.place, s.cases])).toEqual([
       ['venue', 'gym', 1],
       ['cell', cellToParent(cellA, 8), 2],

@@ -12,7 +12,16 @@ import { DOMAIN_EVENTS_CHANNEL } from '../../src/platform/bus/domain-events.js';
 import { MemoryBus } from '../../src/platform/bus/memory-bus.js';
 
 const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
-const SETTINGS: ScanSettings = { resolution: 8, days: 14, maxRings: 3, maxDurationDays: 7, replications: 999, seed: '12345678', minCases: 2, alertRecurrenceDays: 100 };
+const SETTINGS: ScanSettings = {
+  resolution: 8,
+  days: 14,
+  maxRings: 3,
+  maxDurationDays: 7,
+  replications: 999,
+  seed: '12345678',
+  minCases: 2,
+  alertRecurrenceDays: 100,
+};
 const today = () => new Date().toISOString().slice(0, 10);
 const CENTRE = latLngToCell(48.8566, 2.3522, 8);
 
@@ -20,7 +29,10 @@ function randomCases(n: number, seed = 1): EpidemicCase[] {
   const rng = new Xoshiro128(seed);
   const cells = gridDisk(CENTRE, 12);
   return Array.from({ length: n }, (_, i) => ({
-    id: `c${i}`, origin: 'line_list' as const, onset_date: null, infector_id: null,
+    id: `c${i}`,
+    origin: 'line_list' as const,
+    onset_date: null,
+    infector_id: null,
     report_date: addDays(today(), -rng.nextInt(14)),
     cell: cellToChildren(cells[rng.nextInt(cells.length)]!, 9)[0]!,
   }));
@@ -35,8 +47,18 @@ class Harness {
 
   constructor(debounceMs: number) {
     this.scanner = new ZoneScanner(
-      { reportedBetween: async () => { this.reads++; return this.cases; } },
-      { recordScan: async (scan: CompletedScan): Promise<RecordedScan> => { this.recorded.push(scan); return { scanId: `s${this.recorded.length}`, clusters: [], alerts: [] }; } },
+      {
+        reportedBetween: async () => {
+          this.reads++;
+          return this.cases;
+        },
+      },
+      {
+        recordScan: async (scan: CompletedScan): Promise<RecordedScan> => {
+          this.recorded.push(scan);
+          return { scanId: `s${this.recorded.length}`, clusters: [], alerts: [] };
+        },
+      },
       this.bus,
       log,
       { settings: SETTINGS, timeZone: 'UTC', debounceMs, intervalMs: 3_600_000 },
@@ -60,7 +82,11 @@ describe('zone scanner', () => {
     await h.scanner.start();
     await h.scanner.idle();
     expect(h.recorded).toHaveLength(1);
-    expect(h.recorded[0]).toMatchObject({ totalCases: 50, locatedCases: 50, period: { start: addDays(today(), -13), end: today() } });
+    expect(h.recorded[0]).toMatchObject({
+      totalCases: 50,
+      locatedCases: 50,
+      period: { start: addDays(today(), -13), end: today() },
+    });
 
     h.cases = randomCases(51);
     for (let i = 0; i < 5; i++) {

@@ -21,5 +21,11 @@ export function saveActiveCheckin(checkin: ActiveCheckin | null): void {
 }
 
 export function checkinObservation(venueId: string, startedAt: number, endedAt: number): CheckinObservation {
-  return { id: crypto.randomUUID(), kind: 'checkin', venue_id: venueId, started_at: new Date(startedAt).toISOString(), ended_at: new Date(endedAt).toISOString() };
+  return {
+    id: crypto.randomUUID(),
+    kind: 'checkin',
+    venue_id: venueId,
+    started_at: new Date(startedAt).toISOString(),
+    ended_at: new Date(endedAt).toISOString(),
+  };
 }

@@ -18,4 +18,5 @@ export interface AppContext {
 }
 
 /** A screen: renders into `main` and returns a function that releases what it holds (listeners, camera). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a screen returns its cleanup function, or nothing
 export type Screen = (main: HTMLElement, context: AppContext) => (() => void) | void;

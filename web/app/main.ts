@@ -37,11 +37,14 @@ function announce(message: string): void {
 function showRegistration(): void {
   nav.hidden = true;
   document.title = 'Join Epitrace';
-  replace(main, registrationScreen(anonymous, (session) => {
-    saveSession(session);
-    location.hash = '#home';
-    start(session);
-  }));
+  replace(
+    main,
+    registrationScreen(anonymous, (session) => {
+      saveSession(session);
+      location.hash = '#home';
+      start(session);
+    }),
+  );
 }
 
 function start(session: Session): void {
@@ -49,6 +52,7 @@ function start(session: Session): void {
   const outbox = new Outbox(() => client);
   const recorder = new LocationRecorder((observation) => outbox.add(observation));
   const notifications = new NotificationCenter(client);
+  // biome-ignore lint/suspicious/noConfusingVoidType: a screen returns its cleanup function, or nothing
   let release: (() => void) | void;
   const checkinTimer = setInterval(() => finishExpiredCheckin(outbox), 30_000);
 

@@ -109,7 +109,13 @@ export class Outbox {
           // those refused (they would never be accepted as they are) rather than retry them forever.
           if (!(await this.uploadOneByOne(client, db, batch))) break;
         } else {
-          this.state = { ...this.state, lastError: error instanceof EpitraceApiError ? error.problem.detail : 'offline: will upload when the connection is back' };
+          this.state = {
+            ...this.state,
+            lastError:
+              error instanceof EpitraceApiError
+                ? error.problem.detail
+                : 'offline: will upload when the connection is back',
+          };
           break;
         }
       }
@@ -118,7 +124,11 @@ export class Outbox {
   }
 
   /** Uploads each observation alone; false when the connection failed on the way. */
-  private async uploadOneByOne(client: EpitraceClient, db: IDBPDatabase<OutboxSchema>, batch: Observation[]): Promise<boolean> {
+  private async uploadOneByOne(
+    client: EpitraceClient,
+    db: IDBPDatabase<OutboxSchema>,
+    batch: Observation[],
+  ): Promise<boolean> {
     for (const observation of batch) {
       try {
         await client.uploadInteractions([observation]);

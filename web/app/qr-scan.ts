@@ -13,14 +13,20 @@ type BarcodeDetectorConstructor = new (options: { formats: string[] }) => Barcod
 
 /** The browser's own QR reader where it has one (Android Chrome, Safari), else jsQR on the pixels. */
 async function nativeDetector(): Promise<BarcodeDetectorLike | null> {
-  const Detector = (globalThis as { BarcodeDetector?: BarcodeDetectorConstructor & { getSupportedFormats?: () => Promise<string[]> } }).BarcodeDetector;
+  const Detector = (
+    globalThis as { BarcodeDetector?: BarcodeDetectorConstructor & { getSupportedFormats?: () => Promise<string[]> } }
+  ).BarcodeDetector;
   if (Detector === undefined) return null;
   const formats = (await Detector.getSupportedFormats?.()) ?? [];
   return formats.includes('qr_code') ? new Detector({ formats: ['qr_code'] }) : null;
 }
 
 /** Reads the QR code in a picture or a video frame; null when there is none. */
-export async function decodeQr(source: HTMLVideoElement | ImageBitmap, width: number, height: number): Promise<string | null> {
+export async function decodeQr(
+  source: HTMLVideoElement | ImageBitmap,
+  width: number,
+  height: number,
+): Promise<string | null> {
   const detector = await nativeDetector();
   if (detector !== null) {
     const [found] = await detector.detect(source);

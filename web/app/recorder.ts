@@ -44,11 +44,21 @@ export class LocationRecorder {
 
   start(): void {
     if (this.watchId !== null) return;
-    if (!('geolocation' in navigator)) return this.set({ state: 'error', message: 'This browser cannot tell the app where you are.' });
+    if (!('geolocation' in navigator)) {
+      this.set({ state: 'error', message: 'This browser cannot tell the app where you are.' });
+      return;
+    }
     this.set({ state: 'waiting' });
     this.watchId = navigator.geolocation.watchPosition(
       (position) => void this.observe(position),
-      (error) => this.set({ state: 'error', message: error.code === error.PERMISSION_DENIED ? 'Location permission was refused. Allow it in the browser settings to record where you were.' : 'Your position is not available right now.' }),
+      (error) =>
+        this.set({
+          state: 'error',
+          message:
+            error.code === error.PERMISSION_DENIED
+              ? 'Location permission was refused. Allow it in the browser settings to record where you were.'
+              : 'Your position is not available right now.',
+        }),
       { enableHighAccuracy: true, maximumAge: 30_000, timeout: 60_000 },
     );
     this.segmentTimer = setInterval(() => void this.cutSegment(), SEGMENT_MS);
@@ -68,7 +78,10 @@ export class LocationRecorder {
     const now = Date.now();
     // The new stay begins before the old one is written, so a stop meanwhile closes the new one too.
     let left: Stay | null = null;
-    if (this.stay !== null && distanceMetres(this.stay, { lat, lng }) > Math.max(SAME_PLACE_METRES, Math.min(accuracy, 100))) {
+    if (
+      this.stay !== null &&
+      distanceMetres(this.stay, { lat, lng }) > Math.max(SAME_PLACE_METRES, Math.min(accuracy, 100))
+    ) {
       left = this.stay;
       this.stay = null;
     }

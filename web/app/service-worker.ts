@@ -19,15 +19,29 @@ interface ServiceWorkerScope {
 
 const scope = self as unknown as ServiceWorkerScope;
 const CACHE = 'epitrace-app-shell-v1';
-const SHELL = ['/app/', '/app/app.js', '/app/manifest.webmanifest', '/assets/styles.css', '/assets/icon.svg', '/assets/icon-192.png', '/assets/icon-512.png'];
+const SHELL = [
+  '/app/',
+  '/app/app.js',
+  '/app/manifest.webmanifest',
+  '/assets/styles.css',
+  '/assets/icon.svg',
+  '/assets/icon-192.png',
+  '/assets/icon-512.png',
+];
 
 scope.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => scope.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => scope.skipWaiting()),
+  );
 });
 
 scope.addEventListener('activate', (event) => {
   event.waitUntil(
-    caches.keys()
+    caches
+      .keys()
       .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
       .then(() => scope.clients.claim()),
   );

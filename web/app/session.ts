@@ -11,7 +11,9 @@ export function loadSession(): Session | null {
   if (raw === null) return null;
   try {
     const parsed = JSON.parse(raw) as Partial<Session>;
-    return typeof parsed.userId === 'string' && typeof parsed.token === 'string' ? { userId: parsed.userId, token: parsed.token } : null;
+    return typeof parsed.userId === 'string' && typeof parsed.token === 'string'
+      ? { userId: parsed.userId, token: parsed.token }
+      : null;
   } catch {
     return null;
   }

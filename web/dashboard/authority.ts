@@ -36,19 +36,41 @@ export const authorityView: View = (main, context) => {
       : 'No scan has run yet.';
     // The neighbourhood of each cluster, drawn faintly, shows where it lies and how large it is.
     const inCluster = new Set(zones.clusters.flatMap((c) => c.cells));
-    const context = [...new Set(zones.clusters.flatMap((c) => gridDisk(c.centre_cell, c.radius_rings + 2)))].filter((cell) => !inCluster.has(cell));
-    replace(map, hexMap([...context.map((cell) => ({ cell, className: 'context', label: 'No cluster' })), ...zones.clusters.flatMap((c) => c.cells.map((cell) => ({
-      cell,
-      className: c.significant ? 'cluster' : 'cluster not-significant',
-      label: `Cluster ${c.rank}: ${c.observed} cases (${c.expected.toFixed(1)} expected) ${formatDate(c.start_date)}–${formatDate(c.end_date)}`,
-    })))], 'Clusters of the latest space-time scan'));
-    replace(clusterTable, ...(zones.clusters.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No cluster.'))] : zones.clusters.map((c) =>
-      h('tr', { 'data-cluster-centre': c.centre_cell, 'data-significant': String(c.significant) },
-        h('td', {}, String(c.rank)),
-        h('td', {}, c.start_date === c.end_date ? c.start_date : `${c.start_date} to ${c.end_date}`),
-        h('td', {}, `${c.observed} / ${c.expected.toFixed(1)}`),
-        h('td', {}, `${Math.round(c.recurrence_interval_days)} days`),
-        h('td', {}, c.significant ? 'Yes' : 'No')))));
+    const context = [...new Set(zones.clusters.flatMap((c) => gridDisk(c.centre_cell, c.radius_rings + 2)))].filter(
+      (cell) => !inCluster.has(cell),
+    );
+    replace(
+      map,
+      hexMap(
+        [
+          ...context.map((cell) => ({ cell, className: 'context', label: 'No cluster' })),
+          ...zones.clusters.flatMap((c) =>
+            c.cells.map((cell) => ({
+              cell,
+              className: c.significant ? 'cluster' : 'cluster not-significant',
+              label: `Cluster ${c.rank}: ${c.observed} cases (${c.expected.toFixed(1)} expected) ${formatDate(c.start_date)}–${formatDate(c.end_date)}`,
+            })),
+          ),
+        ],
+        'Clusters of the latest space-time scan',
+      ),
+    );
+    replace(
+      clusterTable,
+      ...(zones.clusters.length === 0
+        ? [h('tr', {}, h('td', { colspan: 5 }, 'No cluster.'))]
+        : zones.clusters.map((c) =>
+            h(
+              'tr',
+              { 'data-cluster-centre': c.centre_cell, 'data-significant': String(c.significant) },
+              h('td', {}, String(c.rank)),
+              h('td', {}, c.start_date === c.end_date ? c.start_date : `${c.start_date} to ${c.end_date}`),
+              h('td', {}, `${c.observed} / ${c.expected.toFixed(1)}`),
+              h('td', {}, `${Math.round(c.recurrence_interval_days)} days`),
+              h('td', {}, c.significant ? 'Yes' : 'No'),
+            ),
+          )),
+    );
   };
 
   const loadSummary = async () => {
@@ -62,14 +84,41 @@ export const authorityView: View = (main, context) => {
     }
   };
 
-  const rtForm = h('form', { class: 'legend', 'aria-label': 'Serial interval' },
-    h('label', { for: 'si-mean' }, 'Serial interval mean (days)'), h('input', { id: 'si-mean', name: 'si_mean', type: 'number', step: '0.1', min: '1.1', max: '30', value: DEFAULT_SI.mean, style: 'width: 6rem' }),
-    h('label', { for: 'si-sd' }, 'sd'), h('input', { id: 'si-sd', name: 'si_sd', type: 'number', step: '0.1', min: '0.1', max: '30', value: DEFAULT_SI.sd, style: 'width: 6rem' }),
-    h('button', { type: 'submit', class: 'secondary' }, 'Update Rt'));
+  const rtForm = h(
+    'form',
+    { class: 'legend', 'aria-label': 'Serial interval' },
+    h('label', { for: 'si-mean' }, 'Serial interval mean (days)'),
+    h('input', {
+      id: 'si-mean',
+      name: 'si_mean',
+      type: 'number',
+      step: '0.1',
+      min: '1.1',
+      max: '30',
+      value: DEFAULT_SI.mean,
+      style: 'width: 6rem',
+    }),
+    h('label', { for: 'si-sd' }, 'sd'),
+    h('input', {
+      id: 'si-sd',
+      name: 'si_sd',
+      type: 'number',
+      step: '0.1',
+      min: '0.1',
+      max: '30',
+      value: DEFAULT_SI.sd,
+      style: 'width: 6rem',
+    }),
+    h('button', { type: 'submit', class: 'secondary' }, 'Update Rt'),
+  );
   const loadRt = async () => {
     const v = formValues(rtForm);
     try {
-      const result: RtResult = await context.client.analyticsRt({ si_mean: Number(v.si_mean), si_sd: Number(v.si_sd), dates: 'report' });
+      const result: RtResult = await context.client.analyticsRt({
+        si_mean: Number(v.si_mean),
+        si_sd: Number(v.si_sd),
+        dates: 'report',
+      });
       replace(rt, rtChart(result));
       const latest = result.estimates.at(-1);
       rtLatest.textContent = latest
@@ -86,9 +135,13 @@ export const authorityView: View = (main, context) => {
   });
 
   const alertItem = (alert: Alert) =>
-    h('li', { 'data-alert-seq': alert.seq },
-      h('strong', {}, alert.title), h('br'),
-      `${formatDateTime(alert.raised_at)} · ${alert.cluster.observed} cases, ${alert.cluster.cells.length} cell(s), recurrence interval ${Math.round(alert.cluster.recurrence_interval_days)} days`);
+    h(
+      'li',
+      { 'data-alert-seq': alert.seq },
+      h('strong', {}, alert.title),
+      h('br'),
+      `${formatDateTime(alert.raised_at)} · ${alert.cluster.observed} cases, ${alert.cluster.cells.length} cell(s), recurrence interval ${Math.round(alert.cluster.recurrence_interval_days)} days`,
+    );
 
   let stream: { close(): Promise<void> } | null = null;
   let closed = false;
@@ -116,17 +169,81 @@ export const authorityView: View = (main, context) => {
     });
   };
 
-  replace(main,
-    h('div', { class: 'grid' },
-      h('section', { class: 'card wide', 'aria-labelledby': 'zones-heading' }, h('h2', { id: 'zones-heading' }, 'Infection zones'), scanInfo,
-        h('p', { class: 'legend' }, h('span', { class: 'l-cluster' }, 'Significant cluster'), h('span', { class: 'l-weak' }, 'Not significant')), map,
-        h('div', { class: 'table-scroll' }, h('table', {}, h('caption', { class: 'visually-hidden' }, 'Clusters'), h('thead', {}, h('tr', {}, ...['Rank', 'Days', 'Cases / expected', 'Recurrence', 'Significant'].map((t) => h('th', { scope: 'col' }, t)))), clusterTable))),
-      h('section', { class: 'card', 'aria-labelledby': 'alerts-heading' }, h('h2', { id: 'alerts-heading' }, 'Cluster alerts'), alertState, alerts),
-      h('section', { class: 'card', 'aria-labelledby': 'curve-heading' }, h('h2', { id: 'curve-heading' }, 'Case curve'),
-        h('p', { class: 'legend' }, h('span', { class: 'l-cases' }, 'Cases per day (report date)'), h('span', { class: 'l-avg' }, '7-day average')), curve, totals),
-      h('section', { class: 'card', 'aria-labelledby': 'rt-heading' }, h('h2', { id: 'rt-heading' }, 'Reproduction number Rt'),
-        h('p', { class: 'legend' }, h('span', { class: 'l-avg' }, 'Posterior mean'), h('span', { class: 'l-rt' }, '95% credible interval')), rtForm, rt, rtLatest),
-    ));
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'grid' },
+      h(
+        'section',
+        { class: 'card wide', 'aria-labelledby': 'zones-heading' },
+        h('h2', { id: 'zones-heading' }, 'Infection zones'),
+        scanInfo,
+        h(
+          'p',
+          { class: 'legend' },
+          h('span', { class: 'l-cluster' }, 'Significant cluster'),
+          h('span', { class: 'l-weak' }, 'Not significant'),
+        ),
+        map,
+        h(
+          'div',
+          { class: 'table-scroll' },
+          h(
+            'table',
+            {},
+            h('caption', { class: 'visually-hidden' }, 'Clusters'),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['Rank', 'Days', 'Cases / expected', 'Recurrence', 'Significant'].map((t) =>
+                  h('th', { scope: 'col' }, t),
+                ),
+              ),
+            ),
+            clusterTable,
+          ),
+        ),
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'alerts-heading' },
+        h('h2', { id: 'alerts-heading' }, 'Cluster alerts'),
+        alertState,
+        alerts,
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'curve-heading' },
+        h('h2', { id: 'curve-heading' }, 'Case curve'),
+        h(
+          'p',
+          { class: 'legend' },
+          h('span', { class: 'l-cases' }, 'Cases per day (report date)'),
+          h('span', { class: 'l-avg' }, '7-day average'),
+        ),
+        curve,
+        totals,
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'rt-heading' },
+        h('h2', { id: 'rt-heading' }, 'Reproduction number Rt'),
+        h(
+          'p',
+          { class: 'legend' },
+          h('span', { class: 'l-avg' }, 'Posterior mean'),
+          h('span', { class: 'l-rt' }, '95% credible interval'),
+        ),
+        rtForm,
+        rt,
+        rtLatest,
+      ),
+    ),
+  );
   void loadZones();
   void loadSummary();
   void loadRt();

@@ -16,14 +16,24 @@ export const casePage: View = (main, context, route) => {
 
   const load = async () => {
     try {
-      const [contacts, cases] = await Promise.all([context.client.caseContacts(caseId), context.client.listCases({ limit: MAX_CASES_IN_CHAIN })]);
+      const [contacts, cases] = await Promise.all([
+        context.client.caseContacts(caseId),
+        context.client.listCases({ limit: MAX_CASES_IN_CHAIN }),
+      ]);
       const person = cases.cases.find((c) => c.id === caseId)?.user_id;
       status.textContent = `${person ? `Person ${shortId(person)} · ` : ''}${contacts.traced_at ? `traced ${formatDateTime(contacts.traced_at)} · ${contacts.contacts.length} contact(s)` : 'tracing has not finished yet; this page updates when it has.'}`;
-      replace(contactsBody, ...(contacts.contacts.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No contacts found (yet).'))] : contacts.contacts.map(contactRow)));
+      replace(
+        contactsBody,
+        ...(contacts.contacts.length === 0
+          ? [h('tr', {}, h('td', { colspan: 5 }, 'No contacts found (yet).'))]
+          : contacts.contacts.map(contactRow)),
+      );
       // The chain: every managed case's contacts, linked from the case's person to each contact.
       const personOfCase = new Map(cases.cases.map((c) => [c.id, c.user_id]));
       const root = personOfCase.get(caseId) ?? caseId;
-      const others = await Promise.all(cases.cases.filter((c) => c.id !== caseId).map((c) => context.client.caseContacts(c.id).catch(() => null)));
+      const others = await Promise.all(
+        cases.cases.filter((c) => c.id !== caseId).map((c) => context.client.caseContacts(c.id).catch(() => null)),
+      );
       // Two cases that exposed each other: the one confirmed first is taken as the source, as contact tracers do.
       const caseSince = new Map(cases.cases.map((c) => [c.user_id, Date.parse(c.created_at)]));
       const links: ChainLink[] = [contacts, ...others]
@@ -35,18 +45,44 @@ export const casePage: View = (main, context, route) => {
             .map((contact) => ({ from, to: contact.user_id, tier: contact.highest_tier }));
         });
       const casePeople = new Set(personOfCase.values());
-      replace(chain, chainGraph(root, links, (person) => casePeople.has(person), (person) => person));
+      replace(
+        chain,
+        chainGraph(
+          root,
+          links,
+          (person) => casePeople.has(person),
+          (person) => person,
+        ),
+      );
     } catch (e) {
       status.textContent = context.failed(e);
     }
   };
   const contactRow = (contact: CaseContacts['contacts'][number]) =>
-    h('tr', { 'data-contact': contact.user_id },
+    h(
+      'tr',
+      { 'data-contact': contact.user_id },
       h('td', {}, shortId(contact.user_id)),
       h('td', {}, h('span', { class: `tier-text-${contact.highest_tier}` }, contact.highest_tier)),
       h('td', {}, contact.notified ? 'Notified' : 'Not notified'),
-      h('td', {}, contact.days.map((d) => `${formatDate(d.date)}: ${d.tier}${d.notified_tier ? ` (told: ${d.notified_tier})` : ''}`).join('; ')),
-      h('td', {}, contact.risks.map((r) => `${r.contact_kind === 'venue' ? '' : `${r.contact_kind ?? 'contact'} `}${r.place ? `at ${r.place.replace(/^venue:/, 'venue ')} ` : ''}${Math.round(r.minutes)} min, risk ${r.risk_level.toFixed(2)}`).join('; ')));
+      h(
+        'td',
+        {},
+        contact.days
+          .map((d) => `${formatDate(d.date)}: ${d.tier}${d.notified_tier ? ` (told: ${d.notified_tier})` : ''}`)
+          .join('; '),
+      ),
+      h(
+        'td',
+        {},
+        contact.risks
+          .map(
+            (r) =>
+              `${r.contact_kind === 'venue' ? '' : `${r.contact_kind ?? 'contact'} `}${r.place ? `at ${r.place.replace(/^venue:/, 'venue ')} ` : ''}${Math.round(r.minutes)} min, risk ${r.risk_level.toFixed(2)}`,
+          )
+          .join('; '),
+      ),
+    );
 
   // New risks of this case arrive on the live stream: reload the page's data then.
   const stream = context.client.streamExposureRisks<ExposureRiskEvent>({
@@ -55,13 +91,41 @@ export const casePage: View = (main, context, route) => {
     },
   });
 
-  replace(main,
+  replace(
+    main,
     h('p', {}, h('a', { href: '#' }, '← All cases')),
-    h('section', { class: 'card', 'aria-labelledby': 'case-heading' }, h('h2', { id: 'case-heading' }, `Case ${shortId(caseId)}`), status,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'case-heading' },
+      h('h2', { id: 'case-heading' }, `Case ${shortId(caseId)}`),
+      status,
       h('h3', {}, 'Contacts'),
-      h('table', {}, h('thead', {}, h('tr', {}, ...['Person', 'Highest tier', 'Notification', 'Days', 'Exposures'].map((t) => h('th', { scope: 'col' }, t)))), contactsBody)),
-    h('section', { class: 'card', 'aria-labelledby': 'chain-heading' }, h('h2', { id: 'chain-heading' }, 'Transmission chain'),
-      h('p', { class: 'muted' }, 'Arrows go from a case to the people it exposed, coloured by risk tier (red high, brown medium, green low). Cases you manage are outlined in red.'), chain),
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['Person', 'Highest tier', 'Notification', 'Days', 'Exposures'].map((t) => h('th', { scope: 'col' }, t)),
+          ),
+        ),
+        contactsBody,
+      ),
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'chain-heading' },
+      h('h2', { id: 'chain-heading' }, 'Transmission chain'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Arrows go from a case to the people it exposed, coloured by risk tier (red high, brown medium, green low). Cases you manage are outlined in red.',
+      ),
+      chain,
+    ),
   );
   void load();
   return () => void stream.close();

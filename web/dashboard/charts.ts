@@ -16,12 +16,19 @@ function frame(title: string, yMax: number, labelsX: string[]) {
   for (const tick of ticks(yMax)) {
     root.append(
       svg('line', { x1: M.left, x2: W - M.right, y1: y(tick), y2: y(tick), stroke: '#e3e7eb' }),
-      svg('text', { x: M.left - 6, y: y(tick) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#4d4d4d' }, formatTick(tick)),
+      svg(
+        'text',
+        { x: M.left - 6, y: y(tick) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#4d4d4d' },
+        formatTick(tick),
+      ),
     );
   }
   const every = Math.ceil(n / 7);
   labelsX.forEach((label, i) => {
-    if (i % every === 0 || i === n - 1) root.append(svg('text', { x: x(i), y: H - 12, 'text-anchor': 'middle', 'font-size': 11, fill: '#4d4d4d' }, label));
+    if (i % every === 0 || i === n - 1)
+      root.append(
+        svg('text', { x: x(i), y: H - 12, 'text-anchor': 'middle', 'font-size': 11, fill: '#4d4d4d' }, label),
+      );
   });
   return { root, x, y, barWidth: (plotW / n) * 0.7 };
 }
@@ -42,11 +49,23 @@ const shortDate = (date: string) => date.slice(5);
 export function caseCurve(summary: Summary): SVGSVGElement {
   const days = summary.days;
   const yMax = Math.max(1, ...days.map((d) => Math.max(d.cases, d.cases_7day_avg)));
-  const { root, x, y, barWidth } = frame(`Cases per day from ${summary.days[0]?.date ?? ''} to ${summary.days.at(-1)?.date ?? ''}, with the 7-day average`, yMax * 1.1, days.map((d) => shortDate(d.date)));
+  const { root, x, y, barWidth } = frame(
+    `Cases per day from ${summary.days[0]?.date ?? ''} to ${summary.days.at(-1)?.date ?? ''}, with the 7-day average`,
+    yMax * 1.1,
+    days.map((d) => shortDate(d.date)),
+  );
   for (const [i, day] of days.entries()) {
-    root.append(svg('rect', { x: x(i) - barWidth / 2, y: y(day.cases), width: barWidth, height: y(0) - y(day.cases), fill: '#8fb3d9' }, svg('title', {}, `${day.date}: ${day.cases} cases, 7-day average ${day.cases_7day_avg.toFixed(1)}`)));
+    root.append(
+      svg(
+        'rect',
+        { x: x(i) - barWidth / 2, y: y(day.cases), width: barWidth, height: y(0) - y(day.cases), fill: '#8fb3d9' },
+        svg('title', {}, `${day.date}: ${day.cases} cases, 7-day average ${day.cases_7day_avg.toFixed(1)}`),
+      ),
+    );
   }
-  const line = days.map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d.cases_7day_avg).toFixed(1)}`).join(' ');
+  const line = days
+    .map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d.cases_7day_avg).toFixed(1)}`)
+    .join(' ');
   root.append(svg('path', { d: line, fill: 'none', stroke: '#083a66', 'stroke-width': 2.5 }));
   return root;
 }
@@ -54,20 +73,60 @@ export function caseCurve(summary: Summary): SVGSVGElement {
 /** Rt by window end: posterior mean (line) and 95% credible interval (band), with the threshold Rt = 1. */
 export function rtChart(rt: RtResult): SVGSVGElement {
   const estimates = rt.estimates;
-  const dateOf = (tEnd: number) => (rt.from === null ? String(tEnd) : shortDate(new Date(Date.parse(`${rt.from}T00:00:00Z`) + (tEnd - 1) * 86_400_000).toISOString().slice(0, 10)));
+  const dateOf = (tEnd: number) =>
+    rt.from === null
+      ? String(tEnd)
+      : shortDate(new Date(Date.parse(`${rt.from}T00:00:00Z`) + (tEnd - 1) * 86_400_000).toISOString().slice(0, 10));
   const yMax = Math.max(2, ...estimates.map((e) => e.quantile_0_975));
-  const { root, x, y } = frame('Reproduction number Rt with its 95% credible interval, by the last day of each window', yMax * 1.05, estimates.map((e) => dateOf(e.t_end)));
+  const { root, x, y } = frame(
+    'Reproduction number Rt with its 95% credible interval, by the last day of each window',
+    yMax * 1.05,
+    estimates.map((e) => dateOf(e.t_end)),
+  );
   if (estimates.length > 0) {
     const upper = estimates.map((e, i) => `${x(i).toFixed(1)},${y(e.quantile_0_975).toFixed(1)}`);
     const lower = estimates.map((e, i) => `${x(i).toFixed(1)},${y(e.quantile_0_025).toFixed(1)}`).reverse();
     root.append(svg('polygon', { points: [...upper, ...lower].join(' '), fill: '#b7c9de' }));
-    root.append(svg('path', { d: estimates.map((e, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(e.mean).toFixed(1)}`).join(' '), fill: 'none', stroke: '#083a66', 'stroke-width': 2.5 }));
+    root.append(
+      svg('path', {
+        d: estimates.map((e, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(e.mean).toFixed(1)}`).join(' '),
+        fill: 'none',
+        stroke: '#083a66',
+        'stroke-width': 2.5,
+      }),
+    );
     for (const [i, e] of estimates.entries()) {
-      root.append(svg('circle', { cx: x(i), cy: y(e.mean), r: 3, fill: '#083a66' }, svg('title', {}, `Window ending ${dateOf(e.t_end)}: Rt ${e.mean.toFixed(2)} (95% CrI ${e.quantile_0_025.toFixed(2)}–${e.quantile_0_975.toFixed(2)})`)));
+      root.append(
+        svg(
+          'circle',
+          { cx: x(i), cy: y(e.mean), r: 3, fill: '#083a66' },
+          svg(
+            'title',
+            {},
+            `Window ending ${dateOf(e.t_end)}: Rt ${e.mean.toFixed(2)} (95% CrI ${e.quantile_0_025.toFixed(2)}–${e.quantile_0_975.toFixed(2)})`,
+          ),
+        ),
+      );
     }
   } else {
-    root.append(svg('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', fill: '#4d4d4d' }, 'Not enough cases to estimate Rt yet'));
+    root.append(
+      svg(
+        'text',
+        { x: W / 2, y: H / 2, 'text-anchor': 'middle', fill: '#4d4d4d' },
+        'Not enough cases to estimate Rt yet',
+      ),
+    );
   }
-  root.append(svg('line', { x1: M.left, x2: W - M.right, y1: y(1), y2: y(1), stroke: '#a4161a', 'stroke-dasharray': '6 4', 'stroke-width': 1.5 }));
+  root.append(
+    svg('line', {
+      x1: M.left,
+      x2: W - M.right,
+      y1: y(1),
+      y2: y(1),
+      stroke: '#a4161a',
+      'stroke-dasharray': '6 4',
+      'stroke-width': 1.5,
+    }),
+  );
   return root;
 }

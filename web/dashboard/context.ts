@@ -15,6 +15,7 @@ export interface DashboardContext {
 }
 
 /** A view: renders into `main`, returns what to release when leaving it (streams). */
+// biome-ignore lint/suspicious/noConfusingVoidType: a view returns its cleanup function, or nothing
 export type View = (main: HTMLElement, context: DashboardContext, route: string[]) => (() => void) | void;
 
 export function describeStreamState(state: RealtimeState): string {

@@ -21,7 +21,9 @@ export function hexMap(cells: readonly MapCell[], title: string): SVGSVGElement 
   const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'map', role: 'img', 'aria-label': title });
   root.append(svg('title', {}, title));
   if (shapes.length === 0) {
-    root.append(svg('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', fill: '#4d4d4d' }, 'Nothing to show yet'));
+    root.append(
+      svg('text', { x: WIDTH / 2, y: HEIGHT / 2, 'text-anchor': 'middle', fill: '#4d4d4d' }, 'Nothing to show yet'),
+    );
     return root;
   }
   const lats = shapes.flatMap((s) => s.corners.map(([lat]) => lat));
@@ -32,8 +34,8 @@ export function hexMap(cells: readonly MapCell[], title: string): SVGSVGElement 
   const spanX = Math.max((maxLng - minLng) * xScale, 1e-4);
   const spanY = Math.max(maxLat - minLat, 1e-4);
   const k = Math.min((WIDTH - 2 * PADDING) / spanX, (HEIGHT - 2 * PADDING) / spanY);
-  const x = (lng: number) => PADDING + ((lng - minLng) * xScale * k) + ((WIDTH - 2 * PADDING) - spanX * k) / 2;
-  const y = (lat: number) => HEIGHT - PADDING - ((lat - minLat) * k) - ((HEIGHT - 2 * PADDING) - spanY * k) / 2;
+  const x = (lng: number) => PADDING + (lng - minLng) * xScale * k + (WIDTH - 2 * PADDING - spanX * k) / 2;
+  const y = (lat: number) => HEIGHT - PADDING - (lat - minLat) * k - (HEIGHT - 2 * PADDING - spanY * k) / 2;
 
   for (let i = 1; i < 8; i++) {
     root.append(svg('line', { class: 'grid-line', x1: (WIDTH * i) / 8, x2: (WIDTH * i) / 8, y1: 0, y2: HEIGHT }));
@@ -41,7 +43,9 @@ export function hexMap(cells: readonly MapCell[], title: string): SVGSVGElement 
   }
   for (const shape of shapes) {
     const points = shape.corners.map(([lat, lng]) => `${x(lng).toFixed(1)},${y(lat).toFixed(1)}`).join(' ');
-    root.append(svg('polygon', { points, class: shape.className, 'data-cell': shape.cell }, svg('title', {}, shape.label)));
+    root.append(
+      svg('polygon', { points, class: shape.className, 'data-cell': shape.cell }, svg('title', {}, shape.label)),
+    );
   }
   // A scale bar: metres per degree of latitude are ~111 km.
   const metresPerPixel = 111_320 / k;
@@ -49,7 +53,11 @@ export function hexMap(cells: readonly MapCell[], title: string): SVGSVGElement 
   const barPixels = barMetres / metresPerPixel;
   root.append(
     svg('line', { x1: 16, x2: 16 + barPixels, y1: HEIGHT - 12, y2: HEIGHT - 12, stroke: '#1a1a1a', 'stroke-width': 3 }),
-    svg('text', { x: 16, y: HEIGHT - 18, 'font-size': 12, fill: '#1a1a1a' }, barMetres >= 1000 ? `${barMetres / 1000} km` : `${barMetres} m`),
+    svg(
+      'text',
+      { x: 16, y: HEIGHT - 18, 'font-size': 12, fill: '#1a1a1a' },
+      barMetres >= 1000 ? `${barMetres / 1000} km` : `${barMetres} m`,
+    ),
   );
   return root;
 }

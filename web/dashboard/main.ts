@@ -9,7 +9,11 @@ import { loginForm } from './login.js';
 import { professionalView } from './professional.js';
 
 const KEY = 'epitrace.staff_session';
-const ROLE_NAMES: Record<StaffSession['role'], string> = { health_professional: 'Health professional', authority: 'Public-health authority', admin: 'Administrator' };
+const ROLE_NAMES: Record<StaffSession['role'], string> = {
+  health_professional: 'Health professional',
+  authority: 'Public-health authority',
+  admin: 'Administrator',
+};
 
 const anonymous = new EpitraceClient({ baseUrl: location.origin });
 const main = document.getElementById('main')!;
@@ -30,18 +34,23 @@ function signOut(message?: string): void {
   release = undefined;
   replace(who);
   document.title = 'Sign in · Epitrace dashboard';
-  replace(main, loginForm(anonymous, (session) => {
-    sessionStorage.setItem(KEY, JSON.stringify(session));
-    start(session);
-  }));
+  replace(
+    main,
+    loginForm(anonymous, (session) => {
+      sessionStorage.setItem(KEY, JSON.stringify(session));
+      start(session);
+    }),
+  );
   if (message) main.prepend(h('p', { class: 'error', role: 'alert' }, message));
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: a view returns its cleanup function, or nothing
 let release: (() => void) | void;
 let context: DashboardContext | null = null;
 
 function viewFor(session: StaffSession, parts: string[]): { view: View; title: string } {
-  if (session.role === 'health_professional') return parts[0] === 'case' ? { view: casePage, title: 'Case' } : { view: professionalView, title: 'Cases' };
+  if (session.role === 'health_professional')
+    return parts[0] === 'case' ? { view: casePage, title: 'Case' } : { view: professionalView, title: 'Cases' };
   if (session.role === 'authority') return { view: authorityView, title: 'Epidemic overview' };
   return { view: adminView, title: 'Administration' };
 }

@@ -27,18 +27,26 @@ export const professionalView: View = (main, context) => {
   const loadCases = async () => {
     try {
       const page = await context.client.listCases({ limit: 200 });
-      replace(casesBody, ...(page.cases.length === 0 ? [h('tr', {}, h('td', { colspan: 5 }, 'No cases yet.'))] : page.cases.map(caseRow)));
+      replace(
+        casesBody,
+        ...(page.cases.length === 0
+          ? [h('tr', {}, h('td', { colspan: 5 }, 'No cases yet.'))]
+          : page.cases.map(caseRow)),
+      );
     } catch (e) {
       replace(casesBody, h('tr', {}, h('td', { colspan: 5 }, context.failed(e))));
     }
   };
   const caseRow = (c: Case) =>
-    h('tr', { 'data-case-id': c.id },
+    h(
+      'tr',
+      { 'data-case-id': c.id },
       h('td', {}, h('a', { href: `#case/${c.id}` }, `Case ${shortId(c.id)}`)),
       h('td', {}, shortId(c.user_id)),
       h('td', {}, c.report_type.replaceAll('_', ' ')),
       h('td', {}, c.onset_date ?? '—'),
-      h('td', {}, formatDateTime(c.created_at)));
+      h('td', {}, formatDateTime(c.created_at)),
+    );
 
   const loadSites = async () => {
     try {
@@ -46,26 +54,62 @@ export const professionalView: View = (main, context) => {
       const lastPresence = (s: (typeof page.exposure_sites)[number]) => formatDateTime(s.windows.at(-1)?.end ?? '');
       const cells = page.exposure_sites.filter((s) => s.kind === 'cell');
       const venues = page.exposure_sites.filter((s) => s.kind === 'venue');
-      replace(sites,
-        hexMap(cells.map((s) => ({ cell: s.place, className: 'site', label: `${s.cases} infectious case(s) present, last ${lastPresence(s)}` })), 'Places where infectious cases stayed in the last 14 days'),
+      replace(
+        sites,
+        hexMap(
+          cells.map((s) => ({
+            cell: s.place,
+            className: 'site',
+            label: `${s.cases} infectious case(s) present, last ${lastPresence(s)}`,
+          })),
+          'Places where infectious cases stayed in the last 14 days',
+        ),
         h('h3', {}, 'Venues'),
-        h('ul', { class: 'plain', id: 'venue-sites' }, ...(venues.length === 0 ? [h('li', {}, 'None.')] : venues.map((s) => h('li', { 'data-venue': s.place }, `Venue ${s.place}: ${s.cases} infectious case(s), last ${lastPresence(s)}`)))));
+        h(
+          'ul',
+          { class: 'plain', id: 'venue-sites' },
+          ...(venues.length === 0
+            ? [h('li', {}, 'None.')]
+            : venues.map((s) =>
+                h(
+                  'li',
+                  { 'data-venue': s.place },
+                  `Venue ${s.place}: ${s.cases} infectious case(s), last ${lastPresence(s)}`,
+                ),
+              )),
+        ),
+      );
     } catch (e) {
       replace(sites, h('p', {}, context.failed(e)));
     }
   };
 
-  const form = h('form', { class: 'stack', 'aria-labelledby': 'confirm-heading' },
+  const form = h(
+    'form',
+    { class: 'stack', 'aria-labelledby': 'confirm-heading' },
     h('label', { for: 'confirm-user' }, "Person's account id (shown in their app under My data)"),
-    h('input', { id: 'confirm-user', name: 'user_id', required: true, pattern: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}', autocomplete: 'off', spellcheck: false }),
+    h('input', {
+      id: 'confirm-user',
+      name: 'user_id',
+      required: true,
+      pattern: '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}',
+      autocomplete: 'off',
+      spellcheck: false,
+    }),
     h('label', { for: 'confirm-type' }, 'Diagnosis'),
-    h('select', { id: 'confirm-type', name: 'report_type' }, h('option', { value: 'confirmed_test' }, 'Positive test'), h('option', { value: 'clinical_diagnosis' }, 'Clinical diagnosis')),
+    h(
+      'select',
+      { id: 'confirm-type', name: 'report_type' },
+      h('option', { value: 'confirmed_test' }, 'Positive test'),
+      h('option', { value: 'clinical_diagnosis' }, 'Clinical diagnosis'),
+    ),
     h('label', { for: 'confirm-onset' }, 'Symptom onset (if known)'),
     h('input', { id: 'confirm-onset', name: 'onset_date', type: 'date', max: localToday() }),
     h('label', { for: 'confirm-test' }, 'Test date (if tested)'),
     h('input', { id: 'confirm-test', name: 'test_date', type: 'date', max: localToday() }),
     h('button', { type: 'submit' }, 'Confirm case and trace contacts'),
-    confirmMessage);
+    confirmMessage,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const v = formValues(form);
@@ -87,9 +131,16 @@ export const professionalView: View = (main, context) => {
 
   const stream = context.client.streamExposureRisks<ExposureRiskEvent>({
     onEvent: ({ data }) => {
-      feed.prepend(h('li', { 'data-case-id': data.case_id },
-        h('span', { class: `tier-text-${data.tier}` }, `${data.tier} risk`), ' · ',
-        h('a', { href: `#case/${data.case_id}` }, `case ${shortId(data.case_id)}`), ` exposed ${shortId(data.contact_user_id)} (${data.contact_kind}) on ${formatDate(data.exposure_date)}`));
+      feed.prepend(
+        h(
+          'li',
+          { 'data-case-id': data.case_id },
+          h('span', { class: `tier-text-${data.tier}` }, `${data.tier} risk`),
+          ' · ',
+          h('a', { href: `#case/${data.case_id}` }, `case ${shortId(data.case_id)}`),
+          ` exposed ${shortId(data.contact_user_id)} (${data.contact_kind}) on ${formatDate(data.exposure_date)}`,
+        ),
+      );
       if (feed.children.length > 200) feed.lastElementChild?.remove();
     },
     onStateChange: (state) => (feedState.textContent = describeStreamState(state)),
@@ -98,16 +149,61 @@ export const professionalView: View = (main, context) => {
     },
   });
 
-  replace(main,
-    h('div', { class: 'grid' },
-      h('section', { class: 'card', 'aria-labelledby': 'confirm-heading' }, h('h2', { id: 'confirm-heading' }, 'Confirm a case'), form),
-      h('section', { class: 'card', 'aria-labelledby': 'feed-heading' }, h('h2', { id: 'feed-heading' }, 'New exposure risks'), feedState, feed),
-      h('section', { class: 'card wide', 'aria-labelledby': 'cases-heading' }, h('h2', { id: 'cases-heading' }, 'My cases'),
-        h('div', { class: 'table-scroll' }, h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Case'), h('th', { scope: 'col' }, 'Person'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Onset'), h('th', { scope: 'col' }, 'Confirmed'))), casesBody))),
-      h('section', { class: 'card', 'aria-labelledby': 'sites-heading' }, h('h2', { id: 'sites-heading' }, 'Exposure sites'),
-        h('p', { class: 'legend' }, h('span', { class: 'l-site' }, 'Place where an infectious case stayed')), sites),
+  replace(
+    main,
+    h(
+      'div',
+      { class: 'grid' },
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'confirm-heading' },
+        h('h2', { id: 'confirm-heading' }, 'Confirm a case'),
+        form,
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'feed-heading' },
+        h('h2', { id: 'feed-heading' }, 'New exposure risks'),
+        feedState,
+        feed,
+      ),
+      h(
+        'section',
+        { class: 'card wide', 'aria-labelledby': 'cases-heading' },
+        h('h2', { id: 'cases-heading' }, 'My cases'),
+        h(
+          'div',
+          { class: 'table-scroll' },
+          h(
+            'table',
+            {},
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'Case'),
+                h('th', { scope: 'col' }, 'Person'),
+                h('th', { scope: 'col' }, 'Type'),
+                h('th', { scope: 'col' }, 'Onset'),
+                h('th', { scope: 'col' }, 'Confirmed'),
+              ),
+            ),
+            casesBody,
+          ),
+        ),
+      ),
+      h(
+        'section',
+        { class: 'card', 'aria-labelledby': 'sites-heading' },
+        h('h2', { id: 'sites-heading' }, 'Exposure sites'),
+        h('p', { class: 'legend' }, h('span', { class: 'l-site' }, 'Place where an infectious case stayed')),
+        sites,
+      ),
       venueRegistration(() => context.client),
-    ));
+    ),
+  );
   void loadCases();
   void loadSites();
   return () => void stream.close();

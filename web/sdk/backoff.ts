@@ -14,7 +14,11 @@ export interface BackoffOptions {
 }
 
 /** The delay before reconnection attempt `attempt` (0 = first retry after a failure). `random` returns [0, 1). */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const initial = options.initialMs ?? 500;
   const max = options.maxMs ?? 30_000;
   const factor = options.factor ?? 2;

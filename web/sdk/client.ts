@@ -1,6 +1,15 @@
 import type { Static } from '@sinclair/typebox';
 import type { AlertPage, ListAlertsQuery, Alert } from '../../src/contracts/alerts.js';
-import type { ImportJsonBody, ImportResult, PublicAggregate, PublicQuery, RtQuery, RtResult, Summary, SummaryQuery } from '../../src/contracts/analytics.js';
+import type {
+  ImportJsonBody,
+  ImportResult,
+  PublicAggregate,
+  PublicQuery,
+  RtQuery,
+  RtResult,
+  Summary,
+  SummaryQuery,
+} from '../../src/contracts/analytics.js';
 import type { Case, CasePage, CreateCaseBody } from '../../src/contracts/cases.js';
 import type { ExposureRiskPage } from '../../src/contracts/exposure-risks.js';
 import type { InteractionPage, Observation, UploadInteractionsResponse } from '../../src/contracts/interactions.js';
@@ -22,7 +31,21 @@ export type Login = Static<typeof LoginResponse>;
 export type StaffAccount = StaffMember;
 export type UploadResult = Static<typeof UploadInteractionsResponse>;
 export type { Venue };
-export type { Alert, AlertPage, Case, CaseContacts, CreatedUser, Notification, NotificationPage, Observation, Summary, RtResult, Symptom, User, ZonesResponse };
+export type {
+  Alert,
+  AlertPage,
+  Case,
+  CaseContacts,
+  CreatedUser,
+  Notification,
+  NotificationPage,
+  Observation,
+  Summary,
+  RtResult,
+  Symptom,
+  User,
+  ZonesResponse,
+};
 
 export interface PageQuery {
   readonly limit?: number;
@@ -74,7 +97,11 @@ export class EpitraceClient {
   }
 
   /** Sends a request; resolves with the JSON body (undefined for 204), throws EpitraceApiError on a non-2xx answer. */
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<T> {
     const { response, url } = await this.send(method, path, options);
     if (!response.ok) throw await apiErrorOf(method, url, response);
     if (response.status === 204) return undefined as T;
@@ -82,13 +109,21 @@ export class EpitraceClient {
   }
 
   /** Like request, with the status too (routes that answer 200 or 201). */
-  async requestWithStatus<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<{ status: number; body: T }> {
+  async requestWithStatus<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown } = {},
+  ): Promise<{ status: number; body: T }> {
     const { response, url } = await this.send(method, path, options);
     if (!response.ok) throw await apiErrorOf(method, url, response);
     return { status: response.status, body: (await response.json()) as T };
   }
 
-  private async send(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string> }): Promise<{ response: Response; url: string }> {
+  private async send(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ response: Response; url: string }> {
     const url = this.url(path, options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...options.headers };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
@@ -132,7 +167,9 @@ export class EpitraceClient {
   /** POST /interactions: one batch of at most 1,000 observations (idempotent by observation id). */
   uploadInteractions(observations: Observation[]): Promise<UploadResult> {
     if (observations.length === 0 || observations.length > MAX_UPLOAD_BATCH) {
-      return Promise.reject(new RangeError(`a batch holds 1 to ${MAX_UPLOAD_BATCH} observations, got ${observations.length}`));
+      return Promise.reject(
+        new RangeError(`a batch holds 1 to ${MAX_UPLOAD_BATCH} observations, got ${observations.length}`),
+      );
     }
     return this.request('POST', '/interactions', { body: { interactions: observations } });
   }
@@ -184,7 +221,10 @@ export class EpitraceClient {
     return this.stream('/notifications/stream', options);
   }
 
-  /** POST /venues: registers a venue (its owner, from the app; or staff); the answer's `id` is the code people check in with. */
+  /**
+   * POST /venues: registers a venue (its owner, from the app; or staff); the answer's `id` is the code people check in
+   * with.
+   */
   registerVenue(body: CreateVenueBody): Promise<Venue> {
     return this.request('POST', '/venues', { body });
   }
@@ -267,7 +307,11 @@ export class EpitraceClient {
   }
 
   /** Every page of a paginated list, concatenated. */
-  async all<T>(fetchPage: (page: PageQuery) => Promise<{ next_cursor: string | null } & Record<string, unknown>>, key: string, limit = 500): Promise<T[]> {
+  async all<T>(
+    fetchPage: (page: PageQuery) => Promise<{ next_cursor: string | null } & Record<string, unknown>>,
+    key: string,
+    limit = 500,
+  ): Promise<T[]> {
     const items: T[] = [];
     let cursor: string | undefined;
     do {

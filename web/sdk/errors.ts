@@ -4,7 +4,10 @@ import type { Problem } from '../../src/contracts/common.js';
 /** An RFC 9457 problem body as the server sends it (`application/problem+json`). */
 export type ProblemBody = Static<typeof Problem>;
 
-/** The server answered with an error status; `problem` is its problem+json body (or one made up from the status when the body was not one). */
+/**
+ * The server answered with an error status; `problem` is its problem+json body (or one made up from the status when the
+ * body was not one).
+ */
 export class EpitraceApiError extends Error {
   override readonly name = 'EpitraceApiError';
 

@@ -110,7 +110,11 @@ export class RealtimeStream<T = unknown> {
       let error: unknown;
       let giveUp = false;
       try {
-        const opened = await this.connectOnce(doFetch, (retry) => (retryHint = retry), () => (failures = 0));
+        const opened = await this.connectOnce(
+          doFetch,
+          (retry) => (retryHint = retry),
+          () => (failures = 0),
+        );
         error = opened ?? new Error('the server ended the stream');
       } catch (caught) {
         error = caught;
@@ -119,7 +123,13 @@ export class RealtimeStream<T = unknown> {
       if (this.closed) break;
       const attempt = failures++;
       if (this.options.maxAttempts !== undefined && failures >= this.options.maxAttempts) giveUp = true;
-      const delayMs = giveUp ? 0 : backoffDelay(attempt, { ...this.options.backoff, initialMs: this.options.backoff?.initialMs ?? retryHint ?? 500 }, this.options.random);
+      const delayMs = giveUp
+        ? 0
+        : backoffDelay(
+            attempt,
+            { ...this.options.backoff, initialMs: this.options.backoff?.initialMs ?? retryHint ?? 500 },
+            this.options.random,
+          );
       this.options.onError?.(error, { willRetry: !giveUp, attempt, delayMs });
       if (giveUp) {
         this.closed = true;
@@ -138,7 +148,11 @@ export class RealtimeStream<T = unknown> {
   }
 
   /** One connection: returns when it ends (undefined: ended normally), throws when it could not be opened. */
-  private async connectOnce(doFetch: typeof fetch, onRetry: (ms: number) => void, onOpened: () => void): Promise<unknown> {
+  private async connectOnce(
+    doFetch: typeof fetch,
+    onRetry: (ms: number) => void,
+    onOpened: () => void,
+  ): Promise<unknown> {
     const controller = new AbortController();
     this.controller = controller;
     const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
@@ -148,7 +162,9 @@ export class RealtimeStream<T = unknown> {
     if (!response.ok) throw await apiErrorOf('GET', this.options.url, response);
     if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream') || response.body === null) {
       await response.body?.cancel().catch(() => undefined);
-      throw new Error(`GET ${this.options.url}: expected text/event-stream, got ${response.headers.get('content-type') ?? 'no content type'}`);
+      throw new Error(
+        `GET ${this.options.url}: expected text/event-stream, got ${response.headers.get('content-type') ?? 'no content type'}`,
+      );
     }
     const reconnection = this.connections > 0;
     this.connections += 1;

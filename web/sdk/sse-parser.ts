@@ -42,7 +42,12 @@ export class SseParser {
 
   private line(text: string, events: SseMessage[], onComment?: (comment: string) => void): void {
     if (text === '') {
-      if (this.data.length > 0) events.push({ id: this.sawId ? this.eventId : this.lastEventId, event: this.eventType || 'message', data: this.data.join('\n') });
+      if (this.data.length > 0)
+        events.push({
+          id: this.sawId ? this.eventId : this.lastEventId,
+          event: this.eventType || 'message',
+          data: this.data.join('\n'),
+        });
       this.data = [];
       this.eventType = '';
       this.sawId = false;

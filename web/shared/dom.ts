@@ -20,7 +20,11 @@ function append(parent: Node, children: Child[]): void {
 }
 
 /** An HTML element: attributes (`onclick` and the like become listeners) and children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   apply(element, attributes);
   append(element, children);
@@ -30,7 +34,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Att
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** An SVG element. */
-export function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): SVGElementTagNameMap[K] {
+export function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG_NS, tag);
   apply(element, attributes);
   append(element, children);

@@ -28,9 +28,18 @@ export function venueRegistration(client: () => EpitraceClient, headingLevel: 'h
       })
       .catch((e: unknown) => (error.textContent = describeError(e)));
   });
-  return h('section', { class: 'card', 'aria-labelledby': 'venue-heading' }, h(headingLevel, { id: 'venue-heading' }, 'Register a venue'),
-    h('p', {}, 'Venue owners print the QR code and put it up at the entrance. Visitors scan it with the Epitrace app to check in, so they can be told if someone who was there at the same time falls ill.'),
-    form, result);
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'venue-heading' },
+    h(headingLevel, { id: 'venue-heading' }, 'Register a venue'),
+    h(
+      'p',
+      {},
+      'Venue owners print the QR code and put it up at the entrance. Visitors scan it with the Epitrace app to check in, so they can be told if someone who was there at the same time falls ill.',
+    ),
+    form,
+    result,
+  );
 }
 
 export function venuePoster(venue: Venue, headingLevel: 'h2' | 'h3' = 'h2'): HTMLElement {
@@ -38,11 +47,19 @@ export function venuePoster(venue: Venue, headingLevel: 'h2' | 'h3' = 'h2'): HTM
   qr.setAttribute('role', 'img');
   qr.setAttribute('aria-label', `QR code of venue code ${groupedVenueCode(venue.id)}`);
   qr.classList.add('qr');
-  return h('article', { class: 'poster', 'data-venue-code': venue.id },
+  return h(
+    'article',
+    { class: 'poster', 'data-venue-code': venue.id },
     h(headingLevel === 'h2' ? 'h3' : 'h4', {}, venue.name),
     venue.address ? h('p', {}, venue.address) : null,
     qr,
-    h('p', {}, 'Check in with the Epitrace app: scan this code, or type ', h('strong', { class: 'venue-code' }, groupedVenueCode(venue.id)), '.'),
+    h(
+      'p',
+      {},
+      'Check in with the Epitrace app: scan this code, or type ',
+      h('strong', { class: 'venue-code' }, groupedVenueCode(venue.id)),
+      '.',
+    ),
     h('button', { type: 'button', class: 'no-print', onclick: () => window.print() }, 'Print poster'),
   );
 }

@@ -11,7 +11,12 @@ export interface AccessFacts {
  * Who may touch one person's data. App users: their own only. Health professionals: read the people
  * whose cases they manage. Authorities: aggregates only, never a person. Admins: erase on request.
  */
-export function mayAccessPerson(actor: AuthenticatedPrincipal, subjectUserId: string, action: PersonalDataAction, facts: AccessFacts): boolean {
+export function mayAccessPerson(
+  actor: AuthenticatedPrincipal,
+  subjectUserId: string,
+  action: PersonalDataAction,
+  facts: AccessFacts,
+): boolean {
   if (actor.kind === 'user') return actor.userId === subjectUserId;
   switch (actor.role) {
     case 'health_professional':

@@ -16,11 +16,21 @@ export class AccessService {
     private readonly audit: AuditService,
   ) {}
 
-  async assertMay(actor: AuthenticatedPrincipal, subjectUserId: string, action: PersonalDataAction, auditAction: string, requestId: string): Promise<void> {
+  async assertMay(
+    actor: AuthenticatedPrincipal,
+    subjectUserId: string,
+    action: PersonalDataAction,
+    auditAction: string,
+    requestId: string,
+  ): Promise<void> {
     const needsFacts = actor.kind === 'staff' && actor.role === 'health_professional';
     const managesPerson = needsFacts ? await this.cases.isPersonManagedBy(subjectUserId, actor.staffId) : false;
     if (!mayAccessPerson(actor, subjectUserId, action, { managesPerson })) {
-      throw forbidden(actor.kind === 'user' ? "an app user may only access their own data" : `this account may not ${action} this person's data`);
+      throw forbidden(
+        actor.kind === 'user'
+          ? 'an app user may only access their own data'
+          : `this account may not ${action} this person's data`,
+      );
     }
     await this.audit.recordAccess(actor, auditAction, subjectUserId, requestId);
   }

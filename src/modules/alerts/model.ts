@@ -40,10 +40,12 @@ export function verifyWebhook(
   nowSeconds: number,
   toleranceSeconds = 300,
 ): VerificationResult {
-  if (headers.signature === undefined || headers.timestamp === undefined) return { ok: false, reason: 'missing signature or timestamp header' };
+  if (headers.signature === undefined || headers.timestamp === undefined)
+    return { ok: false, reason: 'missing signature or timestamp header' };
   if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: 'malformed timestamp' };
   const timestamp = Number(headers.timestamp);
-  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) return { ok: false, reason: 'timestamp outside the tolerance' };
+  if (Math.abs(nowSeconds - timestamp) > toleranceSeconds)
+    return { ok: false, reason: 'timestamp outside the tolerance' };
   const match = /^sha256=([0-9a-f]{64})$/.exec(headers.signature);
   if (match === null) return { ok: false, reason: 'malformed signature' };
   const expected = Buffer.from(webhookSignature(secret, timestamp, rawBody), 'hex');
@@ -73,7 +75,10 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy, random: numbe
 export function describeFailure(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as { cause?: unknown }).cause;
-    const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
+    const code =
+      typeof cause === 'object' && cause !== null && 'code' in cause
+        ? String((cause as { code: unknown }).code)
+        : undefined;
     if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'timed out';
     return (code ?? error.message).slice(0, 200);
   }

@@ -17,7 +17,10 @@ export class AlertsRepository {
 
   /** The next alert number. Callers serialise alert creation (one transaction under the zones lock). */
   async nextSeq(trx: Kysely<Database>): Promise<number> {
-    const row = await trx.selectFrom('alerts').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const row = await trx
+      .selectFrom('alerts')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirst();
     return Number(row?.seq ?? 0) + 1;
   }
 
@@ -34,13 +37,21 @@ export class AlertsRepository {
 
   async insertDeliveries(trx: Kysely<Database>, rows: NewRow<'webhook_deliveries'>[]): Promise<void> {
     if (rows.length === 0) return;
-    await trx.insertInto('webhook_deliveries').values(rows).onConflict((oc) => oc.columns(['alert_id', 'url']).doNothing()).execute();
+    await trx
+      .insertInto('webhook_deliveries')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['alert_id', 'url']).doNothing())
+      .execute();
   }
 
   /** Alert id per tracked cluster id. */
   async idsForClusters(trx: Kysely<Database>, clusterIds: readonly string[]): Promise<Map<string, string>> {
     if (clusterIds.length === 0) return new Map();
-    const rows = await trx.selectFrom('alerts').select(['id', 'cluster_id']).where('cluster_id', 'in', [...clusterIds]).execute();
+    const rows = await trx
+      .selectFrom('alerts')
+      .select(['id', 'cluster_id'])
+      .where('cluster_id', 'in', [...clusterIds])
+      .execute();
     return new Map(rows.map((r) => [r.cluster_id, r.id]));
   }
 
@@ -49,13 +60,19 @@ export class AlertsRepository {
     let query = this.db.selectFrom('alerts').selectAll();
     if (options.beforeSeq !== undefined) query = query.where('seq', '<', options.beforeSeq);
     if (options.sinceMs !== undefined) query = query.where('created_at', '>', options.sinceMs);
-    return query.orderBy('seq', 'desc').limit(limit + 1).execute();
+    return query
+      .orderBy('seq', 'desc')
+      .limit(limit + 1)
+      .execute();
   }
 
   /** In stream order: after a position, or (no position) those raised since a time. */
   stream(position: { afterSeq: number } | { sinceMs: number }, limit: number): Promise<Row<'alerts'>[]> {
     let query = this.db.selectFrom('alerts').selectAll();
-    query = 'afterSeq' in position ? query.where('seq', '>', position.afterSeq) : query.where('created_at', '>=', position.sinceMs);
+    query =
+      'afterSeq' in position
+        ? query.where('seq', '>', position.afterSeq)
+        : query.where('created_at', '>=', position.sinceMs);
     return query.orderBy('seq', 'asc').limit(limit).execute();
   }
 
@@ -106,19 +123,42 @@ export class AlertsRepository {
         .select(['d.id', 'd.alert_id', 'd.url', 'd.attempts', 'd.created_at', 'a.payload'])
         .where('d.id', '=', id)
         .executeTakeFirst();
-      if (row !== undefined) claimed.push({ id: row.id, alertId: row.alert_id, url: row.url, attempt: row.attempts, createdAt: row.created_at, payload: row.payload });
+      if (row !== undefined)
+        claimed.push({
+          id: row.id,
+          alertId: row.alert_id,
+          url: row.url,
+          attempt: row.attempts,
+          createdAt: row.created_at,
+          payload: row.payload,
+        });
     }
     return claimed;
   }
 
   async markDelivered(id: string, at: number, status: number): Promise<void> {
-    await this.db.updateTable('webhook_deliveries').set({ state: 'delivered', delivered_at: at, last_status: status, last_error: null }).where('id', '=', id).execute();
-  }
-
-  async markFailed(id: string, nextAttemptAt: number, status: number | null, error: string, giveUp: boolean): Promise<void> {
     await this.db
       .updateTable('webhook_deliveries')
-      .set({ state: giveUp ? 'failed' : 'pending', next_attempt_at: nextAttemptAt, last_status: status, last_error: error })
+      .set({ state: 'delivered', delivered_at: at, last_status: status, last_error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markFailed(
+    id: string,
+    nextAttemptAt: number,
+    status: number | null,
+    error: string,
+    giveUp: boolean,
+  ): Promise<void> {
+    await this.db
+      .updateTable('webhook_deliveries')
+      .set({
+        state: giveUp ? 'failed' : 'pending',
+        next_attempt_at: nextAttemptAt,
+        last_status: status,
+        last_error: error,
+      })
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .execute();
@@ -126,7 +166,11 @@ export class AlertsRepository {
 
   /** When the earliest pending delivery is due (or its lease ends), or null when none is pending. */
   async nextDueAt(): Promise<number | null> {
-    const row = await this.db.selectFrom('webhook_deliveries').select((eb) => eb.fn.min('next_attempt_at').as('at')).where('state', '=', 'pending').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('webhook_deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
     return row?.at === null || row?.at === undefined ? null : Number(row.at);
   }
 }

@@ -34,7 +34,10 @@ const round = (x: number, places: number) => Math.round(x * 10 ** places) / 10 *
 /** The plain-words headline of a cluster alert. */
 export function alertTitle(draft: AlertDraft): string {
   const c = draft.cluster;
-  const where = c.radius_rings === 0 ? `in one area (H3 cell ${c.centre_cell})` : `within ${c.radius_rings} ring${c.radius_rings === 1 ? '' : 's'} of H3 cell ${c.centre_cell} (${c.cells.length} cells)`;
+  const where =
+    c.radius_rings === 0
+      ? `in one area (H3 cell ${c.centre_cell})`
+      : `within ${c.radius_rings} ring${c.radius_rings === 1 ? '' : 's'} of H3 cell ${c.centre_cell} (${c.cells.length} cells)`;
   const when = c.start_date === c.end_date ? `on ${c.end_date}` : `from ${c.start_date} to ${c.end_date}`;
   const ratio = round(c.observed_over_expected, 1);
   const ri = Math.round(c.recurrence_interval_days);
@@ -71,12 +74,34 @@ export class AlertsService {
   async raiseIn(trx: Kysely<Database>, clusterId: string, draft: AlertDraft, now: number): Promise<Alert | null> {
     const id = randomUUID();
     const seq = await this.alerts.nextSeq(trx);
-    const alert: Alert = { id, seq, kind: 'cluster', raised_at: new Date(now).toISOString(), title: alertTitle(draft), cluster: draft.cluster, scan: draft.scan };
-    const inserted = await this.alerts.insertAlert(trx, { id, seq, kind: 'cluster', cluster_id: clusterId, payload: JSON.stringify(alert), created_at: now });
+    const alert: Alert = {
+      id,
+      seq,
+      kind: 'cluster',
+      raised_at: new Date(now).toISOString(),
+      title: alertTitle(draft),
+      cluster: draft.cluster,
+      scan: draft.scan,
+    };
+    const inserted = await this.alerts.insertAlert(trx, {
+      id,
+      seq,
+      kind: 'cluster',
+      cluster_id: clusterId,
+      payload: JSON.stringify(alert),
+      created_at: now,
+    });
     if (!inserted) return null;
     await this.alerts.insertDeliveries(
       trx,
-      this.webhookUrls.map((url) => ({ id: randomUUID(), alert_id: id, url, state: 'pending' as const, next_attempt_at: now, created_at: now })),
+      this.webhookUrls.map((url) => ({
+        id: randomUUID(),
+        alert_id: id,
+        url,
+        state: 'pending' as const,
+        next_attempt_at: now,
+        created_at: now,
+      })),
     );
     return alert;
   }
@@ -84,9 +109,16 @@ export class AlertsService {
   /** After the alerts' transaction committed: live streams in every process, and the webhooks. */
   async announce(alerts: readonly Alert[]): Promise<void> {
     for (const alert of alerts) {
-      this.log.warn({ alert_id: alert.id, seq: alert.seq, cluster_id: alert.cluster.id, observed: alert.cluster.observed }, alert.title);
+      this.log.warn(
+        { alert_id: alert.id, seq: alert.seq, cluster_id: alert.cluster.id, observed: alert.cluster.observed },
+        alert.title,
+      );
       const event: AlertBusEvent = { type: 'alert', alert };
-      await this.bus.publish(ALERTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'alert not published on the bus; streams replay it from the database'));
+      await this.bus
+        .publish(ALERTS_CHANNEL, event)
+        .catch((error: unknown) =>
+          this.log.warn({ err: error }, 'alert not published on the bus; streams replay it from the database'),
+        );
     }
     if (alerts.length > 0) this.deliveries?.kick();
   }
@@ -105,13 +137,20 @@ export class AlertsService {
       beforeSeq = keyset.at;
     }
     const sinceMs = query.since === undefined ? undefined : Date.parse(query.since);
-    if (sinceMs !== undefined && Number.isNaN(sinceMs)) throw badRequest('querystring/since must be an ISO 8601 date-time');
-    const rows = await this.alerts.list(limit, { ...(beforeSeq === undefined ? {} : { beforeSeq }), ...(sinceMs === undefined ? {} : { sinceMs }) });
+    if (sinceMs !== undefined && Number.isNaN(sinceMs))
+      throw badRequest('querystring/since must be an ISO 8601 date-time');
+    const rows = await this.alerts.list(limit, {
+      ...(beforeSeq === undefined ? {} : { beforeSeq }),
+      ...(sinceMs === undefined ? {} : { sinceMs }),
+    });
     const items = rows.slice(0, limit);
     const counts = await this.alerts.deliveryCounts(items.map((r) => r.id));
     const last = items[items.length - 1];
     return {
-      alerts: items.map((row) => ({ ...presentAlert(row), webhooks: counts.get(row.id) ?? { delivered: 0, pending: 0, failed: 0 } })),
+      alerts: items.map((row) => ({
+        ...presentAlert(row),
+        webhooks: counts.get(row.id) ?? { delivered: 0, pending: 0, failed: 0 },
+      })),
       next_cursor: rows.length > limit && last !== undefined ? encodeCursor({ at: last.seq, id: last.id }) : null,
     };
   }
@@ -124,7 +163,8 @@ export class AlertsService {
       channel: ALERTS_CHANNEL,
       consecutiveIds: true,
       replay: async (afterId, limit) => {
-        const position = afterId === undefined ? { sinceMs: Date.now() - FRESH_STREAM_HISTORY_MS } : { afterSeq: afterId };
+        const position =
+          afterId === undefined ? { sinceMs: Date.now() - FRESH_STREAM_HISTORY_MS } : { afterSeq: afterId };
         const rows = await this.alerts.stream(position, limit);
         return rows.map((row) => toEvent(presentAlert(row)));
       },

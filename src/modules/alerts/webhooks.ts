@@ -1,5 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { DELIVERY_HEADER, EVENT_HEADER, describeFailure, retryDelayMs, signedHeaders, urlForLogs, type RetryPolicy } from './model.js';
+import {
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  describeFailure,
+  retryDelayMs,
+  signedHeaders,
+  urlForLogs,
+  type RetryPolicy,
+} from './model.js';
 import type { AlertsRepository, ClaimedDelivery } from './repository.js';
 
 declare module 'fastify' {
@@ -115,7 +123,9 @@ export class WebhookDispatcher {
     }
   }
 
-  /** Claims due deliveries up to the concurrency limit and starts their attempts (a slow receiver holds up no other). */
+  /**
+   * Claims due deliveries up to the concurrency limit and starts their attempts (a slow receiver holds up no other).
+   */
   private async sweep(): Promise<void> {
     if (this.settings.secret === undefined) {
       if (!this.warnedNoSecret && (await this.repository.nextDueAt()) !== null) {
@@ -132,7 +142,12 @@ export class WebhookDispatcher {
       if (claimed.length === 0) return;
       for (const delivery of claimed) {
         const attempt: Promise<void> = this.attempt(delivery, secret)
-          .catch((error: unknown) => this.log.error({ err: error, delivery_id: delivery.id }, 'webhook attempt could not be recorded; it is retried when its lease ends'))
+          .catch((error: unknown) =>
+            this.log.error(
+              { err: error, delivery_id: delivery.id },
+              'webhook attempt could not be recorded; it is retried when its lease ends',
+            ),
+          )
           .finally(() => {
             this.attempts.delete(attempt);
             this.kick(); // a free slot, and possibly a retry due soon
@@ -187,14 +202,28 @@ export class WebhookDispatcher {
     const now = this.now();
     if (failure === null) {
       await this.repository.markDelivered(delivery.id, now, status!);
-      this.log.info({ delivery_id: delivery.id, alert_id: delivery.alertId, to: urlForLogs(delivery.url), attempt: delivery.attempt }, 'webhook delivered');
+      this.log.info(
+        {
+          delivery_id: delivery.id,
+          alert_id: delivery.alertId,
+          to: urlForLogs(delivery.url),
+          attempt: delivery.attempt,
+        },
+        'webhook delivered',
+      );
       return;
     }
     const interrupted = controller.signal.aborted;
     const delay = interrupted ? 0 : retryDelayMs(delivery.attempt, this.settings.retry, this.random());
     const giveUp = !interrupted && now + delay - delivery.createdAt > this.settings.giveUpMs;
     await this.repository.markFailed(delivery.id, now + delay, status, failure, giveUp);
-    const context = { delivery_id: delivery.id, alert_id: delivery.alertId, to: urlForLogs(delivery.url), attempt: delivery.attempt, error: failure };
+    const context = {
+      delivery_id: delivery.id,
+      alert_id: delivery.alertId,
+      to: urlForLogs(delivery.url),
+      attempt: delivery.attempt,
+      error: failure,
+    };
     if (giveUp) this.log.error(context, 'webhook delivery failed for too long; giving up');
     else this.log.warn({ ...context, retry_in_ms: delay }, 'webhook delivery failed; will retry');
   }

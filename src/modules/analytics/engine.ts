@@ -76,7 +76,9 @@ export class AnalyticsEngine {
 
   /** Subscribes to the domain events, then catches up on recent days (events may have been missed while down). */
   async start(): Promise<void> {
-    this.unsubscribe = await this.bus.subscribe(DOMAIN_EVENTS_CHANNEL, (payload) => this.onEvent(payload), { onResubscribed: () => void this.catchUp() });
+    this.unsubscribe = await this.bus.subscribe(DOMAIN_EVENTS_CHANNEL, (payload) => this.onEvent(payload), {
+      onResubscribed: () => void this.catchUp(),
+    });
     void this.catchUp();
   }
 
@@ -129,7 +131,10 @@ export class AnalyticsEngine {
 
   private kickAfterSettling(): void {
     const settleMs = this.settings.settleMs ?? 0;
-    if (settleMs <= 0) return this.kick();
+    if (settleMs <= 0) {
+      this.kick();
+      return;
+    }
     if (this.settling !== null) return;
     this.settling = new Promise<void>((resolve) =>
       setTimeout(() => {
@@ -165,7 +170,10 @@ export class AnalyticsEngine {
   }
 
   private hasPending(): boolean {
-    return this.pendingDays.size + this.pendingOutcomeDays.size + this.pendingOutcomeUsers.size + this.pendingCaseIds.size > 0;
+    return (
+      this.pendingDays.size + this.pendingOutcomeDays.size + this.pendingOutcomeUsers.size + this.pendingCaseIds.size >
+      0
+    );
   }
 
   private kick(): void {
@@ -194,17 +202,23 @@ export class AnalyticsEngine {
       this.pendingDays.clear();
       this.pendingOutcomeDays.clear();
       for (const [from, to] of days) {
-        await this.recomputeDays(from, to).catch((error: unknown) => this.log.error({ err: error, from, to }, 'analytics: daily aggregates not updated'));
+        await this.recomputeDays(from, to).catch((error: unknown) =>
+          this.log.error({ err: error, from, to }, 'analytics: daily aggregates not updated'),
+        );
       }
       for (const [from, to] of outcomeDays) {
-        await this.recomputeOutcomes(from, to).catch((error: unknown) => this.log.error({ err: error, from, to }, 'analytics: notification outcomes not updated'));
+        await this.recomputeOutcomes(from, to).catch((error: unknown) =>
+          this.log.error({ err: error, from, to }, 'analytics: notification outcomes not updated'),
+        );
       }
     }
   }
 
   private publicCell(cell: string): string | null {
     if (!isValidCell(cell)) return null;
-    return getResolution(cell) <= this.settings.publicCellResolution ? cell : cellToParent(cell, this.settings.publicCellResolution);
+    return getResolution(cell) <= this.settings.publicCellResolution
+      ? cell
+      : cellToParent(cell, this.settings.publicCellResolution);
   }
 
   /** Recomputes the daily rows of [from, to] from the cases, symptom reports, risks and notifications. */
@@ -232,18 +246,26 @@ export class AnalyticsEngine {
       if (cell !== null) increment(cellCounts, `${c.report_date}|${cell}`);
     }
     const symptoms = new Map<string, number>();
-    for (const at of await this.repository.symptomReportTimes(startOfDay(from, this.settings.timeZone), startOfDay(addDays(to, 1), this.settings.timeZone))) {
+    for (const at of await this.repository.symptomReportTimes(
+      startOfDay(from, this.settings.timeZone),
+      startOfDay(addDays(to, 1), this.settings.timeZone),
+    )) {
       increment(symptoms, calendarDay(at, this.settings.timeZone));
     }
     // Contacts traced for the cases reported each day, and those of them notified for a day of that exposure.
     const risks = await this.repository.risksOfCases([...tracedCaseDay.keys()]);
-    const notifiedDays = new Set((await this.repository.notificationsOf([...new Set(risks.map((r) => r.exposed_user_id))])).map((n) => `${n.user_id}|${n.exposure_date}`));
+    const notifiedDays = new Set(
+      (await this.repository.notificationsOf([...new Set(risks.map((r) => r.exposed_user_id))])).map(
+        (n) => `${n.user_id}|${n.exposure_date}`,
+      ),
+    );
     const contacts = new Map<string, Set<string>>();
     const notified = new Map<string, Set<string>>();
     for (const r of risks) {
       const day = tracedCaseDay.get(r.case_id)!;
       contacts.set(day, (contacts.get(day) ?? new Set()).add(r.exposed_user_id));
-      if (notifiedDays.has(`${r.exposed_user_id}|${r.exposure_date}`)) notified.set(day, (notified.get(day) ?? new Set()).add(r.exposed_user_id));
+      if (notifiedDays.has(`${r.exposed_user_id}|${r.exposure_date}`))
+        notified.set(day, (notified.get(day) ?? new Set()).add(r.exposed_user_id));
     }
 
     const series = daysBetween(historyStart, to).map((day) => byReport.get(day) ?? 0);
@@ -267,7 +289,13 @@ export class AnalyticsEngine {
         rt: null,
         updated_at: now,
       };
-      const empty = row.cases === 0 && row.cases_by_onset === 0 && row.symptom_reports === 0 && traced === 0 && contactsTraced === 0 && row.cases_7day_avg === 0;
+      const empty =
+        row.cases === 0 &&
+        row.cases_by_onset === 0 &&
+        row.symptom_reports === 0 &&
+        traced === 0 &&
+        contactsTraced === 0 &&
+        row.cases_7day_avg === 0;
       if (!empty || existing.has(date)) rows.push(row);
     });
     const cellRows: NewRow<'analytics_cell_days'>[] = [...cellCounts].map(([key, count]) => {
@@ -284,14 +312,29 @@ export class AnalyticsEngine {
     const users = await this.repository.usersNotifiedBetween(startOfDay(from, tz), startOfDay(addDays(to, 1), tz));
     const notifications = users.length === 0 ? [] : await this.repository.notificationsOf(users);
     const cases = users.length === 0 ? [] : await this.repository.caseCreationsOf(users);
-    const counts = notificationOutcomes(notifications, cases, (ms) => calendarDay(ms, tz)).filter((c) => c.day >= from && c.day <= to);
+    const counts = notificationOutcomes(notifications, cases, (ms) => calendarDay(ms, tz)).filter(
+      (c) => c.day >= from && c.day <= to,
+    );
     const rows = new Map<string, NewRow<'analytics_notification_outcomes'>>();
     // Rows that no longer have anyone (erased people) go back to zero rather than keep stale counts.
     for (const old of await this.repository.outcomesBetween(from, to)) {
-      rows.set(`${old.date}|${old.tier}`, { date: old.date, tier: old.tier, notified: 0, became_cases: 0, updated_at: now });
+      rows.set(`${old.date}|${old.tier}`, {
+        date: old.date,
+        tier: old.tier,
+        notified: 0,
+        became_cases: 0,
+        updated_at: now,
+      });
     }
     for (const c of counts) {
-      if (TIERS.includes(c.tier)) rows.set(`${c.day}|${c.tier}`, { date: c.day, tier: c.tier, notified: c.notified, became_cases: c.became_cases, updated_at: now });
+      if (TIERS.includes(c.tier))
+        rows.set(`${c.day}|${c.tier}`, {
+          date: c.day,
+          tier: c.tier,
+          notified: c.notified,
+          became_cases: c.became_cases,
+          updated_at: now,
+        });
     }
     await this.repository.upsertOutcomes([...rows.values()]);
   }

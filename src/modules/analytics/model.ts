@@ -99,7 +99,8 @@ export function notificationOutcomes(
     const key = `${day}|${n.tier}`;
     const count = counts.get(key) ?? { day, tier: n.tier, notified: 0, became_cases: 0 };
     count.notified += 1;
-    if ((casesOf.get(n.user_id) ?? []).some((at) => at > n.created_at && at <= n.created_at + followUpMs)) count.became_cases += 1;
+    if ((casesOf.get(n.user_id) ?? []).some((at) => at > n.created_at && at <= n.created_at + followUpMs))
+      count.became_cases += 1;
     counts.set(key, count);
   }
   return [...counts.values()].sort((a, b) => (a.day === b.day ? a.tier.localeCompare(b.tier) : a.day < b.day ? -1 : 1));

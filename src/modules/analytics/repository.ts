@@ -19,12 +19,19 @@ export class AnalyticsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async symptomReportTimes(fromMs: number, toMs: number): Promise<number[]> {
-    const rows = await this.db.selectFrom('symptoms').select('reported_at').where('reported_at', '>=', fromMs).where('reported_at', '<', toMs).execute();
+    const rows = await this.db
+      .selectFrom('symptoms')
+      .select('reported_at')
+      .where('reported_at', '>=', fromMs)
+      .where('reported_at', '<', toMs)
+      .execute();
     return rows.map((r) => Number(r.reported_at));
   }
 
   /** The contacts found for these cases: one row per exposure risk. */
-  async risksOfCases(caseIds: readonly string[]): Promise<Array<{ case_id: string; exposed_user_id: string; exposure_date: string }>> {
+  async risksOfCases(
+    caseIds: readonly string[],
+  ): Promise<Array<{ case_id: string; exposed_user_id: string; exposure_date: string }>> {
     const out: Array<{ case_id: string; exposed_user_id: string; exposure_date: string }> = [];
     for (const ids of chunks(caseIds, CHUNK)) {
       const rows = await this.db
@@ -33,24 +40,45 @@ export class AnalyticsRepository {
         .where('case_id', 'in', ids)
         .where('exposed_user_id', 'is not', null)
         .execute();
-      for (const r of rows) if (r.case_id !== null && r.exposed_user_id !== null) out.push({ case_id: r.case_id, exposed_user_id: r.exposed_user_id, exposure_date: r.exposure_date });
+      for (const r of rows)
+        if (r.case_id !== null && r.exposed_user_id !== null)
+          out.push({ case_id: r.case_id, exposed_user_id: r.exposed_user_id, exposure_date: r.exposure_date });
     }
     return out;
   }
 
   /** Every notification of these people. */
-  async notificationsOf(userIds: readonly string[]): Promise<Array<{ user_id: string; tier: NotifiedTier; exposure_date: string; created_at: number }>> {
+  async notificationsOf(
+    userIds: readonly string[],
+  ): Promise<Array<{ user_id: string; tier: NotifiedTier; exposure_date: string; created_at: number }>> {
     const out: Array<{ user_id: string; tier: NotifiedTier; exposure_date: string; created_at: number }> = [];
     for (const ids of chunks(userIds, CHUNK)) {
-      const rows = await this.db.selectFrom('notifications').select(['user_id', 'tier', 'exposure_date', 'created_at']).where('user_id', 'in', ids).where('tier', 'in', ['medium', 'high']).execute();
-      for (const r of rows) out.push({ user_id: r.user_id, tier: r.tier as NotifiedTier, exposure_date: r.exposure_date, created_at: Number(r.created_at) });
+      const rows = await this.db
+        .selectFrom('notifications')
+        .select(['user_id', 'tier', 'exposure_date', 'created_at'])
+        .where('user_id', 'in', ids)
+        .where('tier', 'in', ['medium', 'high'])
+        .execute();
+      for (const r of rows)
+        out.push({
+          user_id: r.user_id,
+          tier: r.tier as NotifiedTier,
+          exposure_date: r.exposure_date,
+          created_at: Number(r.created_at),
+        });
     }
     return out;
   }
 
   /** The people notified in [fromMs, toMs). */
   async usersNotifiedBetween(fromMs: number, toMs: number): Promise<string[]> {
-    const rows = await this.db.selectFrom('notifications').select('user_id').distinct().where('created_at', '>=', fromMs).where('created_at', '<', toMs).execute();
+    const rows = await this.db
+      .selectFrom('notifications')
+      .select('user_id')
+      .distinct()
+      .where('created_at', '>=', fromMs)
+      .where('created_at', '<', toMs)
+      .execute();
     return rows.map((r) => r.user_id);
   }
 
@@ -58,7 +86,11 @@ export class AnalyticsRepository {
   async caseCreationsOf(userIds: readonly string[]): Promise<Array<{ user_id: string; created_at: number }>> {
     const out: Array<{ user_id: string; created_at: number }> = [];
     for (const ids of chunks(userIds, CHUNK)) {
-      const rows = await this.db.selectFrom('cases').select(['user_id', 'created_at']).where('user_id', 'in', ids).execute();
+      const rows = await this.db
+        .selectFrom('cases')
+        .select(['user_id', 'created_at'])
+        .where('user_id', 'in', ids)
+        .execute();
       for (const r of rows) out.push({ user_id: r.user_id, created_at: Number(r.created_at) });
     }
     return out;
@@ -74,11 +106,22 @@ export class AnalyticsRepository {
   }
 
   insightsBetween(from: string, to: string): Promise<Row<'epidemiological_insights'>[]> {
-    return this.db.selectFrom('epidemiological_insights').selectAll().where('date', '>=', from).where('date', '<=', to).orderBy('date').execute();
+    return this.db
+      .selectFrom('epidemiological_insights')
+      .selectAll()
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .orderBy('date')
+      .execute();
   }
 
   async insightDatesBetween(from: string, to: string): Promise<Set<string>> {
-    const rows = await this.db.selectFrom('epidemiological_insights').select('date').where('date', '>=', from).where('date', '<=', to).execute();
+    const rows = await this.db
+      .selectFrom('epidemiological_insights')
+      .select('date')
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .execute();
     return new Set(rows.map((r) => r.date));
   }
 
@@ -111,23 +154,43 @@ export class AnalyticsRepository {
           )
           .execute();
       }
-      const existing = await trx.selectFrom('analytics_cell_days').select(['date', 'cell']).where('date', '>=', cells.from).where('date', '<=', cells.to).execute();
+      const existing = await trx
+        .selectFrom('analytics_cell_days')
+        .select(['date', 'cell'])
+        .where('date', '>=', cells.from)
+        .where('date', '<=', cells.to)
+        .execute();
       const kept = new Set(cells.rows.map((r) => `${r.date}|${r.cell}`));
       for (const stale of existing.filter((r) => !kept.has(`${r.date}|${r.cell}`))) {
-        await trx.deleteFrom('analytics_cell_days').where('date', '=', stale.date).where('cell', '=', stale.cell).execute();
+        await trx
+          .deleteFrom('analytics_cell_days')
+          .where('date', '=', stale.date)
+          .where('cell', '=', stale.cell)
+          .execute();
       }
       for (const chunk of chunks(cells.rows, INSERT_CHUNK)) {
         await trx
           .insertInto('analytics_cell_days')
           .values(chunk)
-          .onConflict((oc) => oc.columns(['date', 'cell']).doUpdateSet((eb) => ({ cases: eb.ref('excluded.cases'), updated_at: eb.ref('excluded.updated_at') })))
+          .onConflict((oc) =>
+            oc
+              .columns(['date', 'cell'])
+              .doUpdateSet((eb) => ({ cases: eb.ref('excluded.cases'), updated_at: eb.ref('excluded.updated_at') })),
+          )
           .execute();
       }
     });
   }
 
   outcomesBetween(from: string, to: string): Promise<Row<'analytics_notification_outcomes'>[]> {
-    return this.db.selectFrom('analytics_notification_outcomes').selectAll().where('date', '>=', from).where('date', '<=', to).orderBy('date').orderBy('tier').execute();
+    return this.db
+      .selectFrom('analytics_notification_outcomes')
+      .selectAll()
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .orderBy('date')
+      .orderBy('tier')
+      .execute();
   }
 
   async upsertOutcomes(rows: readonly NewRow<'analytics_notification_outcomes'>[]): Promise<void> {
@@ -150,6 +213,11 @@ export class AnalyticsRepository {
   }
 
   cellDaysBetween(from: string, to: string): Promise<Row<'analytics_cell_days'>[]> {
-    return this.db.selectFrom('analytics_cell_days').selectAll().where('date', '>=', from).where('date', '<=', to).execute();
+    return this.db
+      .selectFrom('analytics_cell_days')
+      .selectAll()
+      .where('date', '>=', from)
+      .where('date', '<=', to)
+      .execute();
   }
 }

@@ -109,7 +109,9 @@ export interface RtEstimation {
   readonly imported: number[];
   /** Total infectiousness Lambda_t for days 1..T (index 0 is day 1, where it is 0: no earlier cases). */
   readonly lambda: number[];
-  /** Non-fatal notes: EpiEstim's warnings (day-1 local cases moved, too few cases for the aimed CV) and dropped windows. */
+  /**
+   * Non-fatal notes: EpiEstim's warnings (day-1 local cases moved, too few cases for the aimed CV) and dropped windows.
+   */
   readonly warnings: string[];
 }
 
@@ -140,7 +142,11 @@ function isSplit(incidence: IncidenceInput): incidence is SplitIncidence {
  * Applies EpiEstim's `process_I` conventions: unsplit incidence becomes local = I with local[day 1] = 0 and
  * imported = [I_1, 0, 0, ...]; split incidence has any local cases of day 1 moved to imported.
  */
-export function processIncidence(incidence: IncidenceInput): { local: number[]; imported: number[]; warnings: string[] } {
+export function processIncidence(incidence: IncidenceInput): {
+  local: number[];
+  imported: number[];
+  warnings: string[];
+} {
   const warnings: string[] = [];
   if (isSplit(incidence)) {
     if (typeof incidence !== 'object' || incidence === null) {
@@ -247,10 +253,14 @@ function checkWindows(tStart: readonly number[], tEnd: readonly number[], T: num
     const s = tStart[i];
     const e = tEnd[i];
     if (typeof s !== 'number' || !Number.isInteger(s) || s < 2 || s > T) {
-      throw new RtInputError(`tStart[${i}] must be an integer day between 2 and ${T} (the series length), got ${String(s)}`);
+      throw new RtInputError(
+        `tStart[${i}] must be an integer day between 2 and ${T} (the series length), got ${String(s)}`,
+      );
     }
     if (typeof e !== 'number' || !Number.isInteger(e) || e < 2 || e > T) {
-      throw new RtInputError(`tEnd[${i}] must be an integer day between 2 and ${T} (the series length), got ${String(e)}`);
+      throw new RtInputError(
+        `tEnd[${i}] must be an integer day between 2 and ${T} (the series length), got ${String(e)}`,
+      );
     }
     if (s > e) throw new RtInputError(`tStart[${i}] (${s}) must be <= tEnd[${i}] (${e})`);
   }

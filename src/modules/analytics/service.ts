@@ -1,4 +1,11 @@
-import type { PublicAggregate, PublicQuery, RtQuery, RtResult, Summary, SummaryQuery } from '../../contracts/analytics.js';
+import type {
+  PublicAggregate,
+  PublicQuery,
+  RtQuery,
+  RtResult,
+  Summary,
+  SummaryQuery,
+} from '../../contracts/analytics.js';
 import { MAX_SI_DISTR_ENTRIES } from '../../contracts/analytics.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
@@ -34,21 +41,30 @@ export interface AnalyticsReadSettings {
 /** Who reads analytics: authorities and health professionals (aggregates only). */
 function assertAnalyticsReader(actor: AuthenticatedPrincipal): void {
   if (actor.kind !== 'staff' || (actor.role !== 'authority' && actor.role !== 'health_professional')) {
-    throw forbidden('analytics are read by authorities and health professionals; the public aggregate is GET /analytics/public');
+    throw forbidden(
+      'analytics are read by authorities and health professionals; the public aggregate is GET /analytics/public',
+    );
   }
 }
 
 /** Checks a [from, to] query period; `to` defaults to `latest`, `from` to a 28-day period. */
-function period(query: { from?: string; to?: string }, latest: string, maxDays: number, latestWhy: string): { from: string; to: string } {
+function period(
+  query: { from?: string; to?: string },
+  latest: string,
+  maxDays: number,
+  latestWhy: string,
+): { from: string; to: string } {
   for (const field of ['from', 'to'] as const) {
     const value = query[field];
-    if (value !== undefined && (!isValidDay(value) || value < EARLIEST_DAY)) throw badRequest(`querystring/${field} must be a calendar date from ${EARLIEST_DAY}`);
+    if (value !== undefined && (!isValidDay(value) || value < EARLIEST_DAY))
+      throw badRequest(`querystring/${field} must be a calendar date from ${EARLIEST_DAY}`);
   }
   const to = query.to ?? latest;
   if (to > latest) throw badRequest(`querystring/to may not be after ${latest} (${latestWhy})`);
   const from = query.from ?? addDays(to, -(DEFAULT_PERIOD_DAYS - 1));
   if (from > to) throw badRequest('querystring/from must not be after to');
-  if (dayDifference(to, from) + 1 > maxDays) throw badRequest(`the period from ${from} to ${to} is longer than ${maxDays} days`);
+  if (dayDifference(to, from) + 1 > maxDays)
+    throw badRequest(`the period from ${from} to ${to} is longer than ${maxDays} days`);
   return { from, to };
 }
 
@@ -71,7 +87,14 @@ export class AnalyticsService {
     const stored = new Map((await this.analytics.insightsBetween(historyStart, to)).map((r) => [r.date, r]));
     const allDays = daysBetween(historyStart, to);
     const series = allDays.map((day) => Number(stored.get(day)?.cases ?? 0));
-    const totals = { cases: 0, cases_by_onset: 0, symptom_reports: 0, traced_cases: 0, contacts_traced: 0, notified: 0 };
+    const totals = {
+      cases: 0,
+      cases_by_onset: 0,
+      symptom_reports: 0,
+      traced_cases: 0,
+      contacts_traced: 0,
+      notified: 0,
+    };
     const days = allDays.slice(INDICATOR_LOOKBACK_DAYS).map((date, k) => {
       const row = stored.get(date);
       const counts = {
@@ -109,7 +132,12 @@ export class AnalyticsService {
       totals,
       notification_outcomes: {
         follow_up_days: OUTCOME_FOLLOW_UP_DAYS,
-        tiers: [...outcomes].map(([tier, c]) => ({ tier, notified: c.notified, became_cases: c.became_cases, share: ratio(c.became_cases, c.notified) })),
+        tiers: [...outcomes].map(([tier, c]) => ({
+          tier,
+          notified: c.notified,
+          became_cases: c.became_cases,
+          share: ratio(c.became_cases, c.notified),
+        })),
       },
     };
   }
@@ -123,7 +151,8 @@ export class AnalyticsService {
     const today = this.today();
     for (const field of ['from', 'to'] as const) {
       const value = query[field];
-      if (value !== undefined && (!isValidDay(value) || value < EARLIEST_DAY)) throw badRequest(`querystring/${field} must be a calendar date from ${EARLIEST_DAY}`);
+      if (value !== undefined && (!isValidDay(value) || value < EARLIEST_DAY))
+        throw badRequest(`querystring/${field} must be a calendar date from ${EARLIEST_DAY}`);
     }
     const to = query.to ?? today;
     if (to > today) throw badRequest(`querystring/to may not be after today (${today})`);
@@ -132,17 +161,34 @@ export class AnalyticsService {
     const reportedTo = dates === 'onset' ? today : to;
     const cases = await this.epidemic.reportedBetween(query.from ?? EARLIEST_DAY, reportedTo);
     const dated = cases.map((c) => (dates === 'onset' ? c.onset_date : c.report_date));
-    const known = dated.filter((d): d is string => d !== null && d <= to && (query.from === undefined || d >= query.from));
+    const known = dated.filter(
+      (d): d is string => d !== null && d <= to && (query.from === undefined || d >= query.from),
+    );
     const from = query.from ?? known.reduce<string | null>((min, d) => (min === null || d < min ? d : min), null);
     const method = serialInterval.kind === 'parametric' ? 'parametric_si' : 'non_parametric_si';
     if (from === null) {
-      return { from: null, to, dates, window, method, serial_interval: { mean: 0, sd: 0 }, incidence: [], cases_without_onset: 0, estimates: [], warnings: ['no case in the period: nothing to estimate'] };
+      return {
+        from: null,
+        to,
+        dates,
+        window,
+        method,
+        serial_interval: { mean: 0, sd: 0 },
+        incidence: [],
+        cases_without_onset: 0,
+        estimates: [],
+        warnings: ['no case in the period: nothing to estimate'],
+      };
     }
     const length = dayDifference(to, from) + 1;
-    if (length > MAX_PERIOD_DAYS) throw badRequest(`the series from ${from} to ${to} is longer than ${MAX_PERIOD_DAYS} days; pass a later from`);
+    if (length > MAX_PERIOD_DAYS)
+      throw badRequest(`the series from ${from} to ${to} is longer than ${MAX_PERIOD_DAYS} days; pass a later from`);
     const incidence = new Array<number>(length).fill(0);
     for (const day of known) if (day >= from) incidence[dayDifference(day, from)]! += 1;
-    const withoutOnset = dates === 'onset' ? cases.filter((c) => c.onset_date === null && c.report_date >= from && c.report_date <= to).length : 0;
+    const withoutOnset =
+      dates === 'onset'
+        ? cases.filter((c) => c.onset_date === null && c.report_date >= from && c.report_date <= to).length
+        : 0;
     try {
       const result = estimateRt({
         incidence,
@@ -175,14 +221,19 @@ export class AnalyticsService {
 
   private serialIntervalOf(query: RtQuery): SerialIntervalSpec {
     const parametric = query.si_mean !== undefined || query.si_sd !== undefined;
-    if (parametric && query.si_distr !== undefined) throw badRequest('give either si_mean and si_sd (parametric serial interval) or si_distr (empirical distribution), not both');
+    if (parametric && query.si_distr !== undefined)
+      throw badRequest(
+        'give either si_mean and si_sd (parametric serial interval) or si_distr (empirical distribution), not both',
+      );
     if (query.si_distr !== undefined) {
       const parsed = parseSerialIntervalList(query.si_distr, MAX_SI_DISTR_ENTRIES);
       if (typeof parsed === 'string') throw badRequest(`querystring/si_distr ${parsed}`);
       return { kind: 'non_parametric', distribution: parsed };
     }
     if (query.si_mean === undefined || query.si_sd === undefined) {
-      throw badRequest('the serial interval is needed: si_mean and si_sd (parametric), or si_distr (empirical distribution)');
+      throw badRequest(
+        'the serial interval is needed: si_mean and si_sd (parametric), or si_distr (empirical distribution)',
+      );
     }
     return { kind: 'parametric', mean: query.si_mean, sd: query.si_sd };
   }
@@ -199,7 +250,9 @@ export class AnalyticsService {
     const k = this.settings.publicMinCases;
     const firstWeek = weekStartOf(from);
     const lastWeekEnd = addDays(weekStartOf(to), 6);
-    const stored = new Map((await this.analytics.insightsBetween(firstWeek, lastWeekEnd)).map((r) => [r.date, Number(r.cases)]));
+    const stored = new Map(
+      (await this.analytics.insightsBetween(firstWeek, lastWeekEnd)).map((r) => [r.date, Number(r.cases)]),
+    );
     const days: PublicAggregate['days'] = [];
     for (let week = firstWeek; week <= to; week = addDays(week, 7)) {
       // Days of the week not yet complete count in the week's suppression as they are now; they are never shown.
@@ -213,7 +266,9 @@ export class AnalyticsService {
     }
     const cells: PublicAggregate['cells'] = [];
     const completeWeeksEnd = addDays(weekStartOf(this.today()), -1);
-    const cellRows = await this.analytics.cellDaysBetween(firstWeek, lastWeekEnd < completeWeeksEnd ? lastWeekEnd : completeWeeksEnd);
+    // biome-ignore lint/complexity/useMathMinMax: these are YYYY-MM-DD strings, which Math.min cannot compare
+    const lastComplete = lastWeekEnd < completeWeeksEnd ? lastWeekEnd : completeWeeksEnd;
+    const cellRows = await this.analytics.cellDaysBetween(firstWeek, lastComplete);
     const byWeek = new Map<string, Map<string, number>>();
     for (const row of cellRows) {
       const week = weekStartOf(row.date);
@@ -223,7 +278,10 @@ export class AnalyticsService {
     }
     for (const [week, cellsOfWeek] of [...byWeek].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const entries = [...cellsOfWeek].sort(([a], [b]) => (a < b ? -1 : 1));
-      const mask = suppressionMask(entries.map(([, n]) => n), k);
+      const mask = suppressionMask(
+        entries.map(([, n]) => n),
+        k,
+      );
       entries.forEach(([cell, n], i) => {
         if (!mask[i]) cells.push({ week_start: week, cell, cases: n });
       });

@@ -10,7 +10,11 @@ export class AuditRepository {
 
   /** Keeps staff accountability after erasure while unlinking the record from the erased person. */
   async pseudonymiseSubject(trx: Kysely<Database>, userId: string): Promise<void> {
-    await trx.updateTable('audit_log').set({ subject_user_id: null, subject_erased: 1 }).where('subject_user_id', '=', userId).execute();
+    await trx
+      .updateTable('audit_log')
+      .set({ subject_user_id: null, subject_erased: 1 })
+      .where('subject_user_id', '=', userId)
+      .execute();
   }
 
   async listForSubject(userId: string) {

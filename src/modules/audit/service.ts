@@ -7,7 +7,12 @@ export class AuditService {
   constructor(private readonly audit: AuditRepository) {}
 
   /** Records a read or change of a person's data by someone other than that person. */
-  async recordAccess(actor: AuthenticatedPrincipal, action: string, subjectUserId: string, requestId: string | null): Promise<void> {
+  async recordAccess(
+    actor: AuthenticatedPrincipal,
+    action: string,
+    subjectUserId: string,
+    requestId: string | null,
+  ): Promise<void> {
     if (actor.kind === 'user' && actor.userId === subjectUserId) return;
     await this.audit.insert({
       id: randomUUID(),
@@ -22,7 +27,12 @@ export class AuditService {
   }
 
   /** Records a staff action that reads no one person's data (e.g. a list of exposure sites). */
-  async recordAction(actor: AuthenticatedPrincipal & { kind: 'staff' }, action: string, requestId: string | null, at: number = Date.now()): Promise<void> {
+  async recordAction(
+    actor: AuthenticatedPrincipal & { kind: 'staff' },
+    action: string,
+    requestId: string | null,
+    at: number = Date.now(),
+  ): Promise<void> {
     await this.audit.insert({
       id: randomUUID(),
       at,

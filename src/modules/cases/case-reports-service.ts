@@ -25,7 +25,8 @@ export interface CaseReport {
 export function mergeReport(existing: Row<'cases'>, report: CaseReport): Partial<Row<'cases'>> {
   const earliest = [existing.onset_date, report.onsetDate].filter((d): d is string => d !== null).sort()[0] ?? null;
   return {
-    report_type: STRENGTH[report.reportType] > STRENGTH[existing.report_type] ? report.reportType : existing.report_type,
+    report_type:
+      STRENGTH[report.reportType] > STRENGTH[existing.report_type] ? report.reportType : existing.report_type,
     onset_date: earliest,
     test_date: report.testDate ?? existing.test_date,
     managed_by: existing.managed_by ?? report.managedBy,
@@ -60,7 +61,10 @@ export class CaseReportsService {
     return { window_start: window.start, window_end: window.end };
   }
 
-  async record<T>(report: CaseReport, alsoWrite: (trx: Kysely<Database>) => Promise<T>): Promise<{ case: Row<'cases'>; created: boolean; written: T }> {
+  async record<T>(
+    report: CaseReport,
+    alsoWrite: (trx: Kysely<Database>) => Promise<T>,
+  ): Promise<{ case: Row<'cases'>; created: boolean; written: T }> {
     const now = Date.now();
     const result = await this.db.transaction().execute(async (trx) => {
       // Two reports of one person at once (a self-report and a professional's confirmation) must meet one case.

@@ -46,7 +46,14 @@ export class EpidemicCases {
     const listed = await this.listedCases.reportedBetween(fromDate, toDate);
     const byExternal = new Map(listed.filter((c) => c.external_id !== null).map((c) => [c.external_id!, c.id]));
     return [
-      ...app.map((c) => ({ id: c.id, origin: 'app' as const, onset_date: c.onset_date, report_date: c.report_date!, cell: c.cell, infector_id: null })),
+      ...app.map((c) => ({
+        id: c.id,
+        origin: 'app' as const,
+        onset_date: c.onset_date,
+        report_date: c.report_date!,
+        cell: c.cell,
+        infector_id: null,
+      })),
       ...listed.map((c) => ({
         id: c.id,
         origin: 'line_list' as const,

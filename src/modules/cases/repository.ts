@@ -20,7 +20,13 @@ export class CasesRepository {
 
   /** The person has a case this professional manages, or is a traced contact of one. */
   async isPersonManagedBy(userId: string, staffId: string): Promise<boolean> {
-    const ownCase = await this.db.selectFrom('cases').select('id').where('managed_by', '=', staffId).where('user_id', '=', userId).limit(1).executeTakeFirst();
+    const ownCase = await this.db
+      .selectFrom('cases')
+      .select('id')
+      .where('managed_by', '=', staffId)
+      .where('user_id', '=', userId)
+      .limit(1)
+      .executeTakeFirst();
     if (ownCase !== undefined) return true;
     const contact = await this.db
       .selectFrom('exposure_risks as r')
@@ -35,7 +41,14 @@ export class CasesRepository {
 
   /** The person's active case, if any (a person has at most one). */
   findActiveForUser(trx: Kysely<Database>, userId: string): Promise<Row<'cases'> | undefined> {
-    return trx.selectFrom('cases').selectAll().where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    return trx
+      .selectFrom('cases')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('status', '=', 'active')
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   /** App cases reported in [fromDate, toDate] (YYYY-MM-DD, inclusive). */
@@ -51,8 +64,14 @@ export class CasesRepository {
   listManagedBy(staffId: string, limit: number, after: Keyset | null): Promise<Row<'cases'>[]> {
     let query = this.db.selectFrom('cases').selectAll().where('managed_by', '=', staffId);
     if (after !== null) {
-      query = query.where((eb) => eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]));
+      query = query.where((eb) =>
+        eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]),
+      );
     }
-    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
   }
 }

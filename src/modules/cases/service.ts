@@ -38,8 +38,13 @@ export class CasesService {
    * A health professional confirms a case for an app user and becomes its manager: creates the person's case, or
    * upgrades their active one (e.g. a self-report now confirmed by a test).
    */
-  async confirm(actor: AuthenticatedPrincipal, body: CreateCaseBody, requestId: string): Promise<{ case: Case; created: boolean }> {
-    if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals confirm cases');
+  async confirm(
+    actor: AuthenticatedPrincipal,
+    body: CreateCaseBody,
+    requestId: string,
+  ): Promise<{ case: Case; created: boolean }> {
+    if (actor.kind !== 'staff' || actor.role !== 'health_professional')
+      throw forbidden('only health professionals confirm cases');
     for (const field of ['test_date', 'onset_date'] as const) {
       const value = body[field];
       if (value === undefined) continue;
@@ -49,7 +54,13 @@ export class CasesService {
     const userId = body.user_id.toLowerCase();
     if ((await this.users.findById(userId)) === undefined) throw notFound(`user ${body.user_id} does not exist`);
     const { case: row, created } = await this.reports.record(
-      { userId, reportType: body.report_type, onsetDate: body.onset_date ?? null, testDate: body.test_date ?? null, managedBy: actor.staffId },
+      {
+        userId,
+        reportType: body.report_type,
+        onsetDate: body.onset_date ?? null,
+        testDate: body.test_date ?? null,
+        managedBy: actor.staffId,
+      },
       async () => undefined,
     );
     await this.audit.recordAccess(actor, 'cases.confirm', userId, requestId);
@@ -57,9 +68,11 @@ export class CasesService {
   }
 
   async listManaged(actor: AuthenticatedPrincipal, query: { limit?: number; cursor?: string }) {
-    if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals manage cases');
+    if (actor.kind !== 'staff' || actor.role !== 'health_professional')
+      throw forbidden('only health professionals manage cases');
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
+    if (query.cursor !== undefined && after === null)
+      throw badRequest('querystring/cursor is not a cursor this server issued');
     const limit = query.limit ?? 100;
     const rows = await this.cases.listManagedBy(actor.staffId, limit, after);
     const page = pageOf(rows, limit, (r) => ({ at: r.created_at, id: r.id }));

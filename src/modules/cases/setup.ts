@@ -15,7 +15,9 @@ export function caseManagementFacts({ db }: ModuleContext): CaseManagementFacts 
 }
 
 /** The app's cases reported in a period, for the union of the epidemic's cases. */
-export function appCaseReports({ db }: ModuleContext): { reportedBetween(from: string, to: string): Promise<AppCaseReport[]> } {
+export function appCaseReports({ db }: ModuleContext): {
+  reportedBetween(from: string, to: string): Promise<AppCaseReport[]>;
+} {
   return new CasesRepository(db);
 }
 

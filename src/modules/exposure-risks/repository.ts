@@ -8,8 +8,14 @@ export class ExposureRisksRepository {
   listForInteraction(interactionId: string, limit: number, after: Keyset | null): Promise<Row<'exposure_risks'>[]> {
     let query = this.db.selectFrom('exposure_risks').selectAll().where('interaction_id', '=', interactionId);
     if (after !== null) {
-      query = query.where((eb) => eb.or([eb('updated_at', '<', after.at), eb.and([eb('updated_at', '=', after.at), eb('id', '<', after.id)])]));
+      query = query.where((eb) =>
+        eb.or([eb('updated_at', '<', after.at), eb.and([eb('updated_at', '=', after.at), eb('id', '<', after.id)])]),
+      );
     }
-    return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return query
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
   }
 }

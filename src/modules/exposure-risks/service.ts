@@ -40,7 +40,8 @@ export class ExposureRisksService {
     if (interaction === undefined) throw notFound(`interaction ${query.interaction_id} does not exist`);
     await this.access.assertMay(actor, interaction.user_id, 'read', 'exposure_risks.list', requestId);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
+    if (query.cursor !== undefined && after === null)
+      throw badRequest('querystring/cursor is not a cursor this server issued');
     const limit = query.limit ?? 100;
     const rows = await this.risks.listForInteraction(interaction.id, limit, after);
     const page = pageOf(rows, limit, (r) => ({ at: r.updated_at, id: r.id }));

@@ -11,34 +11,59 @@ export interface HealthRoutesOptions {
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = async (app, { metrics, checks }) => {
-  app.get('/healthz', {
-    config: { rateLimit: false },
-    schema: { tags: ['operations'], summary: 'Liveness: the process is up', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
-  }, async () => ({ status: 'ok' as const }));
-
-  app.get('/readyz', {
-    config: { rateLimit: false },
-    schema: {
-      tags: ['operations'],
-      summary: 'Readiness: the database (and Redis, when configured) answer',
-      response: withProblems({ 200: Type.Object({ status: Type.Literal('ready'), checks: Type.Record(Type.String(), Type.Literal('ok')) }) }, [503]),
+  app.get(
+    '/healthz',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process is up',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
     },
-  }, async (request, reply) => {
-    const results: Record<string, 'ok'> = {};
-    for (const [name, check] of Object.entries(checks)) {
-      try {
-        await check();
-        results[name] = 'ok';
-      } catch (error) {
-        request.log.warn({ err: error, check: name }, 'readiness check failed');
-        return sendProblem(reply, request, 503, `${name} is not reachable`);
-      }
-    }
-    return { status: 'ready' as const, checks: results };
-  });
+    async () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/metrics', {
-    config: { rateLimit: false },
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] },
-  }, async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+  app.get(
+    '/readyz',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness: the database (and Redis, when configured) answer',
+        response: withProblems(
+          {
+            200: Type.Object({ status: Type.Literal('ready'), checks: Type.Record(Type.String(), Type.Literal('ok')) }),
+          },
+          [503],
+        ),
+      },
+    },
+    async (request, reply) => {
+      const results: Record<string, 'ok'> = {};
+      for (const [name, check] of Object.entries(checks)) {
+        try {
+          await check();
+          results[name] = 'ok';
+        } catch (error) {
+          request.log.warn({ err: error, check: name }, 'readiness check failed');
+          return sendProblem(reply, request, 503, `${name} is not reachable`);
+        }
+      }
+      return { status: 'ready' as const, checks: results };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      config: { rateLimit: false },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text exposition format)',
+        produces: ['text/plain'],
+      },
+    },
+    async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),
+  );
 };

@@ -3,6 +3,9 @@ import type { ModuleParts } from '../../platform/app/module.js';
 import { healthRoutes } from './routes.js';
 
 /** Liveness, readiness (each dependency checked) and Prometheus metrics. */
-export function setupHealth(deps: { readonly metrics: Registry; readonly checks: Record<string, () => Promise<void>> }) {
+export function setupHealth(deps: {
+  readonly metrics: Registry;
+  readonly checks: Record<string, () => Promise<void>>;
+}) {
   return { routes: (app) => app.register(healthRoutes, deps) } satisfies ModuleParts;
 }

@@ -22,9 +22,12 @@ export function timeProblem(observation: Observation, rules: IngestRules, now: n
   const end = Date.parse(observation.ended_at);
   if (Number.isNaN(start) || Number.isNaN(end)) return 'started_at and ended_at must be ISO 8601 date-times';
   if (end < start) return 'ended_at must not be before started_at';
-  if (end - start > rules.maxDurationMs) return `an observation may last at most ${rules.maxDurationMs / 3_600_000} hours`;
-  if (end > now + rules.maxClockSkewMs) return `times may not be more than ${rules.maxClockSkewMs / 1000} seconds in the future`;
-  if (start < now - rules.retentionDays * MS_PER_DAY) return `observations older than ${rules.retentionDays} days are not accepted`;
+  if (end - start > rules.maxDurationMs)
+    return `an observation may last at most ${rules.maxDurationMs / 3_600_000} hours`;
+  if (end > now + rules.maxClockSkewMs)
+    return `times may not be more than ${rules.maxClockSkewMs / 1000} seconds in the future`;
+  if (start < now - rules.retentionDays * MS_PER_DAY)
+    return `observations older than ${rules.retentionDays} days are not accepted`;
   return null;
 }
 
@@ -33,7 +36,12 @@ export function timeBucketOf(epochMs: number, bucketMinutes: number): number {
 }
 
 /** The stored row of a validated observation: indexed by H3 cell and time bucket. */
-export function toRow(observation: Observation, userId: string, rules: IngestRules, receivedAt: number): NewRow<'interactions'> {
+export function toRow(
+  observation: Observation,
+  userId: string,
+  rules: IngestRules,
+  receivedAt: number,
+): NewRow<'interactions'> {
   const start = Date.parse(observation.started_at);
   const base = {
     id: observation.id.toLowerCase(),
@@ -70,7 +78,8 @@ export function toRow(observation: Observation, userId: string, rules: IngestRul
 
 /** The matching-index rows of a stored observation: one per place and time bucket it covers. */
 export function presenceRowsOf(row: NewRow<'interactions'>, bucketMinutes: number): NewRow<'presence_index'>[] {
-  const place = row.kind === 'location' ? row.location : row.kind === 'checkin' && row.venue_id ? venuePlace(row.venue_id) : null;
+  const place =
+    row.kind === 'location' ? row.location : row.kind === 'checkin' && row.venue_id ? venuePlace(row.venue_id) : null;
   if (place === null || place === undefined) return [];
   return bucketsOf(row.timestamp, row.ended_at, bucketMinutes).map((bucket) => ({
     place,

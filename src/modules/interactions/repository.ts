@@ -25,7 +25,10 @@ export interface StoredUpload {
 }
 
 /** Runs in the uploads' transaction with the ids each upload wrote (uploads that wrote nothing left out). */
-export type AfterInsert<T> = (trx: Kysely<Database>, created: ReadonlyArray<{ readonly userId: string; readonly createdIds: string[] }>) => Promise<T>;
+export type AfterInsert<T> = (
+  trx: Kysely<Database>,
+  created: ReadonlyArray<{ readonly userId: string; readonly createdIds: string[] }>,
+) => Promise<T>;
 
 /** Another transaction wrote one of the batch's ids for another user after the batch looked for it. */
 class LostRace extends Error {
@@ -81,7 +84,9 @@ export class InteractionsRepository {
     const writer = new Map<string, number>(); // id → index of the upload that writes it
     const fresh: NewRow<'interactions'>[] = [];
     uploads.forEach((upload, index) => {
-      const foreign = upload.rows.filter((r) => (ownerOf.get(r.id) ?? upload.userId) !== upload.userId).map((r) => r.id);
+      const foreign = upload.rows
+        .filter((r) => (ownerOf.get(r.id) ?? upload.userId) !== upload.userId)
+        .map((r) => r.id);
       if (foreign.length > 0) {
         results.push(new InteractionOwnershipConflict(foreign));
         return;
@@ -115,11 +120,18 @@ export class InteractionsRepository {
 
     const created = uploads.map((upload, index) => ({
       userId: upload.userId,
-      createdIds: results[index] === undefined ? upload.rows.filter((r) => inserted.has(r.id) && writer.get(r.id) === index).map((r) => r.id) : [],
+      createdIds:
+        results[index] === undefined
+          ? upload.rows.filter((r) => inserted.has(r.id) && writer.get(r.id) === index).map((r) => r.id)
+          : [],
     }));
     const presence = fresh.filter((r) => inserted.has(r.id)).flatMap(indexRows);
     for (let i = 0; i < presence.length; i += INSERT_CHUNK) {
-      await trx.insertInto('presence_index').values(presence.slice(i, i + INSERT_CHUNK)).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('presence_index')
+        .values(presence.slice(i, i + INSERT_CHUNK))
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     }
     const withNewRows = created.filter((c) => c.createdIds.length > 0);
     const committed = withNewRows.length > 0 ? [await afterInsert(trx, withNewRows)] : [];
@@ -134,9 +146,18 @@ export class InteractionsRepository {
     };
   }
 
-  private async readInto(trx: Kysely<Database>, ids: readonly string[], byId: Map<string, Row<'interactions'>>): Promise<void> {
+  private async readInto(
+    trx: Kysely<Database>,
+    ids: readonly string[],
+    byId: Map<string, Row<'interactions'>>,
+  ): Promise<void> {
     for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-      for (const row of await trx.selectFrom('interactions').selectAll().where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute()) byId.set(row.id, row);
+      for (const row of await trx
+        .selectFrom('interactions')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
+        .execute())
+        byId.set(row.id, row);
     }
   }
 
@@ -147,13 +168,23 @@ export class InteractionsRepository {
   listForUser(userId: string, limit: number, after: Keyset | null): Promise<Row<'interactions'>[]> {
     let query = this.db.selectFrom('interactions').selectAll().where('user_id', '=', userId);
     if (after !== null) {
-      query = query.where((eb) => eb.or([eb('timestamp', '<', after.at), eb.and([eb('timestamp', '=', after.at), eb('id', '<', after.id)])]));
+      query = query.where((eb) =>
+        eb.or([eb('timestamp', '<', after.at), eb.and([eb('timestamp', '=', after.at), eb('id', '<', after.id)])]),
+      );
     }
-    return query.orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return query
+      .orderBy('timestamp', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
   }
 
   async countForUser(userId: string): Promise<number> {
-    const row = await this.db.selectFrom('interactions').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('interactions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 }

@@ -8,7 +8,12 @@ import type { NewRow } from '../../platform/db/tables.js';
 import type { ScheduledJob, TraceScheduler } from '../tracing/worker.js';
 import { GroupCommit } from '../../platform/db/group-commit.js';
 import { presenceRowsOf, timeProblem, toRow, type IngestRules } from './model.js';
-import { InteractionOwnershipConflict, type InteractionsRepository, type StoredUpload, type Upload } from './repository.js';
+import {
+  InteractionOwnershipConflict,
+  type InteractionsRepository,
+  type StoredUpload,
+  type Upload,
+} from './repository.js';
 
 /** At most this many uploads share a transaction (each holds at most 1,000 observations). */
 const UPLOADS_PER_TRANSACTION = 50;
@@ -38,7 +43,9 @@ function withStoredRows(scheduled: ScheduledJob, storedById: ReadonlyMap<string,
   const { job } = scheduled;
   if (job.kind !== 'match_upload') return scheduled;
   const stored = job.interactionIds.map((id) => storedById.get(id));
-  return stored.every((row): row is Row<'interactions'> => row !== undefined) ? { ...scheduled, job: { ...job, stored } } : scheduled;
+  return stored.every((row): row is Row<'interactions'> => row !== undefined)
+    ? { ...scheduled, job: { ...job, stored } }
+    : scheduled;
 }
 
 export class InteractionsService {
@@ -46,11 +53,15 @@ export class InteractionsService {
     private readonly interactions: InteractionsRepository,
     private readonly access: AccessService,
     private readonly rules: IngestRules,
-    private readonly peers: { resolve(observed: ReadonlyArray<{ token: string; at: number }>): Promise<Map<string, string>> },
+    private readonly peers: {
+      resolve(observed: ReadonlyArray<{ token: string; at: number }>): Promise<Map<string, string>>;
+    },
     private readonly tracer: Pick<TraceScheduler, 'enqueueMany' | 'kick'>,
   ) {}
 
-  private readonly writes = new GroupCommit<Upload, StoredUpload>((uploads) => this.writeUploads(uploads), { maxBatch: UPLOADS_PER_TRANSACTION });
+  private readonly writes = new GroupCommit<Upload, StoredUpload>((uploads) => this.writeUploads(uploads), {
+    maxBatch: UPLOADS_PER_TRANSACTION,
+  });
 
   async upload(actor: AuthenticatedPrincipal, body: UploadInteractionsBody) {
     if (actor.kind !== 'user') throw forbidden('only app users upload interactions');
@@ -67,30 +78,47 @@ export class InteractionsService {
     await this.resolvePeers(rows);
     try {
       const { stored, createdIds } = await this.writes.submit({ userId: actor.userId, rows });
-      return { interactions: stored.map(presentInteraction), created: createdIds.length, duplicates: stored.length - createdIds.length };
+      return {
+        interactions: stored.map(presentInteraction),
+        created: createdIds.length,
+        duplicates: stored.length - createdIds.length,
+      };
     } catch (error) {
       if (error instanceof InteractionOwnershipConflict) {
-        throw conflict(`interaction id ${error.ids[0]} is already used; generate a new UUID. Nothing from this batch was stored.`);
+        throw conflict(
+          `interaction id ${error.ids[0]} is already used; generate a new UUID. Nothing from this batch was stored.`,
+        );
       }
       throw error;
     }
   }
 
-  /** The uploads that arrived while the previous write was in flight, in one transaction; their match jobs run after it commits. */
+  /**
+   * The uploads that arrived while the previous write was in flight, in one transaction; their match jobs run after it
+   * commits.
+   */
   private async writeUploads(uploads: readonly Upload[]): Promise<Array<StoredUpload | InteractionOwnershipConflict>> {
     const { results, committed } = await this.interactions.insertUploads(
       uploads,
       (row) => presenceRowsOf(row, this.rules.timeBucketMinutes),
-      (trx, created) => this.tracer.enqueueMany(trx, created.map((c) => ({ kind: 'match_upload', userId: c.userId, interactionIds: c.createdIds }))),
+      (trx, created) =>
+        this.tracer.enqueueMany(
+          trx,
+          created.map((c) => ({ kind: 'match_upload', userId: c.userId, interactionIds: c.createdIds })),
+        ),
     );
-    const storedById = new Map(results.flatMap((r) => (r instanceof InteractionOwnershipConflict ? [] : r.stored)).map((row) => [row.id, row]));
+    const storedById = new Map(
+      results.flatMap((r) => (r instanceof InteractionOwnershipConflict ? [] : r.stored)).map((row) => [row.id, row]),
+    );
     for (const scheduled of committed.flat()) this.tracer.kick(withStoredRows(scheduled, storedById));
     return results;
   }
 
   /** Bluetooth records carry the peer's rotating token; the server alone can tell whose it was. */
   private async resolvePeers(rows: NewRow<'interactions'>[]): Promise<void> {
-    const observed = rows.filter((r) => r.peer_token !== null && r.peer_token !== undefined).map((r) => ({ token: r.peer_token!, at: r.timestamp }));
+    const observed = rows
+      .filter((r) => r.peer_token !== null && r.peer_token !== undefined)
+      .map((r) => ({ token: r.peer_token!, at: r.timestamp }));
     if (observed.length === 0) return;
     const owners = await this.peers.resolve(observed);
     for (const row of rows) {
@@ -103,7 +131,8 @@ export class InteractionsService {
     const userId = query.user_id.toLowerCase();
     await this.access.assertMay(actor, userId, 'read', 'interactions.list', requestId);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
+    if (query.cursor !== undefined && after === null)
+      throw badRequest('querystring/cursor is not a cursor this server issued');
     const limit = query.limit ?? 100;
     const rows = await this.interactions.listForUser(userId, limit, after);
     const page = pageOf(rows, limit, (r) => ({ at: r.timestamp, id: r.id }));

@@ -6,7 +6,14 @@
 import { EXTERNAL_ID_PATTERN } from '../../contracts/analytics.js';
 import { isValidDay } from '../../platform/time/calendar.js';
 
-export const LINE_LIST_FIELDS = ['external_id', 'report_date', 'onset_date', 'lat', 'lng', 'infector_external_id'] as const;
+export const LINE_LIST_FIELDS = [
+  'external_id',
+  'report_date',
+  'onset_date',
+  'lat',
+  'lng',
+  'infector_external_id',
+] as const;
 export type LineListField = (typeof LINE_LIST_FIELDS)[number];
 export const REQUIRED_FIELDS: readonly LineListField[] = ['external_id', 'report_date'];
 
@@ -39,18 +46,25 @@ const EXTERNAL_ID = new RegExp(EXTERNAL_ID_PATTERN);
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value) : String(value);
+  return typeof value === 'string'
+    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+    : String(value);
 }
 
 /**
  * Checks one row against the import rules and returns the case it describes, or every problem found.
  * `today` is the deployment's current calendar day (no date may be later).
  */
-export function checkRow(raw: Readonly<Record<string, unknown>>, source: RowSource, today: string): { value: LineListCase | null; problems: FieldProblem[] } {
+export function checkRow(
+  raw: Readonly<Record<string, unknown>>,
+  source: RowSource,
+  today: string,
+): { value: LineListCase | null; problems: FieldProblem[] } {
   const problems: FieldProblem[] = [];
   const problem = (field: string | null, message: string) => problems.push({ field, message });
   for (const key of Object.keys(raw)) {
-    if (!(LINE_LIST_FIELDS as readonly string[]).includes(key)) problem(key, `is not a line-list field (expected ${LINE_LIST_FIELDS.join(', ')})`);
+    if (!(LINE_LIST_FIELDS as readonly string[]).includes(key))
+      problem(key, `is not a line-list field (expected ${LINE_LIST_FIELDS.join(', ')})`);
   }
   /** The value of a field, null when missing (absent, null, or an empty CSV field). */
   const present = (field: LineListField): unknown => {
@@ -110,11 +124,23 @@ export function checkRow(raw: Readonly<Record<string, unknown>>, source: RowSour
   const lat = coordinate('lat', 90);
   const lng = coordinate('lng', 180);
   const infector = id('infector_external_id', false);
-  if (onsetDate !== null && reportDate !== null && onsetDate > reportDate) problem('onset_date', `may not be after report_date (${reportDate})`);
-  if ((present('lat') === null) !== (present('lng') === null)) problem(present('lat') === null ? 'lat' : 'lng', 'lat and lng go together: give both or neither');
+  if (onsetDate !== null && reportDate !== null && onsetDate > reportDate)
+    problem('onset_date', `may not be after report_date (${reportDate})`);
+  if ((present('lat') === null) !== (present('lng') === null))
+    problem(present('lat') === null ? 'lat' : 'lng', 'lat and lng go together: give both or neither');
   if (infector !== null && infector === externalId) problem('infector_external_id', 'may not be the case itself');
   if (problems.length > 0 || externalId === null || reportDate === null) return { value: null, problems };
-  return { value: { external_id: externalId, report_date: reportDate, onset_date: onsetDate, lat, lng, infector_external_id: infector }, problems };
+  return {
+    value: {
+      external_id: externalId,
+      report_date: reportDate,
+      onset_date: onsetDate,
+      lat,
+      lng,
+      infector_external_id: infector,
+    },
+    problems,
+  };
 }
 
 /** Checks every row, and that no external_id appears twice in the list (`rowLabel` names a row in messages). */
@@ -133,7 +159,11 @@ export function checkRows(
     if (value === null) return;
     const earlier = firstRow.get(value.external_id);
     if (earlier !== undefined) {
-      problems.push({ index, field: 'external_id', message: `repeats the external_id of ${rowLabel(earlier)}; each case appears once` });
+      problems.push({
+        index,
+        field: 'external_id',
+        message: `repeats the external_id of ${rowLabel(earlier)}; each case appears once`,
+      });
       return;
     }
     firstRow.set(value.external_id, index);
@@ -151,10 +181,15 @@ export function checkCsvHeader(header: readonly string[]): { fields: LineListFie
   const problems: string[] = [];
   header.forEach((name, i) => {
     const field = name.trim().toLowerCase();
-    if (!(LINE_LIST_FIELDS as readonly string[]).includes(field)) problems.push(`column ${i + 1} ${describe(name)} is not a line-list field (expected ${LINE_LIST_FIELDS.join(', ')})`);
+    if (!(LINE_LIST_FIELDS as readonly string[]).includes(field))
+      problems.push(
+        `column ${i + 1} ${describe(name)} is not a line-list field (expected ${LINE_LIST_FIELDS.join(', ')})`,
+      );
     else if (fields.includes(field as LineListField)) problems.push(`column ${describe(name)} appears twice`);
     else fields.push(field as LineListField);
   });
-  for (const required of REQUIRED_FIELDS) if (!fields.includes(required) && !header.some((h) => h.trim().toLowerCase() === required)) problems.push(`the header has no ${required} column`);
+  for (const required of REQUIRED_FIELDS)
+    if (!fields.includes(required) && !header.some((h) => h.trim().toLowerCase() === required))
+      problems.push(`the header has no ${required} column`);
   return { fields, problems };
 }

@@ -39,7 +39,9 @@ export class LineListRepository {
           .select(['external_id', 'report_date', 'onset_date'])
           .where('external_id', 'in', ids.slice(i, i + CHUNK))
           .execute();
-        for (const f of found) if (f.external_id !== null) previous.push({ external_id: f.external_id, report_date: f.report_date, onset_date: f.onset_date });
+        for (const f of found)
+          if (f.external_id !== null)
+            previous.push({ external_id: f.external_id, report_date: f.report_date, onset_date: f.onset_date });
       }
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx

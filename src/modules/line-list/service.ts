@@ -22,7 +22,9 @@ export interface LineListSettings {
 }
 
 /** The import as the routes hand it over: a parsed JSON body or the text of a CSV file. */
-export type ImportBody = { readonly format: 'json'; readonly body: unknown; readonly schemaError?: Error } | { readonly format: 'csv'; readonly text: string };
+export type ImportBody =
+  | { readonly format: 'json'; readonly body: unknown; readonly schemaError?: Error }
+  | { readonly format: 'csv'; readonly text: string };
 
 interface Parsed {
   readonly rows: Array<Record<string, unknown>>;
@@ -51,7 +53,10 @@ export class LineListService {
   async import(actor: AuthenticatedPrincipal, input: ImportBody): Promise<ImportResult> {
     if (actor.kind !== 'staff' || actor.role !== 'authority') throw forbidden('line lists are imported by authorities');
     const parsed = input.format === 'csv' ? this.parseCsv(input.text) : this.parseJson(input.body, input.schemaError);
-    if (parsed.rows.length > MAX_IMPORT_ROWS) throw badRequest(`a line list may have at most ${MAX_IMPORT_ROWS} rows per import (this one has ${parsed.rows.length}); split it`);
+    if (parsed.rows.length > MAX_IMPORT_ROWS)
+      throw badRequest(
+        `a line list may have at most ${MAX_IMPORT_ROWS} rows per import (this one has ${parsed.rows.length}); split it`,
+      );
     const today = calendarDay(Date.now(), this.settings.timeZone);
     const checked = checkRows(parsed.rows, input.format, today, parsed.labelOf);
     const problems = [...parsed.problems, ...checked.problems].sort((a, b) => a.index - b.index);
@@ -62,12 +67,24 @@ export class LineListService {
     const now = Date.now();
     const rows = cases.map((c) => this.toRow(c, actor.kind === 'staff' ? actor.staffId : null, now));
     const { previous } = await this.lineList.upsert(rows);
-    const dates = [...cases, ...previous].flatMap((c) => (c.onset_date === null ? [c.report_date] : [c.report_date, c.onset_date])).sort();
+    const dates = [...cases, ...previous]
+      .flatMap((c) => (c.onset_date === null ? [c.report_date] : [c.report_date, c.onset_date]))
+      .sort();
     const reportDates = cases.map((c) => c.report_date).sort();
-    await this.analytics.refreshCaseDates(dates[0]!, dates.at(-1)!).catch((error: unknown) => this.log.error({ err: error }, 'analytics not refreshed after a line-list import'));
+    await this.analytics
+      .refreshCaseDates(dates[0]!, dates.at(-1)!)
+      .catch((error: unknown) => this.log.error({ err: error }, 'analytics not refreshed after a line-list import'));
     // Other processes' engines, and cluster detection, hear of the import like of any other case report.
-    const event: DomainEvent = { type: 'cases.imported', first_report_date: reportDates[0]!, last_report_date: reportDates.at(-1)!, count: cases.length, at: new Date(now).toISOString() };
-    await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'import event not published'));
+    const event: DomainEvent = {
+      type: 'cases.imported',
+      first_report_date: reportDates[0]!,
+      last_report_date: reportDates.at(-1)!,
+      count: cases.length,
+      at: new Date(now).toISOString(),
+    };
+    await this.bus
+      .publish(DOMAIN_EVENTS_CHANNEL, event)
+      .catch((error: unknown) => this.log.warn({ err: error }, 'import event not published'));
     return {
       imported: cases.length,
       created: cases.length - previous.length,
@@ -94,13 +111,23 @@ export class LineListService {
 
   private parseJson(body: unknown, schemaError: Error | undefined): Parsed {
     const cases = (body as { cases?: unknown } | null)?.cases;
-    const shaped = typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).every((k) => k === 'cases') && Array.isArray(cases);
+    const shaped =
+      typeof body === 'object' &&
+      body !== null &&
+      !Array.isArray(body) &&
+      Object.keys(body).every((k) => k === 'cases') &&
+      Array.isArray(cases);
     if (!shaped || cases.length === 0) {
       throw schemaError ?? badRequest('body must be {"cases": [...]} with at least one case');
     }
     const notAnObject = cases.findIndex((item) => typeof item !== 'object' || item === null || Array.isArray(item));
     if (notAnObject !== -1) throw schemaError ?? badRequest(`body/cases/${notAnObject} must be an object`);
-    return { rows: cases as Array<Record<string, unknown>>, problems: [], pathOf: (i) => `body/cases/${i}`, labelOf: (i) => `body/cases/${i}` };
+    return {
+      rows: cases as Array<Record<string, unknown>>,
+      problems: [],
+      pathOf: (i) => `body/cases/${i}`,
+      labelOf: (i) => `body/cases/${i}`,
+    };
   }
 
   private parseCsv(text: string): Parsed {
@@ -117,9 +144,12 @@ export class LineListService {
     } catch (error) {
       if (error instanceof CsvError) {
         const line = (error as CsvError & { lines?: number }).lines;
-        throw badRequest(`the CSV could not be read${line === undefined ? '' : ` at line ${line}`}: ${error.message}; nothing was imported`, {
-          errors: [{ path: line === undefined ? 'body' : `body/line/${line}`, message: error.message }],
-        });
+        throw badRequest(
+          `the CSV could not be read${line === undefined ? '' : ` at line ${line}`}: ${error.message}; nothing was imported`,
+          {
+            errors: [{ path: line === undefined ? 'body' : `body/line/${line}`, message: error.message }],
+          },
+        );
       }
       throw error;
     }
@@ -127,16 +157,28 @@ export class LineListService {
     if (header === undefined) throw badRequest('the CSV is empty: it needs a header line and at least one case');
     const { fields, problems } = checkCsvHeader(header.record);
     if (problems.length > 0) {
-      throw badRequest(`the CSV header is not usable: ${problems[0]}; nothing was imported`, { errors: problems.map((message) => ({ path: `body/line/${header.info.lines}`, message })) });
+      throw badRequest(`the CSV header is not usable: ${problems[0]}; nothing was imported`, {
+        errors: problems.map((message) => ({ path: `body/line/${header.info.lines}`, message })),
+      });
     }
     if (data.length === 0) throw badRequest('the CSV has a header but no case');
     const extra: RowProblem[] = [];
     const rows = data.map(({ record }, index) => {
-      if (record.length > fields.length) extra.push({ index, field: null, message: `has ${record.length} fields but the header names ${fields.length} columns` });
+      if (record.length > fields.length)
+        extra.push({
+          index,
+          field: null,
+          message: `has ${record.length} fields but the header names ${fields.length} columns`,
+        });
       // A row with fewer fields than the header only lacks values: the field checks say which are required.
       return Object.fromEntries(fields.map((field, i) => [field, record[i] ?? '']));
     });
-    return { rows, problems: extra, pathOf: (i) => `body/line/${data[i]!.info.lines}`, labelOf: (i) => `line ${data[i]!.info.lines}` };
+    return {
+      rows,
+      problems: extra,
+      pathOf: (i) => `body/line/${data[i]!.info.lines}`,
+      labelOf: (i) => `line ${data[i]!.info.lines}`,
+    };
   }
 
   private rowsProblem(problems: readonly RowProblem[], parsed: Parsed) {

@@ -5,7 +5,9 @@ import { lineListRoutes } from './routes.js';
 import { LineListService } from './service.js';
 
 /** The line list's cases reported in a period, for the union of the epidemic's cases. */
-export function listedCaseReports({ db }: ModuleContext): { reportedBetween(from: string, to: string): Promise<ListedCaseReport[]> } {
+export function listedCaseReports({ db }: ModuleContext): {
+  reportedBetween(from: string, to: string): Promise<ListedCaseReport[]>;
+} {
   return new LineListRepository(db);
 }
 

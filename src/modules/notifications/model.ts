@@ -1,5 +1,12 @@
 import { cellToLatLng, getHexagonEdgeLengthAvg, getResolution, isValidCell, UNITS } from 'h3-js';
-import { addDays, calendarDay, dayNumber, isValidDay, utcOffsetMs, type CalendarDay } from '../../platform/time/calendar.js';
+import {
+  addDays,
+  calendarDay,
+  dayNumber,
+  isValidDay,
+  utcOffsetMs,
+  type CalendarDay,
+} from '../../platform/time/calendar.js';
 
 /**
  * What an exposure notification is made from: the exposed person's tier for one day and their main contact
@@ -37,7 +44,20 @@ export interface NotificationText {
 export const WATCH_DAYS = 14;
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** 'Tuesday 3 March 2026'. Spelt out here rather than by Intl, so the text is the same on every ICU version. */
 export function formatDay(day: CalendarDay): string {
@@ -74,7 +94,8 @@ export function describeCell(cell: string): string | null {
   const [lat, lng] = cellToLatLng(cell);
   const edge = getHexagonEdgeLengthAvg(getResolution(cell), UNITS.m);
   const radius = Math.max(100, Math.ceil(edge / 50) * 50);
-  const coordinate = (value: number, positive: string, negative: string) => `${Math.abs(value).toFixed(3)}° ${value < 0 ? negative : positive}`;
+  const coordinate = (value: number, positive: string, negative: string) =>
+    `${Math.abs(value).toFixed(3)}° ${value < 0 ? negative : positive}`;
   return `${coordinate(lat, 'N', 'S')}, ${coordinate(lng, 'E', 'W')} (within about ${radius.toLocaleString('en-GB')} m)`;
 }
 
@@ -83,12 +104,17 @@ function timeZoneLabel(timeZone: string): string {
 }
 
 function assertFacts(facts: ExposureFacts): void {
-  if (facts.tier !== 'medium' && facts.tier !== 'high') throw new RangeError(`only medium and high tiers are notified, got ${String(facts.tier)}`);
-  if (!isValidDay(facts.exposure_date)) throw new RangeError(`exposure_date must be YYYY-MM-DD, got ${String(facts.exposure_date)}`);
+  if (facts.tier !== 'medium' && facts.tier !== 'high')
+    throw new RangeError(`only medium and high tiers are notified, got ${String(facts.tier)}`);
+  if (!isValidDay(facts.exposure_date))
+    throw new RangeError(`exposure_date must be YYYY-MM-DD, got ${String(facts.exposure_date)}`);
   const { started_at, ended_at, minutes, contact_kind } = facts.main;
-  if (!Number.isFinite(started_at) || !Number.isFinite(ended_at) || ended_at < started_at) throw new RangeError('main episode times are invalid');
-  if (!Number.isFinite(minutes) || minutes < 0) throw new RangeError('main episode minutes must be a non-negative number');
-  if (contact_kind !== 'proximity' && contact_kind !== 'venue' && contact_kind !== 'gps') throw new RangeError(`unknown contact kind ${String(contact_kind)}`);
+  if (!Number.isFinite(started_at) || !Number.isFinite(ended_at) || ended_at < started_at)
+    throw new RangeError('main episode times are invalid');
+  if (!Number.isFinite(minutes) || minutes < 0)
+    throw new RangeError('main episode minutes must be a non-negative number');
+  if (contact_kind !== 'proximity' && contact_kind !== 'venue' && contact_kind !== 'gps')
+    throw new RangeError(`unknown contact kind ${String(contact_kind)}`);
 }
 
 /**
@@ -104,26 +130,29 @@ export function composeExposureNotification(facts: ExposureFacts, timeZone: stri
   const from = formatLocalTime(main.started_at, timeZone);
   const to = formatLocalTime(main.ended_at, timeZone);
   const zone = timeZoneLabel(timeZone);
-  const when = startDay === endDay
-    ? `On ${formatDay(startDay)}, between ${from} and ${to} (${zone})`
-    : `From ${from} on ${formatDay(startDay)} to ${to} on ${formatDay(endDay)} (${zone})`;
+  const when =
+    startDay === endDay
+      ? `On ${formatDay(startDay)}, between ${from} and ${to} (${zone})`
+      : `From ${from} on ${formatDay(startDay)} to ${to} on ${formatDay(endDay)} (${zone})`;
   const duration = formatDuration(main.minutes);
   const someone = 'a person who may have been infectious';
 
   let what: string;
   switch (main.contact_kind) {
     case 'venue':
-      what = main.place === null
-        ? `you spent ${duration} at a venue at the same time as ${someone}.`
-        : main.venue_name
-          ? `you spent ${duration} at "${main.venue_name}" (venue ${main.place}, where you checked in) at the same time as ${someone}.`
-          : `you spent ${duration} at the venue "${main.place}" (where you checked in) at the same time as ${someone}.`;
+      what =
+        main.place === null
+          ? `you spent ${duration} at a venue at the same time as ${someone}.`
+          : main.venue_name
+            ? `you spent ${duration} at "${main.venue_name}" (venue ${main.place}, where you checked in) at the same time as ${someone}.`
+            : `you spent ${duration} at the venue "${main.place}" (where you checked in) at the same time as ${someone}.`;
       break;
     case 'gps': {
       const area = main.place === null ? null : describeCell(main.place);
-      what = area === null
-        ? `you spent ${duration} near ${someone}.`
-        : `you spent ${duration} near ${someone}, in the area around ${area}.`;
+      what =
+        area === null
+          ? `you spent ${duration} near ${someone}.`
+          : `you spent ${duration} near ${someone}, in the area around ${area}.`;
       break;
     }
     case 'proximity':
@@ -132,20 +161,26 @@ export function composeExposureNotification(facts: ExposureFacts, timeZone: stri
   }
   const paragraphs = [`${when}, ${what}`];
   if (facts.episodes > 1) {
-    paragraphs.push(`This was the most significant of ${facts.episodes} contacts you had that day; together they make your risk ${facts.tier}.`);
+    paragraphs.push(
+      `This was the most significant of ${facts.episodes} contacts you had that day; together they make your risk ${facts.tier}.`,
+    );
   }
 
   const until = formatDay(addDays(facts.exposure_date, WATCH_DAYS));
   const symptoms = 'fever, cough, sore throat, shortness of breath, or loss of taste or smell';
   if (facts.tier === 'high') {
-    paragraphs.push('Your exposure risk is high: the contact was close enough and long enough that you may have been infected.');
+    paragraphs.push(
+      'Your exposure risk is high: the contact was close enough and long enough that you may have been infected.',
+    );
     paragraphs.push(
       `What to do: stay at home and avoid meeting other people until ${until} (${WATCH_DAYS} days after the exposure). ` +
         'Get tested as soon as you can, and again if symptoms appear. ' +
         `Watch for symptoms such as ${symptoms} until ${until}; if any appear, report them in the app and call a doctor.`,
     );
   } else {
-    paragraphs.push('Your exposure risk is medium: you may have been infected, although the contact was shorter or less close than a high-risk one.');
+    paragraphs.push(
+      'Your exposure risk is medium: you may have been infected, although the contact was shorter or less close than a high-risk one.',
+    );
     paragraphs.push(
       `What to do: watch for symptoms such as ${symptoms} until ${until} (${WATCH_DAYS} days after the exposure). ` +
         'Until then, limit close contacts, especially with people at higher risk of severe illness. ' +
@@ -154,11 +189,16 @@ export function composeExposureNotification(facts: ExposureFacts, timeZone: stri
   }
 
   const date = formatDay(facts.exposure_date);
-  const title = facts.tier === 'high' ? `High risk: you were exposed on ${date}` : `Medium risk: you may have been exposed on ${date}`;
+  const title =
+    facts.tier === 'high'
+      ? `High risk: you were exposed on ${date}`
+      : `Medium risk: you may have been exposed on ${date}`;
   return { title, body: paragraphs.join('\n\n') };
 }
 
-/** The facts kept with a notification (its `data` column): exactly the known fields, whatever else the caller passed. */
+/**
+ * The facts kept with a notification (its `data` column): exactly the known fields, whatever else the caller passed.
+ */
 export function storedFacts(facts: ExposureFacts): ExposureFacts {
   return {
     tier: facts.tier,

@@ -22,7 +22,10 @@ export function isNotificationSeqConflict(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const e = error as { code?: unknown; constraint?: unknown; message?: unknown };
   if (e.code === '23505') return e.constraint === 'notifications_user_seq_uq'; // PostgreSQL unique_violation
-  return typeof e.message === 'string' && e.message.includes('UNIQUE constraint failed: notifications.user_id, notifications.seq');
+  return (
+    typeof e.message === 'string' &&
+    e.message.includes('UNIQUE constraint failed: notifications.user_id, notifications.seq')
+  );
 }
 
 const NOTIFICATION_COLUMNS: ReadonlyArray<ArrayColumn<Row<'notifications'>>> = [
@@ -50,7 +53,10 @@ export class NotificationsRepository {
    * first on the unique (user_id, seq) index, then fails (`isNotificationSeqConflict`); retrying the whole
    * transaction is the caller's concern, as is publishing only after the commit.
    */
-  async insertExposureNotifications(trx: Kysely<Database>, inputs: readonly NewExposureNotification[]): Promise<Row<'notifications'>[]> {
+  async insertExposureNotifications(
+    trx: Kysely<Database>,
+    inputs: readonly NewExposureNotification[],
+  ): Promise<Row<'notifications'>[]> {
     if (inputs.length === 0) return [];
     const next = new Map<string, number>();
     const users = [...new Set(inputs.map((i) => i.user_id))];
@@ -69,7 +75,12 @@ export class NotificationsRepository {
       return { ...input, kind: 'exposure', seq, acked_at: null };
     });
     if (isPostgres(trx)) await sql`${insertRows('notifications', NOTIFICATION_COLUMNS, rows)}`.execute(trx);
-    else for (let i = 0; i < rows.length; i += 200) await trx.insertInto('notifications').values(rows.slice(i, i + 200)).execute();
+    else
+      for (let i = 0; i < rows.length; i += 200)
+        await trx
+          .insertInto('notifications')
+          .values(rows.slice(i, i + 200))
+          .execute();
     return rows;
   }
 
@@ -78,16 +89,27 @@ export class NotificationsRepository {
   }
 
   /** Newest first; `beforeSeq` continues a previous page. One row more than `limit` tells there is a next page. */
-  list(userId: string, options: { limit: number; beforeSeq: number | null; unackedOnly: boolean }): Promise<Row<'notifications'>[]> {
+  list(
+    userId: string,
+    options: { limit: number; beforeSeq: number | null; unackedOnly: boolean },
+  ): Promise<Row<'notifications'>[]> {
     let query = this.db.selectFrom('notifications').selectAll().where('user_id', '=', userId);
     if (options.beforeSeq !== null) query = query.where('seq', '<', options.beforeSeq);
     if (options.unackedOnly) query = query.where('acked_at', 'is', null);
-    return query.orderBy('seq', 'desc').limit(options.limit + 1).execute();
+    return query
+      .orderBy('seq', 'desc')
+      .limit(options.limit + 1)
+      .execute();
   }
 
   /** Marks as acknowledged at `at` unless it already was (the first acknowledgement's time is kept). */
   async ack(id: string, at: number): Promise<Row<'notifications'> | undefined> {
-    await this.db.updateTable('notifications').set({ acked_at: at }).where('id', '=', id).where('acked_at', 'is', null).execute();
+    await this.db
+      .updateTable('notifications')
+      .set({ acked_at: at })
+      .where('id', '=', id)
+      .where('acked_at', 'is', null)
+      .execute();
     return this.findById(id);
   }
 

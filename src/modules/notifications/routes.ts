@@ -25,55 +25,75 @@ export interface NotificationsRoutesOptions {
 
 const problemContent = { 'application/problem+json': { schema: Type.Ref('Problem') } };
 
-export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesOptions> = async (app, { notifications, bus, realtime }) => {
+export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesOptions> = async (
+  app,
+  { notifications, bus, realtime },
+) => {
   const hub = createRealtimeHub(app, bus, realtime);
 
-  app.get('/notifications', {
-    preValidation: requireRole('user'),
-    schema: {
-      tags: ['notifications'],
-      summary: "List the caller's exposure notifications",
-      description: 'Newest first (by `seq`), paginated. `unacked=true` lists only those not acknowledged yet: polling this is the fallback for clients without a stream.',
-      security: BearerSecurity,
-      querystring: ListNotificationsQuery,
-      response: withProblems({ 200: NotificationPage }, [400, 401, 403, 429]),
-    },
-  }, async (request) => notifications.list(authenticated(request), request.query));
-
-  app.post('/notifications/:id/ack', {
-    preValidation: requireRole('user'),
-    schema: {
-      tags: ['notifications'],
-      summary: 'Acknowledge that the app showed a notification',
-      description: 'Idempotent: acknowledging again returns the notification with the first acknowledgement time. Acknowledged notifications are no longer replayed to a stream opened without Last-Event-ID.',
-      security: BearerSecurity,
-      params: NotificationParams,
-      response: withProblems({ 200: Notification }, [400, 401, 403, 404, 429]),
-    },
-  }, async (request) => notifications.ack(authenticated(request), request.params.id));
-
-  app.get('/notifications/stream', {
-    preValidation: requireRole('user'),
-    schema: {
-      tags: ['notifications'],
-      summary: 'Live notifications as Server-Sent Events',
-      description:
-        'A `text/event-stream` that stays open. Each notification is an event `notification` whose `id` is its `seq` and whose ' +
-        '`data` is the Notification JSON. On connecting, the stream first replays: without `Last-Event-ID`, every ' +
-        'unacknowledged notification; with it, every notification after that seq (EventSource sends it by itself when ' +
-        'it reconnects). Then it delivers new notifications as they are created, in order, each once. A comment line is ' +
-        'sent every 15 s; `retry:` tells the client how soon to reconnect.',
-      security: BearerSecurity,
-      headers: StreamHeaders,
-      produces: ['text/event-stream'],
-      response: {
-        ...withProblems({}, [400, 401, 403, 429, 503]),
-        200: { description: 'Event stream (one `notification` event per notification)', content: { 'text/event-stream': { schema: Type.String() } } },
+  app.get(
+    '/notifications',
+    {
+      preValidation: requireRole('user'),
+      schema: {
+        tags: ['notifications'],
+        summary: "List the caller's exposure notifications",
+        description:
+          'Newest first (by `seq`), paginated. `unacked=true` lists only those not acknowledged yet: polling this is the fallback for clients without a stream.',
+        security: BearerSecurity,
+        querystring: ListNotificationsQuery,
+        response: withProblems({ 200: NotificationPage }, [400, 401, 403, 429]),
       },
     },
-  }, async (request, reply) => {
-    await hub.serveSse(request, reply, notifications.streamSource(authenticated(request)));
-  });
+    async (request) => notifications.list(authenticated(request), request.query),
+  );
+
+  app.post(
+    '/notifications/:id/ack',
+    {
+      preValidation: requireRole('user'),
+      schema: {
+        tags: ['notifications'],
+        summary: 'Acknowledge that the app showed a notification',
+        description:
+          'Idempotent: acknowledging again returns the notification with the first acknowledgement time. Acknowledged notifications are no longer replayed to a stream opened without Last-Event-ID.',
+        security: BearerSecurity,
+        params: NotificationParams,
+        response: withProblems({ 200: Notification }, [400, 401, 403, 404, 429]),
+      },
+    },
+    async (request) => notifications.ack(authenticated(request), request.params.id),
+  );
+
+  app.get(
+    '/notifications/stream',
+    {
+      preValidation: requireRole('user'),
+      schema: {
+        tags: ['notifications'],
+        summary: 'Live notifications as Server-Sent Events',
+        description:
+          'A `text/event-stream` that stays open. Each notification is an event `notification` whose `id` is its `seq` and whose ' +
+          '`data` is the Notification JSON. On connecting, the stream first replays: without `Last-Event-ID`, every ' +
+          'unacknowledged notification; with it, every notification after that seq (EventSource sends it by itself when ' +
+          'it reconnects). Then it delivers new notifications as they are created, in order, each once. A comment line is ' +
+          'sent every 15 s; `retry:` tells the client how soon to reconnect.',
+        security: BearerSecurity,
+        headers: StreamHeaders,
+        produces: ['text/event-stream'],
+        response: {
+          ...withProblems({}, [400, 401, 403, 429, 503]),
+          200: {
+            description: 'Event stream (one `notification` event per notification)',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      await hub.serveSse(request, reply, notifications.streamSource(authenticated(request)));
+    },
+  );
 
   app.route({
     method: 'GET',
@@ -102,7 +122,11 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesO
     },
     handler: async (_request, reply) => {
       reply.header('upgrade', 'websocket');
-      throw new HttpProblem(426, 'Upgrade Required', 'this route speaks WebSocket only: connect with a WebSocket client');
+      throw new HttpProblem(
+        426,
+        'Upgrade Required',
+        'this route speaks WebSocket only: connect with a WebSocket client',
+      );
     },
   });
 };

@@ -75,7 +75,14 @@ export function notificationFromBus(payload: unknown): Notification | null {
   const message = payload as Partial<NotificationCreatedMessage>;
   if (message.type !== 'notification.created') return null;
   const n = message.notification as Partial<Notification> | undefined;
-  if (typeof n !== 'object' || n === null || !Number.isSafeInteger(n.seq) || (n.seq as number) < 1 || typeof n.id !== 'string') return null;
+  if (
+    typeof n !== 'object' ||
+    n === null ||
+    !Number.isSafeInteger(n.seq) ||
+    (n.seq as number) < 1 ||
+    typeof n.id !== 'string'
+  )
+    return null;
   return n as Notification;
 }
 
@@ -96,14 +103,26 @@ export class NotificationsService {
    * passes the returned rows to `publishCreated` after the commit (never before: a subscriber must be able to read
    * what it is told about). Concurrent creation for one person on PostgreSQL: see insertExposureNotifications.
    */
-  async create(trx: Kysely<Database>, userId: string, facts: ExposureFacts, now = Date.now()): Promise<Row<'notifications'>> {
+  async create(
+    trx: Kysely<Database>,
+    userId: string,
+    facts: ExposureFacts,
+    now = Date.now(),
+  ): Promise<Row<'notifications'>> {
     const [row] = await this.notifications.insertExposureNotifications(trx, [this.compose(userId, facts, now)]);
     return row!;
   }
 
   /** `create` for many people at once (a trace's notifications), in the order given. */
-  createMany(trx: Kysely<Database>, items: ReadonlyArray<{ userId: string; facts: ExposureFacts }>, now = Date.now()): Promise<Row<'notifications'>[]> {
-    return this.notifications.insertExposureNotifications(trx, items.map(({ userId, facts }) => this.compose(userId, facts, now)));
+  createMany(
+    trx: Kysely<Database>,
+    items: ReadonlyArray<{ userId: string; facts: ExposureFacts }>,
+    now = Date.now(),
+  ): Promise<Row<'notifications'>[]> {
+    return this.notifications.insertExposureNotifications(
+      trx,
+      items.map(({ userId, facts }) => this.compose(userId, facts, now)),
+    );
   }
 
   private compose(userId: string, facts: ExposureFacts, now: number): NewExposureNotification {
@@ -126,11 +145,17 @@ export class NotificationsService {
    */
   async publishCreated(rows: readonly Row<'notifications'>[]): Promise<void> {
     for (const row of rows) {
-      const message: NotificationCreatedMessage = { type: 'notification.created', notification: presentNotification(row) };
+      const message: NotificationCreatedMessage = {
+        type: 'notification.created',
+        notification: presentNotification(row),
+      };
       try {
         await this.bus.publish(userChannel(row.user_id), message);
       } catch (error) {
-        this.settings.log?.warn({ err: error, notification_id: row.id }, 'could not publish a notification; it stays in the outbox');
+        this.settings.log?.warn(
+          { err: error, notification_id: row.id },
+          'could not publish a notification; it stays in the outbox',
+        );
       }
     }
   }
@@ -138,9 +163,14 @@ export class NotificationsService {
   async list(actor: AuthenticatedPrincipal, query: ListNotificationsQuery): Promise<NotificationPage> {
     const userId = this.appUser(actor);
     const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
+    if (query.cursor !== undefined && after === null)
+      throw badRequest('querystring/cursor is not a cursor this server issued');
     const limit = query.limit ?? 100;
-    const rows = await this.notifications.list(userId, { limit, beforeSeq: after?.at ?? null, unackedOnly: query.unacked === true });
+    const rows = await this.notifications.list(userId, {
+      limit,
+      beforeSeq: after?.at ?? null,
+      unackedOnly: query.unacked === true,
+    });
     const page = pageOf(rows, limit, (r) => ({ at: Number(r.seq), id: r.id }));
     return { notifications: page.items.map(presentNotification), next_cursor: page.nextCursor };
   }
@@ -171,9 +201,10 @@ export class NotificationsService {
       channel: userChannel(userId),
       consecutiveIds: true,
       replay: async (afterId, limit) => {
-        const rows = afterId === undefined
-          ? await this.notifications.listUnacked(userId, limit)
-          : await this.notifications.listAfterSeq(userId, afterId, limit);
+        const rows =
+          afterId === undefined
+            ? await this.notifications.listUnacked(userId, limit)
+            : await this.notifications.listAfterSeq(userId, afterId, limit);
         return rows.map((row) => toStreamEvent(presentNotification(row)));
       },
       fromBus: (payload) => {

@@ -5,7 +5,10 @@ import { NotificationsService } from './service.js';
 
 /** Exposure notifications: the outbox and its live streams (SSE, WebSocket) and polling. */
 export function setupNotifications({ db, bus, config, log }: ModuleContext) {
-  const notifications = new NotificationsService(new NotificationsRepository(db), bus, { timeZone: config.timeZone, log });
+  const notifications = new NotificationsService(new NotificationsRepository(db), bus, {
+    timeZone: config.timeZone,
+    log,
+  });
   return {
     notifications,
     routes: (app) => app.register(notificationsRoutes, { notifications, bus }),

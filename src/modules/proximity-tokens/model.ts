@@ -41,7 +41,9 @@ export interface DerivedToken {
 /** The per-deployment token key, derived from the configured secret (never the secret itself). */
 export function deriveTokenKey(secret: string): Buffer {
   if (secret.length === 0) throw new Error('the proximity token secret must not be empty');
-  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from(TOKEN_KEY_INFO, 'utf8'), 32));
+  return Buffer.from(
+    hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from(TOKEN_KEY_INFO, 'utf8'), 32),
+  );
 }
 
 /** The interval an instant falls in. */
@@ -55,7 +57,8 @@ export function intervalStart(interval: number): number {
 
 /** The token of one user for one interval. */
 export function deriveToken(key: Buffer, userId: string, interval: number): string {
-  if (!Number.isSafeInteger(interval) || interval < 0) throw new RangeError(`interval must be a non-negative integer, got ${interval}`);
+  if (!Number.isSafeInteger(interval) || interval < 0)
+    throw new RangeError(`interval must be a non-negative integer, got ${interval}`);
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(interval));
   const mac = createHmac('sha256', key).update(Buffer.from(userId, 'utf8')).update(counter).digest();
@@ -68,11 +71,18 @@ export function deriveTokens(key: Buffer, userId: string, fromMs: number, count:
   return Array.from({ length: count }, (_, i) => {
     const interval = first + i;
     const validFrom = intervalStart(interval);
-    return { token: deriveToken(key, userId, interval), interval, validFrom, validTo: validFrom + PROXIMITY_TOKEN_INTERVAL_MS };
+    return {
+      token: deriveToken(key, userId, interval),
+      interval,
+      validFrom,
+      validTo: validFrom + PROXIMITY_TOKEN_INTERVAL_MS,
+    };
   });
 }
 
-/** Whether an encounter observed at `at` may be attributed to a token valid on [validFrom, validTo), allowing for drift. */
+/**
+ * Whether an encounter observed at `at` may be attributed to a token valid on [validFrom, validTo), allowing for drift.
+ */
 export function observedWhileValid(token: { validFrom: number; validTo: number }, at: number): boolean {
   return at >= token.validFrom - RESOLVE_TOLERANCE_MS && at < token.validTo + RESOLVE_TOLERANCE_MS;
 }

@@ -26,7 +26,13 @@ export class ProximityTokensRepository {
   async findByTokens(tokens: string[]): Promise<Row<'proximity_tokens'>[]> {
     const rows: Row<'proximity_tokens'>[] = [];
     for (let i = 0; i < tokens.length; i += LOOKUP_CHUNK) {
-      rows.push(...(await this.db.selectFrom('proximity_tokens').selectAll().where('token', 'in', tokens.slice(i, i + LOOKUP_CHUNK)).execute()));
+      rows.push(
+        ...(await this.db
+          .selectFrom('proximity_tokens')
+          .selectAll()
+          .where('token', 'in', tokens.slice(i, i + LOOKUP_CHUNK))
+          .execute()),
+      );
     }
     return rows;
   }

@@ -51,7 +51,9 @@ export class ProximityTokensService {
   private readonly key: Buffer;
   private readonly now: () => number;
 
-  /** @param tokenSecret the deployment's token secret (resolveSecrets().tokenSecret); only an HKDF-derived key is kept. */
+  /**
+   * @param tokenSecret the deployment's token secret (resolveSecrets().tokenSecret); only an HKDF-derived key is kept.
+   */
   constructor(
     private readonly tokens: ProximityTokensRepository,
     tokenSecret: string,
@@ -68,7 +70,10 @@ export class ProximityTokensService {
     const from = query.from === undefined ? now : Date.parse(query.from);
     if (Number.isNaN(from)) throw badRequest('querystring/from must be an ISO 8601 date-time');
     const earliest = Math.min(intervalStart(intervalOf(now)), now - MAX_FETCH_BEHIND_MS);
-    if (from < earliest) throw badRequest('querystring/from may not be before the current 15-minute interval (nor more than 5 minutes before now)');
+    if (from < earliest)
+      throw badRequest(
+        'querystring/from may not be before the current 15-minute interval (nor more than 5 minutes before now)',
+      );
     if (from > now + MAX_FETCH_AHEAD_MS) throw badRequest('querystring/from may be at most 7 days ahead');
     const issued = await this.issueFor(actor.userId, from, TOKENS_PER_DAY);
     return {
@@ -83,11 +88,15 @@ export class ProximityTokensService {
    * @throws RangeError when fromMs is not a non-negative finite time or count is not an integer in 1..MAX_ISSUE_COUNT.
    */
   async issueFor(userId: string, fromMs: number, count: number): Promise<IssuedProximityToken[]> {
-    if (!Number.isFinite(fromMs) || fromMs < 0) throw new RangeError(`fromMs must be a non-negative epoch time, got ${fromMs}`);
-    if (!Number.isInteger(count) || count < 1 || count > MAX_ISSUE_COUNT) throw new RangeError(`count must be an integer in 1..${MAX_ISSUE_COUNT}, got ${count}`);
+    if (!Number.isFinite(fromMs) || fromMs < 0)
+      throw new RangeError(`fromMs must be a non-negative epoch time, got ${fromMs}`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_ISSUE_COUNT)
+      throw new RangeError(`count must be an integer in 1..${MAX_ISSUE_COUNT}, got ${count}`);
     const owner = userId.toLowerCase();
     const derived = deriveTokens(this.key, owner, fromMs, count);
-    await this.tokens.insertMissing(derived.map((t) => ({ token: t.token, user_id: owner, valid_from: t.validFrom, valid_to: t.validTo })));
+    await this.tokens.insertMissing(
+      derived.map((t) => ({ token: t.token, user_id: owner, valid_from: t.validFrom, valid_to: t.validTo })),
+    );
     return derived.map(({ token, validFrom, validTo }) => ({ token, validFrom, validTo }));
   }
 
@@ -104,7 +113,8 @@ export class ProximityTokensService {
     const byToken = new Map(rows.map((r) => [r.token, r]));
     for (const { token, at } of candidates) {
       const row = byToken.get(token);
-      if (row !== undefined && observedWhileValid({ validFrom: row.valid_from, validTo: row.valid_to }, at)) owners.set(token, row.user_id);
+      if (row !== undefined && observedWhileValid({ validFrom: row.valid_from, validTo: row.valid_to }, at))
+        owners.set(token, row.user_id);
     }
     return owners;
   }

@@ -12,35 +12,47 @@ export interface StaffRoutesOptions {
 }
 
 export const staffRoutes: FastifyPluginAsyncTypebox<StaffRoutesOptions> = async (app, { staff, authRateLimit }) => {
-  app.post('/auth/login', {
-    config: perAddressLimit(authRateLimit.max, authRateLimit.windowMs),
-    schema: {
-      tags: ['staff'],
-      summary: 'Staff login',
-      description: 'Exchanges a staff username and password for a short-lived signed bearer token.',
-      body: LoginBody,
-      response: withProblems({ 200: LoginResponse }, [400, 401, 413, 415, 429]),
+  app.post(
+    '/auth/login',
+    {
+      config: perAddressLimit(authRateLimit.max, authRateLimit.windowMs),
+      schema: {
+        tags: ['staff'],
+        summary: 'Staff login',
+        description: 'Exchanges a staff username and password for a short-lived signed bearer token.',
+        body: LoginBody,
+        response: withProblems({ 200: LoginResponse }, [400, 401, 413, 415, 429]),
+      },
     },
-  }, async (request) => staff.login(request.body));
+    async (request) => staff.login(request.body),
+  );
 
-  app.post('/staff', {
-    preValidation: requireRole('admin'),
-    schema: {
-      tags: ['staff'],
-      summary: 'Create a staff account (admin)',
-      security: BearerSecurity,
-      body: CreateStaffBody,
-      response: withProblems({ 201: StaffMember }, [400, 401, 403, 409, 413, 415, 429]),
+  app.post(
+    '/staff',
+    {
+      preValidation: requireRole('admin'),
+      schema: {
+        tags: ['staff'],
+        summary: 'Create a staff account (admin)',
+        security: BearerSecurity,
+        body: CreateStaffBody,
+        response: withProblems({ 201: StaffMember }, [400, 401, 403, 409, 413, 415, 429]),
+      },
     },
-  }, async (request, reply) => reply.code(201).send(await staff.create(request.body)));
+    async (request, reply) => reply.code(201).send(await staff.create(request.body)),
+  );
 
-  app.get('/staff', {
-    preValidation: requireRole('admin'),
-    schema: {
-      tags: ['staff'],
-      summary: 'List staff accounts (admin)',
-      security: BearerSecurity,
-      response: withProblems({ 200: Type.Object({ staff: Type.Array(StaffMember) }) }, [401, 403, 429]),
+  app.get(
+    '/staff',
+    {
+      preValidation: requireRole('admin'),
+      schema: {
+        tags: ['staff'],
+        summary: 'List staff accounts (admin)',
+        security: BearerSecurity,
+        response: withProblems({ 200: Type.Object({ staff: Type.Array(StaffMember) }) }, [401, 403, 429]),
+      },
     },
-  }, async () => ({ staff: await staff.list() }));
+    async () => ({ staff: await staff.list() }),
+  );
 };

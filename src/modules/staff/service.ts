@@ -16,7 +16,13 @@ export class StaffService {
     if (await this.staff.findByUsername(body.username)) throw conflict(`username "${body.username}" is taken`);
     const passwordHash = await hashPassword(body.password);
     try {
-      const row = await this.staff.insert({ id: randomUUID(), username: body.username, password_hash: passwordHash, role: body.role, created_at: Date.now() });
+      const row = await this.staff.insert({
+        id: randomUUID(),
+        username: body.username,
+        password_hash: passwordHash,
+        role: body.role,
+        created_at: Date.now(),
+      });
       return present(row);
     } catch (error) {
       // Another request created the same username while this one was hashing the password.
@@ -25,7 +31,9 @@ export class StaffService {
     }
   }
 
-  async login(body: LoginBody): Promise<{ token: string; token_type: 'Bearer'; expires_in: number; staff_id: string; role: StaffRole }> {
+  async login(
+    body: LoginBody,
+  ): Promise<{ token: string; token_type: 'Bearer'; expires_in: number; staff_id: string; role: StaffRole }> {
     const row = await this.staff.findByUsername(body.username);
     // Spend the same time on an unknown username as on a wrong password.
     const valid = await verifyPassword(body.password, row?.password_hash ?? (await decoyPasswordHash()));
@@ -49,5 +57,11 @@ export class StaffService {
 }
 
 function present(row: Row<'staff'>): StaffMember {
-  return { id: row.id, username: row.username, role: row.role, created_at: new Date(row.created_at).toISOString(), disabled: row.disabled !== 0 };
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role,
+    created_at: new Date(row.created_at).toISOString(),
+    disabled: row.disabled !== 0,
+  };
 }

@@ -14,7 +14,8 @@ export class SymptomsService {
   ) {}
 
   async report(actor: AuthenticatedPrincipal, body: ReportSymptomBody): Promise<Symptom> {
-    if (actor.kind !== 'user') throw forbidden('symptoms are reported by app users; staff confirm cases with POST /cases');
+    if (actor.kind !== 'user')
+      throw forbidden('symptoms are reported by app users; staff confirm cases with POST /cases');
     if (body.user_id !== undefined && body.user_id.toLowerCase() !== actor.userId) {
       throw forbidden('an app user may only report their own symptoms');
     }
@@ -25,8 +26,18 @@ export class SymptomsService {
     // A symptom report makes (or updates) the person's self-reported case and starts its trace.
     const { written: row } = await this.reports.record(
       { userId: actor.userId, reportType: 'self_reported', onsetDate: body.date, testDate: null, managedBy: null },
-      (trx) => this.symptoms.insert({ id: randomUUID(), user_id: actor.userId, symptom, date: body.date, reported_at: Date.now() }, trx),
+      (trx) =>
+        this.symptoms.insert(
+          { id: randomUUID(), user_id: actor.userId, symptom, date: body.date, reported_at: Date.now() },
+          trx,
+        ),
     );
-    return { id: row.id, user_id: row.user_id, symptom: row.symptom, date: row.date, reported_at: new Date(row.reported_at).toISOString() };
+    return {
+      id: row.id,
+      user_id: row.user_id,
+      symptom: row.symptom,
+      date: row.date,
+      reported_at: new Date(row.reported_at).toISOString(),
+    };
   }
 }

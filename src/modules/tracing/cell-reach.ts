@@ -44,7 +44,13 @@ export function cellsReached(cell: string, lat: number, lng: number, rings: numb
 }
 
 /** Distance in metres from the point to an outline of [lat, lng] vertices, projected around the point (0 inside). */
-function distanceToOutline(outline: ReadonlyArray<readonly [number, number]>, lat: number, lng: number, metresPerLat: number, metresPerLng: number): number {
+function distanceToOutline(
+  outline: ReadonlyArray<readonly [number, number]>,
+  lat: number,
+  lng: number,
+  metresPerLat: number,
+  metresPerLng: number,
+): number {
   let inside = false;
   let nearest = Infinity;
   for (let i = 0, j = outline.length - 1; i < outline.length; j = i++) {
@@ -60,7 +66,13 @@ function distanceToOutline(outline: ReadonlyArray<readonly [number, number]>, la
 
 /** Distance in metres from the origin to a polygon given by its [x, y] vertices in metres (0 inside). */
 export function distanceToPolygon(vertices: ReadonlyArray<readonly [number, number]>): number {
-  return distanceToOutline(vertices.map(([x, y]) => [y, x] as const), 0, 0, 1, 1);
+  return distanceToOutline(
+    vertices.map(([x, y]) => [y, x] as const),
+    0,
+    0,
+    1,
+    1,
+  );
 }
 
 function distanceToSegment(x1: number, y1: number, x2: number, y2: number): number {

@@ -17,7 +17,8 @@ export class CaseContactsService {
   ) {}
 
   async list(actor: AuthenticatedPrincipal, rawCaseId: string, requestId: string): Promise<CaseContacts> {
-    if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals see the contacts of a case');
+    if (actor.kind !== 'staff' || actor.role !== 'health_professional')
+      throw forbidden('only health professionals see the contacts of a case');
     const caseId = rawCaseId.toLowerCase();
     const row = await this.cases.findCase(caseId);
     if (row === undefined) throw notFound(`case ${caseId} does not exist`);
@@ -54,7 +55,8 @@ export class CaseContactsService {
         ended_at: iso(r.episode_end),
       });
     }
-    for (const contact of byPerson.values()) await this.audit.recordAccess(actor, 'cases.contacts', contact.user_id, requestId);
+    for (const contact of byPerson.values())
+      await this.audit.recordAccess(actor, 'cases.contacts', contact.user_id, requestId);
     return { case_id: row.id, traced_at: iso(row.traced_at), contacts: [...byPerson.values()] };
   }
 }

@@ -128,7 +128,11 @@ export function presenceProbes(
   for (const record of records) {
     if (record.place === null || record.kind === 'proximity') continue;
     const places =
-      record.kind !== 'location' ? [record.place] : record.lat !== null && record.lng !== null ? cellsReached(record.place, record.lat, record.lng, rings, radiusMeters) : gridDisk(record.place, rings);
+      record.kind !== 'location'
+        ? [record.place]
+        : record.lat !== null && record.lng !== null
+          ? cellsReached(record.place, record.lat, record.lng, rings, radiusMeters)
+          : gridDisk(record.place, rings);
     for (const place of places) {
       const list = byPlace.get(place);
       if (list) list.push(record);
@@ -143,8 +147,17 @@ export function presenceProbes(
     const flush = () => {
       const from = group[0]!.startMs;
       const located = group.every((r) => r.kind === 'location' && r.lat !== null && r.lng !== null);
-      const box = located ? boxAround(group as Array<PresenceRecord & { lat: number; lng: number }>, radiusMeters) : null;
-      probes.push({ place, firstBucket: timeBucket(from, bucketMinutes), lastBucket: timeBucket(Math.max(from, to - 1), bucketMinutes), fromMs: from, toMs: to, box });
+      const box = located
+        ? boxAround(group as Array<PresenceRecord & { lat: number; lng: number }>, radiusMeters)
+        : null;
+      probes.push({
+        place,
+        firstBucket: timeBucket(from, bucketMinutes),
+        lastBucket: timeBucket(Math.max(from, to - 1), bucketMinutes),
+        fromMs: from,
+        toMs: to,
+        box,
+      });
     };
     for (const record of sorted) {
       if (group.length > 0 && record.startMs > to) {
@@ -167,7 +180,11 @@ export interface DayTally<R> {
 }
 
 /** Adds a risk to its day's tally (pure but for the map): the heavier risk is the main one; a tie keeps the first. */
-export function tallyRisk<R extends { readonly weighted_minutes: number }>(days: Map<string, DayTally<R>>, key: string, risk: R): void {
+export function tallyRisk<R extends { readonly weighted_minutes: number }>(
+  days: Map<string, DayTally<R>>,
+  key: string,
+  risk: R,
+): void {
   const day = days.get(key);
   if (day === undefined) days.set(key, { total: risk.weighted_minutes, count: 1, main: risk });
   else {
@@ -180,9 +197,20 @@ export function tallyRisk<R extends { readonly weighted_minutes: number }>(days:
 export const overlaps = (a: PresenceRecord, b: PresenceRecord) => a.startMs < b.endMs && b.startMs < a.endMs;
 
 /** The contact episode between an exposed person's observation and the source's, or null when there is none. */
-export function episodeBetween(exposed: PresenceRecord, source: PresenceRecord, sourceCase: SourceCase): { episode: ContactEpisode; kind: ContactKind; place: string | null } | null {
+export function episodeBetween(
+  exposed: PresenceRecord,
+  source: PresenceRecord,
+  sourceCase: SourceCase,
+): { episode: ContactEpisode; kind: ContactKind; place: string | null } | null {
   if (exposed.userId === source.userId || !overlaps(exposed, source)) return null;
-  if (exposed.kind === 'location' && source.kind === 'location' && exposed.lat !== null && exposed.lng !== null && source.lat !== null && source.lng !== null) {
+  if (
+    exposed.kind === 'location' &&
+    source.kind === 'location' &&
+    exposed.lat !== null &&
+    exposed.lng !== null &&
+    source.lat !== null &&
+    source.lng !== null
+  ) {
     return {
       kind: 'gps',
       place: exposed.place,
@@ -194,23 +222,41 @@ export function episodeBetween(exposed: PresenceRecord, source: PresenceRecord, 
       },
     };
   }
-  if (exposed.kind === 'checkin' && source.kind === 'checkin' && exposed.place !== null && exposed.place === source.place) {
+  if (
+    exposed.kind === 'checkin' &&
+    source.kind === 'checkin' &&
+    exposed.place !== null &&
+    exposed.place === source.place
+  ) {
     return {
       kind: 'venue',
       place: exposed.place,
-      episode: { kind: 'venue', source: sourceCase, exposedStay: { startMs: exposed.startMs, endMs: exposed.endMs }, sourceStay: { startMs: source.startMs, endMs: source.endMs } },
+      episode: {
+        kind: 'venue',
+        source: sourceCase,
+        exposedStay: { startMs: exposed.startMs, endMs: exposed.endMs },
+        sourceStay: { startMs: source.startMs, endMs: source.endMs },
+      },
     };
   }
   return null;
 }
 
 /** A Bluetooth encounter the exposed person's phone recorded with the source's token. */
-export function encounterEpisode(exposed: PresenceRecord, sourceCase: SourceCase): { episode: ContactEpisode; kind: ContactKind; place: null } | null {
+export function encounterEpisode(
+  exposed: PresenceRecord,
+  sourceCase: SourceCase,
+): { episode: ContactEpisode; kind: ContactKind; place: null } | null {
   if (exposed.kind !== 'proximity' || exposed.attenuationDb === null) return null;
   return {
     kind: 'proximity',
     place: null,
-    episode: { kind: 'proximity', source: sourceCase, interval: { startMs: exposed.startMs, endMs: exposed.endMs }, attenuationDb: exposed.attenuationDb },
+    episode: {
+      kind: 'proximity',
+      source: sourceCase,
+      interval: { startMs: exposed.startMs, endMs: exposed.endMs },
+      attenuationDb: exposed.attenuationDb,
+    },
   };
 }
 
@@ -257,7 +303,11 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
  * (the source's observations do not overlap each other), the factors shown are those of the heaviest episode.
  * Episodes that do not count (outside the radius, too short, outside the infectious window) are left out.
  */
-export function combineIntoRisks(caseId: string, contacts: readonly ScoredContact[], config: RiskModelConfig = DEFAULT_RISK_MODEL): ExposureRiskDraft[] {
+export function combineIntoRisks(
+  caseId: string,
+  contacts: readonly ScoredContact[],
+  config: RiskModelConfig = DEFAULT_RISK_MODEL,
+): ExposureRiskDraft[] {
   const groups = new Map<string, ScoredContact[]>();
   for (const contact of contacts) {
     if (contact.scored.dropped !== null || contact.scored.weighted_minutes <= 0) continue;

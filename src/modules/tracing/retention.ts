@@ -20,12 +20,24 @@ export interface RetentionResult {
  * Deletes what is older than the retention period: observations (with their presence index rows and the
  * exposure risks computed on them), proximity tokens and per-day exposure totals.
  */
-export async function purgeExpired(targets: RetentionTargets, now: number, retentionDays: number, timeZone: string): Promise<RetentionResult> {
+export async function purgeExpired(
+  targets: RetentionTargets,
+  now: number,
+  retentionDays: number,
+  timeZone: string,
+): Promise<RetentionResult> {
   const cutoff = now - retentionDays * MS_PER_DAY;
   // A partition holds observations that started that day and may last up to a day: keep one more day of them.
   const dropped = targets.dropPartitionsBefore ? await targets.dropPartitionsBefore(cutoff - MS_PER_DAY) : undefined;
   const interactions = await targets.tracing.deleteInteractionsEndedBefore(cutoff);
   const proximityTokens = await targets.deleteTokensOlderThan(cutoff);
-  const exposureDays = await targets.tracing.deleteExposureDaysBefore(addDays(calendarDay(now, timeZone), -retentionDays));
-  return { interactions, proximity_tokens: proximityTokens, exposure_days: exposureDays, ...(dropped ? { partitions_dropped: dropped.length } : {}) };
+  const exposureDays = await targets.tracing.deleteExposureDaysBefore(
+    addDays(calendarDay(now, timeZone), -retentionDays),
+  );
+  return {
+    interactions,
+    proximity_tokens: proximityTokens,
+    exposure_days: exposureDays,
+    ...(dropped ? { partitions_dropped: dropped.length } : {}),
+  };
 }

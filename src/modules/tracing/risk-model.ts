@@ -74,7 +74,8 @@ export const MINUTES_DECIMALS = 6;
  */
 export function roundHalfUp(value: number, places: number): number {
   if (!Number.isFinite(value)) throw new RangeError(`cannot round ${value}`);
-  if (!Number.isInteger(places) || places < 0 || places > 15) throw new RangeError(`places must be an integer 0..15, got ${places}`);
+  if (!Number.isInteger(places) || places < 0 || places > 15)
+    throw new RangeError(`places must be an integer 0..15, got ${places}`);
   const factor = 10 ** places;
   const raw = Math.abs(value) * factor;
   // Reading raw to 15 significant digits moves it by under 1e-14 × raw, which changes how it rounds only when it
@@ -332,7 +333,12 @@ export interface ScoredEpisode {
 
 function assertInterval(interval: TimeInterval, what: string): void {
   const { startMs, endMs } = interval;
-  if (typeof startMs !== 'number' || !Number.isFinite(startMs) || typeof endMs !== 'number' || !Number.isFinite(endMs)) {
+  if (
+    typeof startMs !== 'number' ||
+    !Number.isFinite(startMs) ||
+    typeof endMs !== 'number' ||
+    !Number.isFinite(endMs)
+  ) {
     throw new RangeError(`${what} must have finite startMs and endMs (epoch milliseconds)`);
   }
   if (endMs < startMs) throw new RangeError(`${what} ends before it starts (startMs ${startMs}, endMs ${endMs})`);
@@ -461,7 +467,11 @@ export function scoreEpisode(
     undefined,
   );
   if (strongest !== undefined) {
-    shown = { level: strongest.infectiousness_level, weight: strongest.infectiousness_weight, daysFromOnset: strongest.days_from_onset };
+    shown = {
+      level: strongest.infectiousness_level,
+      weight: strongest.infectiousness_weight,
+      daysFromOnset: strongest.days_from_onset,
+    };
   } else {
     shown = infectiousnessWeight(calendarDay(referenceMs, timeZone), window.onsetDay, config);
   }
@@ -552,7 +562,15 @@ export function aggregateDailyTiers(
     });
   }
   result.sort((a, b) =>
-    a.exposed_user_id < b.exposed_user_id ? -1 : a.exposed_user_id > b.exposed_user_id ? 1 : a.day < b.day ? -1 : a.day > b.day ? 1 : 0,
+    a.exposed_user_id < b.exposed_user_id
+      ? -1
+      : a.exposed_user_id > b.exposed_user_id
+        ? 1
+        : a.day < b.day
+          ? -1
+          : a.day > b.day
+            ? 1
+            : 0,
   );
   return result;
 }

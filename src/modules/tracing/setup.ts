@@ -80,7 +80,8 @@ export async function setupTracing(
     traceWorker,
     scheduler,
     /** The infectious window of a case, stored with its report. */
-    windowOf: (row: Parameters<typeof caseWindowMs>[0]) => caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: config.timeZone }),
+    windowOf: (row: Parameters<typeof caseWindowMs>[0]) =>
+      caseWindowMs(row, { riskModel: DEFAULT_RISK_MODEL, timeZone: config.timeZone }),
     periodic: [retention],
     routes: (app) => app.register(tracingRoutes, { contacts, staffStream, bus }),
     start: () => {

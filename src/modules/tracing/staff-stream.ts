@@ -9,7 +9,12 @@ export const EXPOSURE_RISK_EVENT = 'exposure_risk';
 const FRESH_STREAM_HISTORY_MS = 24 * 3_600_000;
 
 function isRiskEvent(payload: unknown): payload is ExposureRiskEvent {
-  return typeof payload === 'object' && payload !== null && (payload as { type?: unknown }).type === 'exposure_risk' && Number.isSafeInteger((payload as { seq?: unknown }).seq);
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    (payload as { type?: unknown }).type === 'exposure_risk' &&
+    Number.isSafeInteger((payload as { seq?: unknown }).seq)
+  );
 }
 
 /** A case manager's live stream of new and updated exposure risks of the cases they manage. */
@@ -17,14 +22,20 @@ export class StaffStreamService {
   constructor(private readonly staffEvents: StaffEventsRepository) {}
 
   source(actor: AuthenticatedPrincipal): OrderedEventSource {
-    if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('only health professionals have an exposure-risk stream');
+    if (actor.kind !== 'staff' || actor.role !== 'health_professional')
+      throw forbidden('only health professionals have an exposure-risk stream');
     const staffId = actor.staffId;
-    const toEvent = (event: ExposureRiskEvent): StreamEvent => ({ id: event.seq, event: EXPOSURE_RISK_EVENT, data: event });
+    const toEvent = (event: ExposureRiskEvent): StreamEvent => ({
+      id: event.seq,
+      event: EXPOSURE_RISK_EVENT,
+      data: event,
+    });
     return {
       channel: staffChannel(staffId),
       consecutiveIds: true,
       replay: async (afterId, limit) => {
-        const position = afterId === undefined ? { sinceMs: Date.now() - FRESH_STREAM_HISTORY_MS } : { afterSeq: afterId };
+        const position =
+          afterId === undefined ? { sinceMs: Date.now() - FRESH_STREAM_HISTORY_MS } : { afterSeq: afterId };
         const rows = await this.staffEvents.staffEvents(staffId, position, limit);
         return rows.map((row) => toEvent(JSON.parse(row.payload) as ExposureRiskEvent));
       },

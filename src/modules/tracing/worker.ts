@@ -32,7 +32,8 @@ const MAX_QUEUED = 100;
 export class TraceWorker {
   readonly id = `worker-${randomUUID()}`;
   private chain: Promise<void> = Promise.resolve();
-  private readonly pendingMatches: Array<ScheduledJob & { readonly job: Extract<TraceJob, { kind: 'match_upload' }> }> = [];
+  private readonly pendingMatches: Array<ScheduledJob & { readonly job: Extract<TraceJob, { kind: 'match_upload' }> }> =
+    [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private sweeping: Promise<void> | undefined;
@@ -133,7 +134,11 @@ export class TraceWorker {
     );
   }
 
-  private async runClaimed(jobIds: readonly string[], work: () => Promise<TraceOutcome>, kind: TraceJob['kind']): Promise<void> {
+  private async runClaimed(
+    jobIds: readonly string[],
+    work: () => Promise<TraceOutcome>,
+    kind: TraceJob['kind'],
+  ): Promise<void> {
     try {
       await this.runNow(jobIds, work, kind);
     } finally {
@@ -145,7 +150,11 @@ export class TraceWorker {
     }
   }
 
-  private async runNow(jobIds: readonly string[], work: () => Promise<TraceOutcome>, kind: TraceJob['kind']): Promise<void> {
+  private async runNow(
+    jobIds: readonly string[],
+    work: () => Promise<TraceOutcome>,
+    kind: TraceJob['kind'],
+  ): Promise<void> {
     if (this.stopped) return; // claimed: another process takes them over after the lease
     // Let the request that queued this job be answered first: with SQLite every query runs on this thread, so a
     // job started in the same tick would hold the answer back until it finished.
@@ -155,7 +164,10 @@ export class TraceWorker {
       const outcome = await work();
       await this.jobs.completeMany(jobIds);
       this.completed += jobIds.length;
-      this.log.info({ job: kind, jobs: jobIds.length, ms: Math.round(performance.now() - started), ...outcome }, 'trace job done');
+      this.log.info(
+        { job: kind, jobs: jobIds.length, ms: Math.round(performance.now() - started), ...outcome },
+        'trace job done',
+      );
     } catch (error) {
       this.log.error({ err: error, jobs: jobIds }, 'trace job failed; it will be retried');
       const message = error instanceof Error ? error.message : String(error);
@@ -184,7 +196,11 @@ export class TraceRunnerDoorbell {
     this.pending = true;
     setImmediate(() => {
       this.pending = false;
-      this.bus.publish(TRACE_JOBS_CHANNEL, {}).catch((error: unknown) => this.log.warn({ err: error }, 'could not wake the trace runners; their sweep will find the jobs'));
+      this.bus
+        .publish(TRACE_JOBS_CHANNEL, {})
+        .catch((error: unknown) =>
+          this.log.warn({ err: error }, 'could not wake the trace runners; their sweep will find the jobs'),
+        );
     });
   }
 }

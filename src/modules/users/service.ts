@@ -28,7 +28,10 @@ export class UsersService {
     const row = {
       id,
       name: body.name === undefined ? null : this.cipher.encrypt(body.name, fieldContext(id, 'name')),
-      contact_info: body.contact_info === undefined ? null : this.cipher.encrypt(body.contact_info, fieldContext(id, 'contact_info')),
+      contact_info:
+        body.contact_info === undefined
+          ? null
+          : this.cipher.encrypt(body.contact_info, fieldContext(id, 'contact_info')),
       created_at: Date.now(),
     };
     await this.users.insertWithToken(row, hashAppToken(token));
@@ -50,8 +53,17 @@ export class UsersService {
     const erased = await this.users.erase(id);
     if (erased === null) throw notFound(`user ${id} does not exist`);
     if (erased.caseDates.length === 0 && erased.notifiedAt.length === 0) return;
-    const event: DomainEvent = { type: 'person.erased', case_dates: erased.caseDates, notified_at: erased.notifiedAt, at: new Date().toISOString() };
-    await this.bus.publish(DOMAIN_EVENTS_CHANNEL, event).catch((error: unknown) => this.log.warn({ err: error }, 'erasure event not published; analytics catch up at their next start'));
+    const event: DomainEvent = {
+      type: 'person.erased',
+      case_dates: erased.caseDates,
+      notified_at: erased.notifiedAt,
+      at: new Date().toISOString(),
+    };
+    await this.bus
+      .publish(DOMAIN_EVENTS_CHANNEL, event)
+      .catch((error: unknown) =>
+        this.log.warn({ err: error }, 'erasure event not published; analytics catch up at their next start'),
+      );
   }
 
   userForTokenHash(hash: string): Promise<string | null> {
@@ -62,7 +74,8 @@ export class UsersService {
     return {
       id: row.id,
       name: row.name === null ? null : this.cipher.decrypt(row.name, fieldContext(row.id, 'name')),
-      contact_info: row.contact_info === null ? null : this.cipher.decrypt(row.contact_info, fieldContext(row.id, 'contact_info')),
+      contact_info:
+        row.contact_info === null ? null : this.cipher.decrypt(row.contact_info, fieldContext(row.id, 'contact_info')),
       created_at: new Date(row.created_at).toISOString(),
     };
   }

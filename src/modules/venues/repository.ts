@@ -9,7 +9,11 @@ export class VenuesRepository {
 
   /** Inserts the venue unless its code is taken; false when it was. */
   async insertIfNew(row: VenueRow): Promise<boolean> {
-    const result = await this.db.insertInto('venues').values(row).onConflict((oc) => oc.column('code').doNothing()).executeTakeFirst();
+    const result = await this.db
+      .insertInto('venues')
+      .values(row)
+      .onConflict((oc) => oc.column('code').doNothing())
+      .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 

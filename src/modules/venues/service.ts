@@ -43,5 +43,11 @@ export class VenuesService {
 }
 
 async function present(row: VenueRow): Promise<Venue> {
-  return { id: row.code, name: row.name, address: row.address, qr_svg: await venueQrSvg(row.code), created_at: new Date(Number(row.created_at)).toISOString() };
+  return {
+    id: row.code,
+    name: row.name,
+    address: row.address,
+    qr_svg: await venueQrSvg(row.code),
+    created_at: new Date(Number(row.created_at)).toISOString(),
+  };
 }

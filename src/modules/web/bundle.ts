@@ -11,7 +11,10 @@ export interface CompiledScript {
  * Compiles the browser entry points (TypeScript under web/) into one ES module each, in memory. Browsers cannot run
  * TypeScript, and compiling when the server starts needs no build step before `npm start`.
  */
-export async function bundleScripts(entryPoints: Record<string, string>, options: { minify: boolean }): Promise<Map<string, CompiledScript>> {
+export async function bundleScripts(
+  entryPoints: Record<string, string>,
+  options: { minify: boolean },
+): Promise<Map<string, CompiledScript>> {
   const result = await build({
     entryPoints,
     bundle: true,

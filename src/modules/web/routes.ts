@@ -41,16 +41,28 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     return compiled;
   };
 
-  await app.register(fastifyStatic, { root: join(options.webDir, 'public'), prefix: '/assets/', decorateReply: false, cacheControl: true, maxAge: 0 });
+  await app.register(fastifyStatic, {
+    root: join(options.webDir, 'public'),
+    prefix: '/assets/',
+    decorateReply: false,
+    cacheControl: true,
+    maxAge: 0,
+  });
 
   app.get('/app', hidden, async (_request, reply) => reply.redirect('/app/', 301));
   app.get('/dashboard', hidden, async (_request, reply) => reply.redirect('/dashboard/', 301));
   for (const [url, file] of Object.entries(PAGES)) {
     const path = join(options.webDir, file);
-    app.get(url, hidden, async (_request, reply) => sendText(reply, await readFile(path, 'utf8'), 'text/html; charset=utf-8'));
+    app.get(url, hidden, async (_request, reply) =>
+      sendText(reply, await readFile(path, 'utf8'), 'text/html; charset=utf-8'),
+    );
   }
   app.get('/app/manifest.webmanifest', hidden, async (_request, reply) =>
-    sendText(reply, await readFile(join(options.webDir, 'app/manifest.webmanifest'), 'utf8'), 'application/manifest+json; charset=utf-8'),
+    sendText(
+      reply,
+      await readFile(join(options.webDir, 'app/manifest.webmanifest'), 'utf8'),
+      'application/manifest+json; charset=utf-8',
+    ),
   );
   for (const url of Object.keys(SCRIPTS)) {
     app.get(url, hidden, async (request, reply) => {
@@ -69,5 +81,8 @@ function outputName(url: string): string {
 }
 
 function sendText(reply: FastifyReply, body: string, contentType: string): FastifyReply {
-  return reply.header('content-type', contentType).header('cache-control', reply.getHeader('cache-control') ?? 'no-cache').send(body);
+  return reply
+    .header('content-type', contentType)
+    .header('cache-control', reply.getHeader('cache-control') ?? 'no-cache')
+    .send(body);
 }

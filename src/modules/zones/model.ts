@@ -118,7 +118,11 @@ export interface FoundCluster {
   readonly significant: boolean;
 }
 
-export function foundClusters(result: ScanResult, period: StudyPeriod, settings: Pick<ScanSettings, 'resolution' | 'alertRecurrenceDays'>): FoundCluster[] {
+export function foundClusters(
+  result: ScanResult,
+  period: StudyPeriod,
+  settings: Pick<ScanSettings, 'resolution' | 'alertRecurrenceDays'>,
+): FoundCluster[] {
   return result.clusters.map((c: ScanCluster) => ({
     rank: c.rank,
     resolution: settings.resolution,
@@ -157,7 +161,10 @@ export interface TrackedCluster {
  * Several candidates: the one sharing most cells, then the one seen most recently, then the smallest id.
  * A cluster that was not significant for a while and whose new cylinder starts after that gap is a new one.
  */
-export function matchTracked(found: Pick<FoundCluster, 'resolution' | 'cells' | 'startDate'>, tracked: readonly TrackedCluster[]): TrackedCluster | null {
+export function matchTracked(
+  found: Pick<FoundCluster, 'resolution' | 'cells' | 'startDate'>,
+  tracked: readonly TrackedCluster[],
+): TrackedCluster | null {
   const cells = new Set(found.cells);
   let best: TrackedCluster | null = null;
   let bestShared = 0;
@@ -233,7 +240,10 @@ export interface SiteRules {
  * cases present in it. Sites are ordered by their last presence, latest first, then by kind and place.
  */
 export function exposureSites(stays: Iterable<InfectiousStay>, rules: SiteRules): ExposureSiteDraft[] {
-  const byPlace = new Map<string, { kind: 'cell' | 'venue'; place: string; pieces: Array<{ start: number; end: number; caseId: string }> }>();
+  const byPlace = new Map<
+    string,
+    { kind: 'cell' | 'venue'; place: string; pieces: Array<{ start: number; end: number; caseId: string }> }
+  >();
   for (const stay of stays) {
     const start = Math.max(stay.startMs, stay.windowStart, rules.since);
     const end = Math.min(stay.endMs, stay.windowEnd, rules.until);
@@ -280,7 +290,10 @@ export function exposureSites(stays: Iterable<InfectiousStay>, rules: SiteRules)
 }
 
 /** Sort order of exposure sites (and of their pagination cursor). */
-export function compareSites(a: Pick<ExposureSiteDraft, 'lastAt' | 'kind' | 'place'>, b: Pick<ExposureSiteDraft, 'lastAt' | 'kind' | 'place'>): number {
+export function compareSites(
+  a: Pick<ExposureSiteDraft, 'lastAt' | 'kind' | 'place'>,
+  b: Pick<ExposureSiteDraft, 'lastAt' | 'kind' | 'place'>,
+): number {
   if (a.lastAt !== b.lastAt) return b.lastAt - a.lastAt;
   const ka = `${a.kind}|${a.place}`;
   const kb = `${b.kind}|${b.place}`;

@@ -110,9 +110,9 @@ export class Xoshiro128 {
       // u * n < 2^53 is exact in a double: its high 32 bits are the result, its low 32 bits (= imul) decide
       // the rejection that removes the bias.
       let u = this.nextUint32();
-      if ((Math.imul(u, n) >>> 0) < n) {
+      if (Math.imul(u, n) >>> 0 < n) {
         const threshold = (TWO_POW_32 - n) % n; // = 2^32 mod n
-        while ((Math.imul(u, n) >>> 0) < threshold) u = this.nextUint32();
+        while (Math.imul(u, n) >>> 0 < threshold) u = this.nextUint32();
       }
       return Math.floor(u * n * INV_TWO_POW_32);
     }

@@ -31,7 +31,13 @@ export class ZonesRepository {
   }
 
   latestScan(): Promise<Row<'zone_scans'> | undefined> {
-    return this.db.selectFrom('zone_scans').selectAll().orderBy('ran_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return this.db
+      .selectFrom('zone_scans')
+      .selectAll()
+      .orderBy('ran_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
   }
 
   /** Tracked clusters last significant on or after `date` (the only ones a new cluster can continue). */
@@ -70,7 +76,16 @@ export class ZonesRepository {
     const rows = await this.db
       .selectFrom('cases as c')
       .innerJoin('interactions as i', 'i.user_id', 'c.user_id')
-      .select(['c.id as case_id', 'c.window_start', 'c.window_end', 'i.kind', 'i.location', 'i.venue_id', 'i.timestamp', 'i.ended_at'])
+      .select([
+        'c.id as case_id',
+        'c.window_start',
+        'c.window_end',
+        'i.kind',
+        'i.location',
+        'i.venue_id',
+        'i.timestamp',
+        'i.ended_at',
+      ])
       .where('c.status', '=', 'active')
       .where('c.window_start', 'is not', null)
       .where('c.window_end', '>', sinceMs)

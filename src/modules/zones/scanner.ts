@@ -24,7 +24,9 @@ export interface ZoneScannerOptions {
   readonly intervalMs: number;
 }
 
-export type ScanOutcome = ({ readonly skipped: false } & RecordedScan) | { readonly skipped: true; readonly reason: string };
+export type ScanOutcome =
+  | ({ readonly skipped: false } & RecordedScan)
+  | { readonly skipped: true; readonly reason: string };
 
 /** Replicates are run in slices of about this many milliseconds, yielding to the event loop in between. */
 const SLICE_MS = 20;
@@ -36,7 +38,10 @@ class ScanStopped extends Error {
   }
 }
 
-/** Case events that can change the scan's input: new or upgraded cases, a trace (which sets a case's cell), imports, erasures. */
+/**
+ * Case events that can change the scan's input: new or upgraded cases, a trace (which sets a case's cell), imports,
+ * erasures.
+ */
 function changesCases(payload: unknown): boolean {
   const type = (payload as { type?: unknown } | null)?.type;
   return typeof type === 'string' && (type === 'risks.written' || type === 'person.erased' || type.startsWith('case'));
@@ -75,9 +80,13 @@ export class ZoneScanner {
   async start(): Promise<void> {
     this.stopped = false;
     try {
-      this.unsubscribe = await this.bus.subscribe(DOMAIN_EVENTS_CHANNEL, (payload) => {
-        if (changesCases(payload)) this.request();
-      }, { onResubscribed: () => this.request() });
+      this.unsubscribe = await this.bus.subscribe(
+        DOMAIN_EVENTS_CHANNEL,
+        (payload) => {
+          if (changesCases(payload)) this.request();
+        },
+        { onResubscribed: () => this.request() },
+      );
     } catch (error) {
       this.log.error({ err: error }, 'zone scanner could not subscribe to case events; relying on its timer');
     }
@@ -100,7 +109,10 @@ export class ZoneScanner {
     const now = Date.now();
     this.firstRequestAt ??= now;
     clearTimeout(this.debounce);
-    const wait = Math.max(0, Math.min(this.options.debounceMs, this.firstRequestAt + 6 * this.options.debounceMs - now));
+    const wait = Math.max(
+      0,
+      Math.min(this.options.debounceMs, this.firstRequestAt + 6 * this.options.debounceMs - now),
+    );
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
       this.firstRequestAt = undefined;
@@ -157,7 +169,8 @@ export class ZoneScanner {
     await yieldToEventLoop();
     const input = scanInput(cases, period, settings.resolution);
     const fingerprint = inputFingerprint(input, period, settings);
-    if (!force && fingerprint === this.lastFingerprint) return { skipped: true, reason: 'same cases as the previous scan' };
+    if (!force && fingerprint === this.lastFingerprint)
+      return { skipped: true, reason: 'same cases as the previous scan' };
     await yieldToEventLoop();
     if (this.stopped) throw new ScanStopped();
 
@@ -188,7 +201,14 @@ export class ZoneScanner {
     this.lastFingerprint = fingerprint;
     this.scans++;
     this.log.info(
-      { scan_id: recorded.scanId, cases: input.totalCases, located: input.locatedCases, clusters: recorded.clusters.length, alerts: recorded.alerts.length, ms: Math.round(performance.now() - started) },
+      {
+        scan_id: recorded.scanId,
+        cases: input.totalCases,
+        located: input.locatedCases,
+        clusters: recorded.clusters.length,
+        alerts: recorded.alerts.length,
+        ms: Math.round(performance.now() - started),
+      },
       'zone scan done',
     );
     return { skipped: false, ...recorded };

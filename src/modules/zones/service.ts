@@ -1,14 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { getResolution } from 'h3-js';
 import type { Alert } from '../../contracts/alerts.js';
-import type { ExposureSitePage, ExposureSitesQuery, ZoneCluster, ZoneScan, ZonesQuery, ZonesResponse } from '../../contracts/zones.js';
+import type {
+  ExposureSitePage,
+  ExposureSitesQuery,
+  ZoneCluster,
+  ZoneScan,
+  ZonesQuery,
+  ZonesResponse,
+} from '../../contracts/zones.js';
 import type { NewRow, Row } from '../../platform/db/tables.js';
 import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden } from '../../platform/http/problem.js';
 import type { AlertsService } from '../alerts/service.js';
 import type { AuditService } from '../audit/service.js';
 import { addDays, MS_PER_DAY } from '../../platform/time/calendar.js';
-import { cellCentre, compareSites, exposureSites, identityKey, matchTracked, type FoundCluster, type ScanSettings, type StudyPeriod, type TrackedCluster } from './model.js';
+import {
+  cellCentre,
+  compareSites,
+  exposureSites,
+  identityKey,
+  matchTracked,
+  type FoundCluster,
+  type ScanSettings,
+  type StudyPeriod,
+  type TrackedCluster,
+} from './model.js';
 import type { ZonesRepository } from './repository.js';
 
 /** Scans older than this are deleted (the latest is always kept). */
@@ -59,7 +76,13 @@ interface StoredParams {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function toTracked(row: Row<'zone_clusters'>): TrackedCluster {
-  return { id: row.id, resolution: row.resolution, cells: JSON.parse(row.cells) as string[], startDate: row.start_date, endDate: row.end_date };
+  return {
+    id: row.id,
+    resolution: row.resolution,
+    cells: JSON.parse(row.cells) as string[],
+    startDate: row.start_date,
+    endDate: row.end_date,
+  };
 }
 
 function clusterFacts(found: FoundCluster) {
@@ -99,7 +122,13 @@ function detectionColumns(found: FoundCluster) {
   };
 }
 
-function newTrackedRow(id: string, key: string, found: FoundCluster, scanId: string, now: number): NewRow<'zone_clusters'> {
+function newTrackedRow(
+  id: string,
+  key: string,
+  found: FoundCluster,
+  scanId: string,
+  now: number,
+): NewRow<'zone_clusters'> {
   return {
     id,
     identity_key: key,
@@ -119,7 +148,14 @@ function encodeSiteCursor(site: { lastAt: number; kind: string; place: string })
 function decodeSiteCursor(cursor: string): { lastAt: number; kind: 'cell' | 'venue'; place: string } | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 3 && Number.isSafeInteger(value[0]) && (value[1] === 'cell' || value[1] === 'venue') && typeof value[2] === 'string' && value[2].length <= 128) {
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      Number.isSafeInteger(value[0]) &&
+      (value[1] === 'cell' || value[1] === 'venue') &&
+      typeof value[2] === 'string' &&
+      value[2].length <= 128
+    ) {
       return { lastAt: value[0] as number, kind: value[1], place: value[2] };
     }
   } catch {
@@ -152,7 +188,9 @@ export class ZonesService {
     const now = scan.ranAt;
     const result = await this.zones.exclusively(async (trx) => {
       const candidates = scan.clusters.some((c) => c.significant)
-        ? (await this.zones.trackedEndingSince(trx, addDays(scan.period.end, -scan.settings.maxDurationDays))).map(toTracked)
+        ? (await this.zones.trackedEndingSince(trx, addDays(scan.period.end, -scan.settings.maxDurationDays))).map(
+            toTracked,
+          )
         : [];
       const raised: Alert[] = [];
       const assigned = new Map<number, { clusterId: string; firstDetectedAt: number }>();
@@ -163,12 +201,30 @@ export class ZonesService {
           const id = randomUUID();
           const key = identityKey(found);
           if (await this.zones.insertCluster(trx, newTrackedRow(id, key, found, scanId, now))) {
-            const alert = await this.alerts.raiseIn(trx, id, {
-              cluster: { id, ...clusterFacts(found) },
-              scan: { id: scanId, ran_at: iso(now), study_start: scan.period.start, study_end: scan.period.end, total_cases: scan.totalCases, replications: scan.settings.replications },
-            }, now);
+            const alert = await this.alerts.raiseIn(
+              trx,
+              id,
+              {
+                cluster: { id, ...clusterFacts(found) },
+                scan: {
+                  id: scanId,
+                  ran_at: iso(now),
+                  study_start: scan.period.start,
+                  study_end: scan.period.end,
+                  total_cases: scan.totalCases,
+                  replications: scan.settings.replications,
+                },
+              },
+              now,
+            );
             if (alert !== null) raised.push(alert);
-            candidates.push({ id, resolution: found.resolution, cells: found.cells, startDate: found.startDate, endDate: found.endDate });
+            candidates.push({
+              id,
+              resolution: found.resolution,
+              cells: found.cells,
+              startDate: found.startDate,
+              endDate: found.endDate,
+            });
             assigned.set(found.rank, { clusterId: id, firstDetectedAt: now });
             continue;
           }
@@ -182,13 +238,25 @@ export class ZonesService {
         if (row === undefined) continue;
         // Found again: it now has this detection's cells and days (never moved back by a scan of an earlier day).
         if (found.endDate >= row.end_date) {
-          await this.zones.updateCluster(trx, row.id, { ...detectionColumns(found), last_detected_at: now, last_scan_id: scanId });
+          await this.zones.updateCluster(trx, row.id, {
+            ...detectionColumns(found),
+            last_detected_at: now,
+            last_scan_id: scanId,
+          });
           const index = candidates.findIndex((c) => c.id === row.id);
-          if (index >= 0) candidates[index] = { ...candidates[index]!, cells: found.cells, startDate: found.startDate, endDate: found.endDate };
+          if (index >= 0)
+            candidates[index] = {
+              ...candidates[index]!,
+              cells: found.cells,
+              startDate: found.startDate,
+              endDate: found.endDate,
+            };
         }
         assigned.set(found.rank, { clusterId: row.id, firstDetectedAt: row.first_detected_at });
       }
-      const alertIds = await this.alerts.alertIdsForClusters(trx, [...new Set([...assigned.values()].map((a) => a.clusterId))]);
+      const alertIds = await this.alerts.alertIdsForClusters(trx, [
+        ...new Set([...assigned.values()].map((a) => a.clusterId)),
+      ]);
       const clusters: ZoneCluster[] = scan.clusters.map((found) => {
         const tracked = assigned.get(found.rank);
         return {
@@ -258,24 +326,36 @@ export class ZonesService {
       p_value: row.p_value,
       duration_ms: row.duration_ms,
     };
-    const clusters = (JSON.parse(row.clusters) as ZoneCluster[]).filter((c) => query.significant_only !== true || c.significant);
+    const clusters = (JSON.parse(row.clusters) as ZoneCluster[]).filter(
+      (c) => query.significant_only !== true || c.significant,
+    );
     return { scan, clusters };
   }
 
   /** Places where infectious cases were present, when, and how many: for health professionals (audited). */
-  async exposureSites(actor: AuthenticatedPrincipal, query: ExposureSitesQuery, requestId: string): Promise<ExposureSitePage> {
-    if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden('exposure sites are for health professionals');
+  async exposureSites(
+    actor: AuthenticatedPrincipal,
+    query: ExposureSitesQuery,
+    requestId: string,
+  ): Promise<ExposureSitePage> {
+    if (actor.kind !== 'staff' || actor.role !== 'health_professional')
+      throw forbidden('exposure sites are for health professionals');
     const now = Date.now();
     const until = query.until === undefined ? now : Date.parse(query.until);
     const since = query.since === undefined ? until - DEFAULT_SITES_PERIOD_MS : Date.parse(query.since);
-    if (Number.isNaN(since) || Number.isNaN(until)) throw badRequest('querystring/since and until must be ISO 8601 date-times');
+    if (Number.isNaN(since) || Number.isNaN(until))
+      throw badRequest('querystring/since and until must be ISO 8601 date-times');
     if (!(since < until)) throw badRequest('querystring/since must be before until');
-    if (until - since > MAX_SITES_PERIOD_MS) throw badRequest(`querystring: since to until may span at most ${MAX_SITES_PERIOD_MS / MS_PER_DAY} days`);
+    if (until - since > MAX_SITES_PERIOD_MS)
+      throw badRequest(`querystring: since to until may span at most ${MAX_SITES_PERIOD_MS / MS_PER_DAY} days`);
     if (query.resolution !== undefined && query.resolution > this.rules.h3Resolution) {
-      throw badRequest(`querystring/resolution may be at most ${this.rules.h3Resolution} (the resolution interactions are stored at)`);
+      throw badRequest(
+        `querystring/resolution may be at most ${this.rules.h3Resolution} (the resolution interactions are stored at)`,
+      );
     }
     const after = query.cursor === undefined ? null : decodeSiteCursor(query.cursor);
-    if (query.cursor !== undefined && after === null) throw badRequest('querystring/cursor is not a cursor this server issued');
+    if (query.cursor !== undefined && after === null)
+      throw badRequest('querystring/cursor is not a cursor this server issued');
     const limit = query.limit ?? 100;
 
     const stays = await this.zones.infectiousStays(since, until, this.rules.maxDurationMs);

@@ -22,7 +22,11 @@ export type DomainEvent =
       /** The cases whose risks were written (a trace, or a late upload matched against them). */
       readonly case_ids: readonly string[];
       readonly contacts: number;
-      readonly notifications: ReadonlyArray<{ readonly user_id: string; readonly tier: string; readonly exposure_date: string }>;
+      readonly notifications: ReadonlyArray<{
+        readonly user_id: string;
+        readonly tier: string;
+        readonly exposure_date: string;
+      }>;
       readonly at: string;
     }
   | {

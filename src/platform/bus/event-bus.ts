@@ -58,7 +58,8 @@ export function encodePayload(payload: unknown): string {
   } catch (error) {
     throw new TypeError(`bus payload is not JSON-serialisable: ${(error as Error).message}`);
   }
-  if (text === undefined) throw new TypeError('bus payload is not JSON-serialisable (undefined, a function or a symbol)');
+  if (text === undefined)
+    throw new TypeError('bus payload is not JSON-serialisable (undefined, a function or a symbol)');
   return text;
 }
 
@@ -66,5 +67,7 @@ export function encodePayload(payload: unknown): string {
 export type HandlerErrorReporter = (error: unknown, channel: string) => void;
 
 export const defaultHandlerErrorReporter: HandlerErrorReporter = (error, channel) => {
-  process.emitWarning(`event bus handler for channel ${channel} threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.emitWarning(
+    `event bus handler for channel ${channel} threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
 };

@@ -56,7 +56,11 @@ export class RedisBus implements EventBus {
     const onError = (error: Error) => options.onConnectionError?.(error);
     this.publisher = new Redis(options.url, { maxRetriesPerRequest: 2, connectionName: 'epitrace-bus-publisher' });
     // Re-subscription after a reconnect is done here (onReady), so it is known when it is complete.
-    this.subscriber = new Redis(options.url, { maxRetriesPerRequest: 2, autoResubscribe: false, connectionName: 'epitrace-bus-subscriber' });
+    this.subscriber = new Redis(options.url, {
+      maxRetriesPerRequest: 2,
+      autoResubscribe: false,
+      connectionName: 'epitrace-bus-subscriber',
+    });
     this.publisher.on('error', onError);
     this.subscriber.on('error', onError);
     this.subscriber.on('message', (key: string, message: string) => this.dispatch(key, message));

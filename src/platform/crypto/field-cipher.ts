@@ -14,7 +14,8 @@ export class FieldCipher {
     if (keys.length === 0) throw new Error('at least one encryption key is required');
     const map = new Map<string, Buffer>();
     for (const { id, key } of keys) {
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new Error(`encryption key id "${id}" must be 1-32 letters, digits, _ or -`);
+      if (!/^[A-Za-z0-9_-]{1,32}$/.test(id))
+        throw new Error(`encryption key id "${id}" must be 1-32 letters, digits, _ or -`);
       if (key.length !== 32) throw new Error(`encryption key "${id}" must be 32 bytes (got ${key.length})`);
       if (map.has(id)) throw new Error(`encryption key id "${id}" appears twice`);
       map.set(id, key);
@@ -42,7 +43,13 @@ export class FieldCipher {
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return ['v1', this.activeKeyId, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.');
+    return [
+      'v1',
+      this.activeKeyId,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 
   decrypt(envelope: string, context: string): string {

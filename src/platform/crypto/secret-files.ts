@@ -10,7 +10,7 @@ export function readOrCreateSecretFile(dataDir: string, fileName: string, create
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, fileName);
   if (!existsSync(path)) {
-    writeFileSync(path, create() + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, `${create()}\n`, { mode: 0o600, flag: 'wx' });
   }
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) chmodSync(path, 0o600);

@@ -10,9 +10,24 @@ export class StaffTokens {
   private readonly sign: (payload: Record<string, unknown>) => string;
   private readonly verify: (token: string) => Record<string, unknown>;
 
-  constructor(secret: string, readonly ttlSeconds: number) {
-    this.sign = createSigner({ key: secret, algorithm: 'HS256', expiresIn: ttlSeconds * 1000, iss: 'epitrace', aud: 'epitrace-staff' });
-    this.verify = createVerifier({ key: secret, algorithms: ['HS256'], allowedIss: 'epitrace', allowedAud: 'epitrace-staff', cache: true });
+  constructor(
+    secret: string,
+    readonly ttlSeconds: number,
+  ) {
+    this.sign = createSigner({
+      key: secret,
+      algorithm: 'HS256',
+      expiresIn: ttlSeconds * 1000,
+      iss: 'epitrace',
+      aud: 'epitrace-staff',
+    });
+    this.verify = createVerifier({
+      key: secret,
+      algorithms: ['HS256'],
+      allowedIss: 'epitrace',
+      allowedAud: 'epitrace-staff',
+      cache: true,
+    });
   }
 
   issue(claims: StaffClaims): string {

@@ -75,8 +75,15 @@ function openSqlite(options: DatabaseOptions): DatabaseHandle {
   connection.pragma(`cache_size = -${(options.sqliteCacheMib ?? DEFAULT_CACHE_MIB) * 1024}`);
   connection.pragma(`mmap_size = ${(options.sqliteMmapMib ?? DEFAULT_MMAP_MIB) * 2 ** 20}`);
   const checkpointMs = options.sqliteCheckpointMs ?? DEFAULT_CHECKPOINT_MS;
-  const checkpointer = file !== ':memory:' && checkpointMs > 0 ? startSqliteCheckpointer(connection, file, checkpointMs) : undefined;
-  const db = new Kysely<Database>({ dialect: new LockWaitingSqliteDialect(withStatementCache(connection, STATEMENT_CACHE_SIZE), connection, busyTimeoutMs) });
+  const checkpointer =
+    file !== ':memory:' && checkpointMs > 0 ? startSqliteCheckpointer(connection, file, checkpointMs) : undefined;
+  const db = new Kysely<Database>({
+    dialect: new LockWaitingSqliteDialect(
+      withStatementCache(connection, STATEMENT_CACHE_SIZE),
+      connection,
+      busyTimeoutMs,
+    ),
+  });
   return {
     db,
     dialect: 'sqlite',

@@ -17,7 +17,10 @@ export class GroupCommit<Item, Result> {
   private writing = false;
   private readonly ready: Array<() => void> = [];
 
-  constructor(writeBatch: (items: readonly Item[]) => Promise<ReadonlyArray<Result | Error>>, options: GroupCommitOptions) {
+  constructor(
+    writeBatch: (items: readonly Item[]) => Promise<ReadonlyArray<Result | Error>>,
+    options: GroupCommitOptions,
+  ) {
     this.loader = new DataLoader<Item, Result>(
       async (items) => {
         try {

@@ -12,7 +12,13 @@ export function encodeCursor(keyset: Keyset): string {
 export function decodeCursor(cursor: string): Keyset | null {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && Number.isSafeInteger(value[0]) && typeof value[1] === 'string' && value[1].length <= 64) {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      Number.isSafeInteger(value[0]) &&
+      typeof value[1] === 'string' &&
+      value[1].length <= 64
+    ) {
       return { at: value[0] as number, id: value[1] };
     }
   } catch {
@@ -22,7 +28,11 @@ export function decodeCursor(cursor: string): Keyset | null {
 }
 
 /** Fetch one row more than the page size to know whether there is a next page. */
-export function pageOf<T>(rows: T[], limit: number, keysetOf: (row: T) => Keyset): { items: T[]; nextCursor: string | null } {
+export function pageOf<T>(
+  rows: T[],
+  limit: number,
+  keysetOf: (row: T) => Keyset,
+): { items: T[]; nextCursor: string | null } {
   if (rows.length <= limit) return { items: rows, nextCursor: null };
   const items = rows.slice(0, limit);
   return { items, nextCursor: encodeCursor(keysetOf(items[items.length - 1]!)) };

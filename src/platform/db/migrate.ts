@@ -3,7 +3,10 @@ import type { DatabaseHandle } from './connect.js';
 import { migrationProvider } from './migrations/index.js';
 
 export class MigrationError extends Error {
-  constructor(override readonly cause: unknown, readonly failed: string | undefined) {
+  constructor(
+    override readonly cause: unknown,
+    readonly failed: string | undefined,
+  ) {
     super(`migration ${failed ?? '(unknown)'} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'MigrationError';
   }

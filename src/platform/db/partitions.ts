@@ -21,6 +21,7 @@ export function utcDayStart(ms: number): number {
 }
 
 /** Existing daily partitions of a table: name → first millisecond of its day. */
+// biome-ignore lint/suspicious/noExplicitAny: called with the app's Kysely<Database> and with migrations' Kysely<any>
 export async function dailyPartitions(db: Kysely<any>, table: string): Promise<Map<string, number>> {
   const rows = await sql<{ name: string }>`
     select c.relname as name
@@ -41,7 +42,12 @@ export async function dailyPartitions(db: Kysely<any>, table: string): Promise<M
  * Creates the missing daily partitions for [fromMs, toMs], all in one round trip. A day whose rows already went to
  * the DEFAULT partition cannot get its own partition (PostgreSQL refuses); it is skipped and reported.
  */
-export async function ensureDailyPartitions(db: Kysely<any>, fromMs: number, toMs: number): Promise<{ created: string[]; skipped: string[] }> {
+export async function ensureDailyPartitions(
+  // biome-ignore lint/suspicious/noExplicitAny: called with the app's Kysely<Database> and with migrations' Kysely<any>
+  db: Kysely<any>,
+  fromMs: number,
+  toMs: number,
+): Promise<{ created: string[]; skipped: string[] }> {
   const wanted: Array<{ table: string; name: string; day: number }> = [];
   const before = new Set<string>();
   for (const { table } of PARTITIONED_TABLES) {
@@ -54,12 +60,14 @@ export async function ensureDailyPartitions(db: Kysely<any>, fromMs: number, toM
   }
   if (wanted.length === 0) return { created: [], skipped: [] };
   // Names and bounds are generated here (identifiers of the form table_pYYYYMMDD, integers), never user input.
-  const statements = wanted.map(({ table, name, day }) =>
-    `BEGIN CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF "${table}" FOR VALUES FROM (${day}) TO (${day + MS_PER_DAY}); EXCEPTION WHEN others THEN NULL; END;`,
+  const statements = wanted.map(
+    ({ table, name, day }) =>
+      `BEGIN CREATE TABLE IF NOT EXISTS "${name}" PARTITION OF "${table}" FOR VALUES FROM (${day}) TO (${day + MS_PER_DAY}); EXCEPTION WHEN others THEN NULL; END;`,
   );
   await sql.raw(`DO $$ BEGIN ${statements.join(' ')} END $$`).execute(db);
   const after = new Set<string>();
-  for (const { table } of PARTITIONED_TABLES) for (const name of (await dailyPartitions(db, table)).keys()) after.add(name);
+  for (const { table } of PARTITIONED_TABLES)
+    for (const name of (await dailyPartitions(db, table)).keys()) after.add(name);
   return {
     created: wanted.filter((w) => after.has(w.name) && !before.has(w.name)).map((w) => w.name),
     skipped: wanted.filter((w) => !after.has(w.name)).map((w) => w.name),
@@ -67,6 +75,7 @@ export async function ensureDailyPartitions(db: Kysely<any>, fromMs: number, toM
 }
 
 /** Drops every daily partition whose whole day ended before `beforeMs`: retention without deleting rows one by one. */
+// biome-ignore lint/suspicious/noExplicitAny: called with the app's Kysely<Database> and with migrations' Kysely<any>
 export async function dropDailyPartitionsBefore(db: Kysely<any>, beforeMs: number): Promise<string[]> {
   const dropped: string[] = [];
   for (const { table } of PARTITIONED_TABLES) {

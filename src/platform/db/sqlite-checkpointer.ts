@@ -42,7 +42,11 @@ parentPort.on('message', () => {
 
 const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 
-export function startSqliteCheckpointer(connection: SQLite.Database, file: string, everyMs: number): SqliteCheckpointer {
+export function startSqliteCheckpointer(
+  connection: SQLite.Database,
+  file: string,
+  everyMs: number,
+): SqliteCheckpointer {
   connection.pragma('wal_autocheckpoint = 0');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,

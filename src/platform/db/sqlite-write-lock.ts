@@ -1,5 +1,13 @@
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase } from 'kysely';
+import {
+  CompiledQuery,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type SqliteDatabase,
+} from 'kysely';
 
 /**
  * How a SQLite connection waits for the write lock that another process (`serve --workers N`, a trace runner, the
@@ -66,7 +74,9 @@ class LockWaitingSqliteDriver extends SqliteDriver {
       } finally {
         this.connection.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       }
-      await (attempt === 0 ? new Promise((resolve) => setImmediate(resolve)) : new Promise((resolve) => setTimeout(resolve, 1)));
+      await (attempt === 0
+        ? new Promise((resolve) => setImmediate(resolve))
+        : new Promise((resolve) => setTimeout(resolve, 1)));
     }
   }
 

@@ -11,5 +11,7 @@ export async function lockKeys(trx: Kysely<Database>, keys: Iterable<string>): P
   if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
   const sorted = [...new Set(keys)].sort();
   if (sorted.length === 0) return;
-  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${sorted}::text[]) with ordinality as t(k, i) order by i`.execute(trx);
+  await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(${sorted}::text[]) with ordinality as t(k, i) order by i`.execute(
+    trx,
+  );
 }

@@ -42,7 +42,9 @@ async function resolve(request: FastifyRequest, resolvers: PrincipalResolvers): 
   if (looksLikeAppToken(token)) {
     const tokenHash = hashAppToken(token);
     const userId = await resolvers.userForTokenHash(tokenHash);
-    return userId === null ? { kind: 'invalid', reason: 'unknown or revoked app token' } : { kind: 'user', userId, tokenHash };
+    return userId === null
+      ? { kind: 'invalid', reason: 'unknown or revoked app token' }
+      : { kind: 'user', userId, tokenHash };
   }
   const claims = resolvers.staffTokens.check(token);
   if (claims === null) return { kind: 'invalid', reason: 'invalid or expired staff token' };

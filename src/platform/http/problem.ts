@@ -16,7 +16,8 @@ export class HttpProblem extends Error {
   }
 }
 
-export const badRequest = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(400, 'Bad Request', detail, extra);
+export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
+  new HttpProblem(400, 'Bad Request', detail, extra);
 export const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', detail);
 export const forbidden = (detail: string) => new HttpProblem(403, 'Forbidden', detail);
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
@@ -49,7 +50,15 @@ export function sendProblem(
   return reply
     .code(status)
     .type('application/problem+json; charset=utf-8')
-    .send({ type: 'about:blank', title, status, detail, instance: request.url.split('?')[0], request_id: request.id, ...extra });
+    .send({
+      type: 'about:blank',
+      title,
+      status,
+      detail,
+      instance: request.url.split('?')[0],
+      request_id: request.id,
+      ...extra,
+    });
 }
 
 interface ValidationIssue {
@@ -59,12 +68,16 @@ interface ValidationIssue {
   params: Record<string, unknown>;
 }
 
-function describeValidation(context: string | undefined, issues: ValidationIssue[]): { detail: string; errors: unknown[] } {
+function describeValidation(
+  context: string | undefined,
+  issues: ValidationIssue[],
+): { detail: string; errors: unknown[] } {
   const where = context ?? 'request';
   const errors = issues.map((issue) => {
     const path = `${where}${issue.instancePath}`;
     let message = issue.message ?? 'is invalid';
-    if (issue.keyword === 'additionalProperties') message = `has unknown field "${String(issue.params.additionalProperty)}"`;
+    if (issue.keyword === 'additionalProperties')
+      message = `has unknown field "${String(issue.params.additionalProperty)}"`;
     if (issue.keyword === 'required') message = `is missing required field "${String(issue.params.missingProperty)}"`;
     return { path, message };
   });
@@ -86,7 +99,12 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     }
     if (isDatabaseBusy(error)) {
       reply.header('retry-after', '1');
-      return sendProblem(reply, request, 503, 'The database is busy with other writes; nothing was stored. Retry shortly.');
+      return sendProblem(
+        reply,
+        request,
+        503,
+        'The database is busy with other writes; nothing was stored. Retry shortly.',
+      );
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {

@@ -26,7 +26,9 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     nameSpace: 'epitrace-rl:',
     ...(options.redis ? { redis: options.redis } : {}),
     errorResponseBuilder: (_request, context) => {
-      const error = new Error(`rate limit of ${context.max} requests per ${context.after} exceeded; retry later`) as Error & { statusCode: number };
+      const error = new Error(
+        `rate limit of ${context.max} requests per ${context.after} exceeded; retry later`,
+      ) as Error & { statusCode: number };
       error.statusCode = context.statusCode;
       return error;
     },
@@ -35,5 +37,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
 
 /** Route-level limit for registration and login, always per address. */
 export function perAddressLimit(max: number, windowMs: number) {
-  return { rateLimit: { max, timeWindow: windowMs, keyGenerator: (request: FastifyRequest) => `auth-ip:${request.ip}` } };
+  return {
+    rateLimit: { max, timeWindow: windowMs, keyGenerator: (request: FastifyRequest) => `auth-ip:${request.ip}` },
+  };
 }

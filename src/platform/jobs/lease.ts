@@ -43,7 +43,13 @@ export class RedisLeases implements LeaseManager {
   ) {}
 
   async acquire(name: string, ttlMs: number): Promise<boolean> {
-    const result = await this.redis.eval(ACQUIRE, 1, `${this.prefix}${name}`, this.holder, String(Math.max(1, Math.round(ttlMs))));
+    const result = await this.redis.eval(
+      ACQUIRE,
+      1,
+      `${this.prefix}${name}`,
+      this.holder,
+      String(Math.max(1, Math.round(ttlMs))),
+    );
     return result === 1;
   }
 

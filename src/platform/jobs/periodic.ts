@@ -20,7 +20,11 @@ export interface PeriodicOptions {
  * Runs tasks on a timer, never two runs of one task at once, and with several processes on only one of them:
  * the lease holder. Returns a stop function that waits for runs in progress and gives the leases up.
  */
-export function startPeriodicTasks(tasks: readonly PeriodicTask[], log: FastifyBaseLogger, options: PeriodicOptions = {}): () => Promise<void> {
+export function startPeriodicTasks(
+  tasks: readonly PeriodicTask[],
+  log: FastifyBaseLogger,
+  options: PeriodicOptions = {},
+): () => Promise<void> {
   const leases = options.leases ?? new LocalLeases();
   const ttlMs = options.leaseTtlMs ?? 30_000;
   const checkMs = options.leaseCheckMs ?? Math.max(1, Math.floor(ttlMs / 3));

@@ -34,7 +34,8 @@ type ClientMessage = { type: 'resume'; last_event_id?: unknown } | { type: 'ping
 /** WebSocket close codes used. */
 export const WS_CLOSE = { goingAway: 1001, internalError: 1011, tryAgainLater: 1013 } as const;
 
-const unavailable = () => new HttpProblem(503, 'Service Unavailable', 'real-time delivery is temporarily unavailable; retry later');
+const unavailable = () =>
+  new HttpProblem(503, 'Service Unavailable', 'real-time delivery is temporarily unavailable; retry later');
 
 /**
  * Serves ordered event sources to clients over Server-Sent Events and WebSocket, with replay on (re)connect:
@@ -82,7 +83,11 @@ export class RealtimeHub {
     const afterId = parseLastEventId(request.headers['last-event-id']);
     if (this.closing) throw unavailable();
     if (request.method === 'HEAD') {
-      await reply.code(200).type('text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-store, no-transform').send();
+      await reply
+        .code(200)
+        .type('text/event-stream; charset=utf-8')
+        .header('cache-control', 'no-cache, no-store, no-transform')
+        .send();
       return;
     }
     const res = reply.raw;
@@ -347,7 +352,8 @@ function parseClientMessage(raw: RawData): ClientMessage | null {
 function headersOf(reply: FastifyReply): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined && name !== 'content-length' && name !== 'content-type') headers[name] = value as OutgoingHttpHeaders[string];
+    if (value !== undefined && name !== 'content-length' && name !== 'content-type')
+      headers[name] = value as OutgoingHttpHeaders[string];
   }
   return headers;
 }

@@ -79,7 +79,8 @@ export class OrderedStream {
   ) {
     this.maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
     this.pageSize = options.replayPageSize ?? DEFAULT_REPLAY_PAGE_SIZE;
-    if (!(this.maxBuffer >= 1) || !(this.pageSize >= 1)) throw new RangeError('maxBuffer and replayPageSize must be at least 1');
+    if (!(this.maxBuffer >= 1) || !(this.pageSize >= 1))
+      throw new RangeError('maxBuffer and replayPageSize must be at least 1');
   }
 
   /** Id of the last event sent, undefined before the first. */

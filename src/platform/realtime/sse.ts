@@ -26,7 +26,10 @@ export function formatSseEvent(event: StreamEvent): string {
   if (!Number.isSafeInteger(event.id)) throw new TypeError(`SSE event id must be a safe integer, got ${event.id}`);
   if (!EVENT_NAME.test(event.event)) throw new TypeError(`invalid SSE event name ${JSON.stringify(event.event)}`);
   const data = JSON.stringify(event.data) ?? 'null';
-  const lines = data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('');
+  const lines = data
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}\n`)
+    .join('');
   return `id: ${event.id}\nevent: ${event.event}\n${lines}\n`;
 }
 

@@ -93,7 +93,10 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
-/** Bounded memos for dayNumber and dayFromNumber: scoring a trace's episodes converts the same few days thousands of times. */
+/**
+ * Bounded memos for dayNumber and dayFromNumber: scoring a trace's episodes converts the same few days thousands of
+ * times.
+ */
 const DAY_NUMBER_CACHE_LIMIT = 4096;
 const dayNumbers = new Map<string, number>();
 const daysByNumber = new Map<number, CalendarDay>();
@@ -232,8 +235,15 @@ const MIN_INSTANT_MS = (MIN_DAY_NUMBER + 1) * MS_PER_DAY;
 const MAX_INSTANT_MS = MAX_DAY_NUMBER * MS_PER_DAY;
 
 function assertInstant(epochMs: unknown, what: string): asserts epochMs is number {
-  if (typeof epochMs !== 'number' || !Number.isFinite(epochMs) || epochMs < MIN_INSTANT_MS || epochMs > MAX_INSTANT_MS) {
-    throw new RangeError(`${what} must be a finite epoch time in milliseconds within years 0001-9999, got ${describe(epochMs)}`);
+  if (
+    typeof epochMs !== 'number' ||
+    !Number.isFinite(epochMs) ||
+    epochMs < MIN_INSTANT_MS ||
+    epochMs > MAX_INSTANT_MS
+  ) {
+    throw new RangeError(
+      `${what} must be a finite epoch time in milliseconds within years 0001-9999, got ${describe(epochMs)}`,
+    );
   }
 }
 

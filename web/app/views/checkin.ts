@@ -16,7 +16,13 @@ export const checkinScreen: Screen = (main, context) => {
   let scanner: CameraScanner | null = null;
   const message = h('p', { role: 'status', id: 'checkin-message' });
   const confirmArea = h('div', { 'aria-live': 'polite' });
-  const video = h('video', { class: 'scanner', muted: true, playsinline: true, hidden: true, 'aria-label': 'Camera view' });
+  const video = h('video', {
+    class: 'scanner',
+    muted: true,
+    playsinline: true,
+    hidden: true,
+    'aria-label': 'Camera view',
+  });
 
   const chooseVenue = async (raw: string) => {
     const code = normaliseVenueCode(raw);
@@ -44,16 +50,41 @@ export const checkinScreen: Screen = (main, context) => {
   };
 
   const confirmForm = (code: string, name: string | null) => {
-    const arrived = h('select', { id: 'checkin-arrived', name: 'arrived' },
-      ...[0, 15, 30, 60, 120].map((m) => h('option', { value: m }, m === 0 ? 'Just now' : m < 60 ? `${m} minutes ago` : `${m / 60} hour${m > 60 ? 's' : ''} ago`)));
-    const stay = h('select', { id: 'checkin-duration', name: 'duration' },
-      ...[15, 30, 60, 120, 240].map((m) => h('option', { value: m, selected: m === 60 }, m < 60 ? `${m} minutes` : `${m / 60} hour${m > 60 ? 's' : ''}`)));
-    const form = h('form', { class: 'stack card', 'aria-labelledby': 'confirm-heading' },
+    const arrived = h(
+      'select',
+      { id: 'checkin-arrived', name: 'arrived' },
+      ...[0, 15, 30, 60, 120].map((m) =>
+        h(
+          'option',
+          { value: m },
+          m === 0 ? 'Just now' : m < 60 ? `${m} minutes ago` : `${m / 60} hour${m > 60 ? 's' : ''} ago`,
+        ),
+      ),
+    );
+    const stay = h(
+      'select',
+      { id: 'checkin-duration', name: 'duration' },
+      ...[15, 30, 60, 120, 240].map((m) =>
+        h('option', { value: m, selected: m === 60 }, m < 60 ? `${m} minutes` : `${m / 60} hour${m > 60 ? 's' : ''}`),
+      ),
+    );
+    const form = h(
+      'form',
+      { class: 'stack card', 'aria-labelledby': 'confirm-heading' },
       h('h2', { id: 'confirm-heading' }, `Check in at ${name ?? groupedVenueCode(code)}`),
-      name === null ? h('p', {}, 'The venue could not be looked up (no connection). The check-in is kept on this phone until it can be uploaded.') : null,
-      h('label', { for: 'checkin-arrived' }, 'When did you arrive?'), arrived,
-      h('label', { for: 'checkin-duration' }, 'How long do you stay?'), stay,
-      h('button', { type: 'submit' }, 'Check in'));
+      name === null
+        ? h(
+            'p',
+            {},
+            'The venue could not be looked up (no connection). The check-in is kept on this phone until it can be uploaded.',
+          )
+        : null,
+      h('label', { for: 'checkin-arrived' }, 'When did you arrive?'),
+      arrived,
+      h('label', { for: 'checkin-duration' }, 'How long do you stay?'),
+      stay,
+      h('button', { type: 'submit' }, 'Check in'),
+    );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       const startedAt = Date.now() - Number(arrived.value) * MINUTE;
@@ -78,12 +109,16 @@ export const checkinScreen: Screen = (main, context) => {
     const current = new CameraScanner(video);
     scanner = current;
     video.hidden = false;
-    message.textContent = 'Point the camera at the venue\'s QR code.';
-    current.scan()
+    message.textContent = "Point the camera at the venue's QR code.";
+    current
+      .scan()
       .then(async (code) => {
         if (code !== null) await chooseVenue(code);
       })
-      .catch((e: unknown) => (message.textContent = `The camera could not be used: ${describeError(e)}. Scan from a photo or type the code instead.`))
+      .catch(
+        (e: unknown) =>
+          (message.textContent = `The camera could not be used: ${describeError(e)}. Scan from a photo or type the code instead.`),
+      )
       .finally(() => (video.hidden = true));
   });
   const photo = h('input', { id: 'checkin-photo', type: 'file', accept: 'image/*', capture: 'environment' });
@@ -92,27 +127,48 @@ export const checkinScreen: Screen = (main, context) => {
     if (!file) return;
     decodeQrPhoto(file)
       .then(async (code) => {
-        if (code === null) message.textContent = 'No QR code was found in that picture. Try again closer, or type the code.';
+        if (code === null)
+          message.textContent = 'No QR code was found in that picture. Try again closer, or type the code.';
         else await chooseVenue(code);
       })
       .catch((e: unknown) => (message.textContent = describeError(e)))
       .finally(() => (photo.value = ''));
   });
-  const codeInput = h('input', { id: 'checkin-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: false, maxlength: 14, placeholder: '7K3Q-X9M2-PA' });
-  const typed = h('form', { class: 'stack', 'aria-label': 'Type a venue code' },
-    h('label', { for: 'checkin-code' }, 'Venue code'), codeInput, h('button', { type: 'submit' }, 'Find venue'));
+  const codeInput = h('input', {
+    id: 'checkin-code',
+    name: 'code',
+    autocomplete: 'off',
+    autocapitalize: 'characters',
+    spellcheck: false,
+    maxlength: 14,
+    placeholder: '7K3Q-X9M2-PA',
+  });
+  const typed = h(
+    'form',
+    { class: 'stack', 'aria-label': 'Type a venue code' },
+    h('label', { for: 'checkin-code' }, 'Venue code'),
+    codeInput,
+    h('button', { type: 'submit' }, 'Find venue'),
+  );
   typed.addEventListener('submit', (event) => {
     event.preventDefault();
     void chooseVenue(codeInput.value);
   });
 
-  replace(main,
-    h('section', { class: 'card', 'aria-labelledby': 'checkin-heading' },
+  replace(
+    main,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'checkin-heading' },
       h('h2', { id: 'checkin-heading' }, 'Check in at a venue'),
       h('p', {}, 'Scan the QR code at the entrance, or type the code printed under it.'),
-      scanButton, video,
-      h('label', { for: 'checkin-photo' }, 'Scan from a photo'), photo,
-      typed, message),
+      scanButton,
+      video,
+      h('label', { for: 'checkin-photo' }, 'Scan from a photo'),
+      photo,
+      typed,
+      message,
+    ),
     confirmArea,
   );
   return () => scanner?.stop();

@@ -17,9 +17,12 @@ export const homeScreen: Screen = (main, context) => {
     toggle.textContent = context.recorder.active ? 'Stop recording' : 'Start recording';
     toggle.setAttribute('aria-pressed', String(context.recorder.active));
     recorderText.textContent =
-      status.state === 'off' ? 'Recording is off.'
-        : status.state === 'waiting' ? 'Waiting for your position…'
-          : status.state === 'recording' ? `Recording. You have been here since ${formatTime(status.since)}.`
+      status.state === 'off'
+        ? 'Recording is off.'
+        : status.state === 'waiting'
+          ? 'Waiting for your position…'
+          : status.state === 'recording'
+            ? `Recording. You have been here since ${formatTime(status.since)}.`
             : status.message;
   };
   const showQueue = (state: OutboxState) => {
@@ -33,30 +36,58 @@ export const homeScreen: Screen = (main, context) => {
   const showCheckin = () => {
     const active = loadActiveCheckin();
     if (active === null) {
-      replace(checkinCard, h('h2', { id: 'current-checkin-heading' }, 'Check-in'), h('p', {}, 'You are not checked in anywhere. ', h('a', { href: '#checkin' }, 'Check in at a venue')));
+      replace(
+        checkinCard,
+        h('h2', { id: 'current-checkin-heading' }, 'Check-in'),
+        h('p', {}, 'You are not checked in anywhere. ', h('a', { href: '#checkin' }, 'Check in at a venue')),
+      );
       return;
     }
     const checkOut = h('button', { type: 'button' }, 'Check out now');
     checkOut.addEventListener('click', () => {
       saveActiveCheckin(null);
-      void context.outbox.add(checkinObservation(active.venueId, active.startedAt, Math.min(Date.now(), active.plannedEndAt)));
+      void context.outbox.add(
+        checkinObservation(active.venueId, active.startedAt, Math.min(Date.now(), active.plannedEndAt)),
+      );
       context.announce('Checked out.');
       showCheckin();
     });
-    replace(checkinCard, h('h2', { id: 'current-checkin-heading' }, 'Check-in'),
-      h('p', {}, `You are checked in at ${active.venueName ?? groupedVenueCode(active.venueId)} since ${formatTime(active.startedAt)}, until ${formatTime(active.plannedEndAt)} at the latest.`), checkOut);
+    replace(
+      checkinCard,
+      h('h2', { id: 'current-checkin-heading' }, 'Check-in'),
+      h(
+        'p',
+        {},
+        `You are checked in at ${active.venueName ?? groupedVenueCode(active.venueId)} since ${formatTime(active.startedAt)}, until ${formatTime(active.plannedEndAt)} at the latest.`,
+      ),
+      checkOut,
+    );
   };
 
   toggle.addEventListener('click', () => {
     if (context.recorder.active) void context.recorder.stop();
     else context.recorder.start();
   });
-  replace(main,
-    h('section', { class: 'card', 'aria-labelledby': 'recording-heading' },
+  replace(
+    main,
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'recording-heading' },
       h('h2', { id: 'recording-heading' }, 'Location recording'),
-      h('p', {}, 'While recording is on, the app notes where you stay so you can be told if you were near someone who falls ill.'),
-      recorderText, toggle),
-    h('section', { class: 'card', 'aria-labelledby': 'upload-heading' }, h('h2', { id: 'upload-heading' }, 'Uploads'), queueText),
+      h(
+        'p',
+        {},
+        'While recording is on, the app notes where you stay so you can be told if you were near someone who falls ill.',
+      ),
+      recorderText,
+      toggle,
+    ),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'upload-heading' },
+      h('h2', { id: 'upload-heading' }, 'Uploads'),
+      queueText,
+    ),
     checkinCard,
   );
   showCheckin();

@@ -4,5 +4,8 @@ import type { Screen } from '../context.js';
 
 /** Venue owners register their venue and print its QR code. */
 export const venueScreen: Screen = (main, context) => {
-  replace(main, venueRegistration(() => context.client));
+  replace(
+    main,
+    venueRegistration(() => context.client),
+  );
 };

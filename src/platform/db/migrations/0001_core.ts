@@ -45,9 +45,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('time_bucket', 'integer', (c) => c.notNull())
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('interactions_user_time_idx').on('interactions').columns(['user_id', 'timestamp']).execute();
-  await db.schema.createIndex('interactions_cell_bucket_idx').on('interactions').columns(['location', 'time_bucket']).execute();
-  await db.schema.createIndex('interactions_venue_bucket_idx').on('interactions').columns(['venue_id', 'time_bucket']).execute();
+  await db.schema
+    .createIndex('interactions_user_time_idx')
+    .on('interactions')
+    .columns(['user_id', 'timestamp'])
+    .execute();
+  await db.schema
+    .createIndex('interactions_cell_bucket_idx')
+    .on('interactions')
+    .columns(['location', 'time_bucket'])
+    .execute();
+  await db.schema
+    .createIndex('interactions_venue_bucket_idx')
+    .on('interactions')
+    .columns(['venue_id', 'time_bucket'])
+    .execute();
   await db.schema.createIndex('interactions_peer_token_idx').on('interactions').column('peer_token').execute();
 
   await db.schema
@@ -121,7 +133,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['audit_log', 'epidemiological_insights', 'exposure_risks', 'cases', 'symptoms', 'interactions', 'staff', 'device_tokens', 'users']) {
+  for (const table of [
+    'audit_log',
+    'epidemiological_insights',
+    'exposure_risks',
+    'cases',
+    'symptoms',
+    'interactions',
+    'staff',
+    'device_tokens',
+    'users',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

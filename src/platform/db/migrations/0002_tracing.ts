@@ -7,8 +7,15 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('interactions').addColumn('peer_user_id', 'text').execute();
-  await db.schema.alterTable('interactions').addColumn('origin', 'text', (c) => c.notNull().defaultTo('app')).execute();
-  await db.schema.createIndex('interactions_peer_user_time_idx').on('interactions').columns(['peer_user_id', 'timestamp']).execute();
+  await db.schema
+    .alterTable('interactions')
+    .addColumn('origin', 'text', (c) => c.notNull().defaultTo('app'))
+    .execute();
+  await db.schema
+    .createIndex('interactions_peer_user_time_idx')
+    .on('interactions')
+    .columns(['peer_user_id', 'timestamp'])
+    .execute();
   await db.schema.dropIndex('interactions_cell_bucket_idx').execute();
   await db.schema.dropIndex('interactions_venue_bucket_idx').execute();
 
@@ -33,10 +40,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('valid_from', 'bigint', (c) => c.notNull())
     .addColumn('valid_to', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('proximity_tokens_user_idx').on('proximity_tokens').columns(['user_id', 'valid_from']).execute();
+  await db.schema
+    .createIndex('proximity_tokens_user_idx')
+    .on('proximity_tokens')
+    .columns(['user_id', 'valid_from'])
+    .execute();
   await db.schema.createIndex('proximity_tokens_valid_to_idx').on('proximity_tokens').column('valid_to').execute();
 
-  await db.schema.alterTable('cases').addColumn('status', 'text', (c) => c.notNull().defaultTo('active')).execute();
+  await db.schema
+    .alterTable('cases')
+    .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+    .execute();
   await db.schema.alterTable('cases').addColumn('report_date', 'date').execute();
   await db.schema.alterTable('cases').addColumn('window_start', 'bigint').execute();
   await db.schema.alterTable('cases').addColumn('window_end', 'bigint').execute();
@@ -49,7 +63,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('exposure_risks').addColumn('place', 'text').execute();
   await db.schema.alterTable('exposure_risks').addColumn('episode_start', 'bigint').execute();
   await db.schema.alterTable('exposure_risks').addColumn('episode_end', 'bigint').execute();
-  await db.schema.createIndex('exposure_risks_exposed_day_idx').on('exposure_risks').columns(['exposed_user_id', 'exposure_date']).execute();
+  await db.schema
+    .createIndex('exposure_risks_exposed_day_idx')
+    .on('exposure_risks')
+    .columns(['exposed_user_id', 'exposure_date'])
+    .execute();
 
   await db.schema
     .createTable('exposure_days')

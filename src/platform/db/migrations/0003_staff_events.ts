@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 
-/** The outbox of case managers' live streams: new exposure risks of the cases they manage, in order per staff member. */
+/**
+ * The outbox of case managers' live streams: new exposure risks of the cases they manage, in order per staff member.
+ */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('staff_events')

@@ -11,7 +11,12 @@ import { MS_PER_DAY } from '../../time/calendar.js';
 export async function up(db: Kysely<unknown>): Promise<void> {
   const dialect = await engine(db);
   if (dialect === 'sqlite') {
-    await db.schema.createIndex('interactions_id_timestamp_uq').unique().on('interactions').columns(['id', 'timestamp']).execute();
+    await db.schema
+      .createIndex('interactions_id_timestamp_uq')
+      .unique()
+      .on('interactions')
+      .columns(['id', 'timestamp'])
+      .execute();
     await db.schema.createIndex('presence_index_ended_idx').on('presence_index').column('ended_at').execute();
     await db.schema.createIndex('exposure_risks_episode_end_idx').on('exposure_risks').column('episode_end').execute();
     return;
@@ -20,18 +25,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table presence_index drop constraint if exists presence_index_interaction_id_fkey`.execute(db);
 
   await sql`alter table interactions rename to interactions_unpartitioned`.execute(db);
-  await sql`create table interactions (like interactions_unpartitioned including defaults) partition by range ("timestamp")`.execute(db);
+  await sql`create table interactions (like interactions_unpartitioned including defaults) partition by range ("timestamp")`.execute(
+    db,
+  );
   await sql`alter table interactions add constraint interactions_pk primary key (id, "timestamp")`.execute(db);
   await sql`create table interactions_default partition of interactions default`.execute(db);
 
   await sql`alter table presence_index rename to presence_index_unpartitioned`.execute(db);
-  await sql`create table presence_index (like presence_index_unpartitioned including defaults) partition by range (started_at)`.execute(db);
-  await sql`alter table presence_index add constraint presence_index_pk2 primary key (place, bucket, interaction_id, started_at)`.execute(db);
+  await sql`create table presence_index (like presence_index_unpartitioned including defaults) partition by range (started_at)`.execute(
+    db,
+  );
+  await sql`alter table presence_index add constraint presence_index_pk2 primary key (place, bucket, interaction_id, started_at)`.execute(
+    db,
+  );
   await sql`create table presence_index_default partition of presence_index default`.execute(db);
 
   // Partitions for the data already there (bounded by retention) and tomorrow, before any row is copied; the
   // server creates the days further ahead when it starts.
-  const bounds = await sql<{ lo: number | null }>`select min("timestamp") as lo from interactions_unpartitioned`.execute(db);
+  const bounds = await sql<{
+    lo: number | null;
+  }>`select min("timestamp") as lo from interactions_unpartitioned`.execute(db);
   const oldest = Number(bounds.rows[0]?.lo ?? Date.now());
   await ensureDailyPartitions(db, Math.max(oldest, Date.now() - 60 * MS_PER_DAY), Date.now() + MS_PER_DAY);
 

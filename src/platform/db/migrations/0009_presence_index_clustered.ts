@@ -19,7 +19,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     constraint presence_index_pk primary key (place, bucket, interaction_id)
   ) without rowid`.execute(db);
   await sql`insert into presence_index_clustered (place, bucket, interaction_id, user_id, started_at, ended_at, lat, lng)
-    select place, bucket, interaction_id, user_id, started_at, ended_at, lat, lng from presence_index order by place, bucket, interaction_id`.execute(db);
+    select place, bucket, interaction_id, user_id, started_at, ended_at, lat, lng from presence_index order by place, bucket, interaction_id`.execute(
+    db,
+  );
   await sql`drop table presence_index`.execute(db);
   await sql`alter table presence_index_clustered rename to presence_index`.execute(db);
   await sql`create index presence_index_interaction_idx on presence_index (interaction_id)`.execute(db);

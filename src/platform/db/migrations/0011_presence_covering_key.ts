@@ -16,5 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 export async function down(db: Kysely<unknown>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
   await sql`alter table presence_index drop constraint presence_index_pk2`.execute(db);
-  await sql`alter table presence_index add constraint presence_index_pk2 primary key (place, bucket, interaction_id, started_at)`.execute(db);
+  await sql`alter table presence_index add constraint presence_index_pk2 primary key (place, bucket, interaction_id, started_at)`.execute(
+    db,
+  );
 }

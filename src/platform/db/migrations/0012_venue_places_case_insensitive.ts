@@ -13,5 +13,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 /** Back to the code as each check-in was uploaded. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`update presence_index set place = 'venue:' || i.venue_id from interactions i
-    where i.id = presence_index.interaction_id and presence_index.place like 'venue:%' and presence_index.place <> 'venue:' || i.venue_id`.execute(db);
+    where i.id = presence_index.interaction_id and presence_index.place like 'venue:%' and presence_index.place <> 'venue:' || i.venue_id`.execute(
+    db,
+  );
 }
