@@ -32,7 +32,7 @@ import {
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
- * Every route × every kind of caller → the status the access policy prescribes (DESIGN.md, "Privacy and security"):
+ * Every route × every kind of caller → the status the access policy prescribes (src/modules/access/policy.ts):
  * users see their own data only; health professionals read the people whose cases they manage (audited);
  * authorities never see a person; admins manage staff and erase on request; a bad token is refused everywhere.
  */
