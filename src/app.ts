@@ -25,6 +25,7 @@ import { setupTracing } from './modules/tracing/setup.js';
 import type { TraceWorker } from './modules/tracing/worker.js';
 import { setupUsers } from './modules/users/setup.js';
 import { setupVenues } from './modules/venues/setup.js';
+import { setupVerificationCodes } from './modules/verification-codes/setup.js';
 import { setupWeb } from './modules/web/setup.js';
 import { setupZones } from './modules/zones/setup.js';
 import type { ModuleContext, ModuleParts } from './platform/app/module.js';
@@ -158,6 +159,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     windowOf: tracing.windowOf,
     users: users.directory,
     audit,
+    caseChanges: tracing.caseChanges,
   });
   const symptoms = setupSymptoms(ctx, { caseReports: cases.caseReports });
   const exposureRisks = setupExposureRisks(ctx, { interactions: interactions.owners, access });
@@ -225,6 +227,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     symptoms,
     exposureRisks,
     cases,
+    setupVerificationCodes(ctx, { tokenSecret, caseReports: cases.caseReports, audit }),
     notifications,
     tracing,
     analytics,

@@ -36,10 +36,16 @@ export interface Config {
   readonly maxClockSkewSeconds: number;
   /** k of the public aggregate: counts from 1 to k-1 are suppressed. */
   readonly publicMinCases: number;
+  /** How long a verification code's short form can be redeemed. */
+  readonly verificationCodeTtlMinutes: number;
+  /** Failed redemptions allowed per account and per address in an hour. */
+  readonly verificationMaxAttempts: number;
   /** Delay between an event and the analytics recomputation it asks for. */
   readonly analyticsSettleMs: number;
   readonly jobLeaseSeconds: number;
   readonly traceJobs: 'here' | 'runners';
+  /** What a self-report does: notify its contacts (default), hold them until confirmed, or open no case. */
+  readonly selfReports: 'notify' | 'hold' | 'off';
   readonly partitionDaysAhead: number;
   readonly zones: ZonesConfig;
   readonly webhooks: WebhooksConfig;
@@ -197,9 +203,12 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     retentionDays: r.int('RETENTION_DAYS', 1, 3650),
     maxClockSkewSeconds: r.int('MAX_CLOCK_SKEW_SECONDS', 0, 3600),
     publicMinCases: r.int('PUBLIC_MIN_CASES', 2, 1000),
+    verificationCodeTtlMinutes: r.int('VERIFICATION_CODE_TTL_MINUTES', 1, 1440),
+    verificationMaxAttempts: r.int('VERIFICATION_MAX_ATTEMPTS', 1, 1000),
     analyticsSettleMs: r.int('ANALYTICS_SETTLE_MS', 0, 60_000),
     jobLeaseSeconds: r.int('JOB_LEASE_SECONDS', 1, 3600),
     traceJobs: r.oneOf('TRACE_JOBS', ['here', 'runners'] as const),
+    selfReports: r.oneOf('SELF_REPORTS', ['notify', 'hold', 'off'] as const),
     partitionDaysAhead: r.int('PARTITION_DAYS_AHEAD', 1, 365),
     zones: readZones(r),
     webhooks: readWebhooks(r),

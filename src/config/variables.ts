@@ -127,6 +127,12 @@ export const VARIABLES = [
       'Where trace jobs run. `here`: each server process runs the jobs it creates. `runners`: servers leave them to trace runner processes, which serve no requests, so no request waits behind a trace: `serve --workers N` starts one beside its N servers; on other machines run `epitrace trace-runner`. Needs REDIS_URL.',
   },
   {
+    name: 'SELF_REPORTS',
+    default: 'notify',
+    description:
+      "What a self-report (POST /symptoms) does. `notify`: it opens a self-reported case, traced at once, whose contacts are notified. `hold`: the case is traced and its contacts' risks are written, but nobody is notified because of it until it is confirmed (POST /cases or a verification code); professionals review held cases with GET /cases?status=held. `off`: the symptom is recorded and no case is opened.",
+  },
+  {
     name: 'JOB_LEASE_SECONDS',
     default: '60',
     description: 'A trace job or periodic task held by a process that stopped passes to another after this long.',
@@ -143,6 +149,19 @@ export const VARIABLES = [
     default: '5',
     description:
       'k of the public aggregate (GET /analytics/public): a day or area with 1 to k-1 cases is suppressed (2-1000).',
+  },
+  // Verification codes (how a confirmed result reaches the phone).
+  {
+    name: 'VERIFICATION_CODE_TTL_MINUTES',
+    default: '60',
+    description:
+      "How long a verification code's short form (read out on the phone) can be redeemed, in minutes (1-1440); the long form (link or QR code) lasts 24 hours.",
+  },
+  {
+    name: 'VERIFICATION_MAX_ATTEMPTS',
+    default: '10',
+    description:
+      'Failed verification-code redemptions (unknown, mistyped, used or expired codes) allowed per account and per address in an hour (1-1000); past it, POST /cases/redeem answers 429 with Retry-After.',
   },
   // Infection zones (cluster scan) and alerts.
   {

@@ -60,6 +60,7 @@ export function withProblems<T extends Record<number, TSchema>>(success: T, code
     403: 'Authenticated but not allowed',
     404: 'Not found',
     409: 'Conflicts with stored data',
+    410: 'Gone (expired)',
     413: 'Body too large',
     415: 'Unsupported media type',
     429: 'Rate limit exceeded',

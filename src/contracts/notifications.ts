@@ -25,6 +25,22 @@ export const ExposureDetails = Type.Object(
 );
 export type ExposureDetails = Static<typeof ExposureDetails>;
 
+/** What an update notification says changed: the day's tier before and now, and why (never who). */
+export const UpdateDetails = Type.Object(
+  {
+    previous_tier: Type.Union([Type.Literal('medium'), Type.Literal('high')], {
+      description: 'The tier the person had been notified of for that day',
+    }),
+    tier: Type.Union([Type.Literal('low'), Type.Literal('medium')], { description: "The day's tier now" }),
+    cause: Type.Union([Type.Literal('negative_test'), Type.Literal('entered_in_error'), Type.Literal('corrected')], {
+      description:
+        'negative_test / entered_in_error: a case that exposed the person was revoked; corrected: its dates or report were corrected',
+    }),
+  },
+  { title: 'UpdateDetails' },
+);
+export type UpdateDetails = Static<typeof UpdateDetails>;
+
 export const Notification = Type.Object(
   {
     id: Uuid,
@@ -32,7 +48,10 @@ export const Notification = Type.Object(
       minimum: 1,
       description: "Position in the person's notifications: the SSE/WebSocket event id",
     }),
-    kind: Type.Literal('exposure'),
+    kind: Type.Union([Type.Literal('exposure'), Type.Literal('update')], {
+      description:
+        "exposure: the day's risk tier rose (to `tier`); update: it fell (to `tier`, from `update.previous_tier`) because a case was revoked or corrected",
+    }),
     tier: Type.Union([Type.Literal('low'), Type.Literal('medium'), Type.Literal('high')]),
     exposure_date: CalendarDate,
     title: Type.String(),
@@ -40,6 +59,7 @@ export const Notification = Type.Object(
       description: 'Plain-language text: when, where, how long, what the risk means and what to do',
     }),
     details: ExposureDetails,
+    update: Type.Optional(UpdateDetails),
     created_at: IsoDateTime,
     acked_at: Type.Union([IsoDateTime, Type.Null()], {
       description: 'When the app acknowledged showing it; null until then',

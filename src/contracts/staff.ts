@@ -5,6 +5,7 @@ export const StaffRole = Type.Union([
   Type.Literal('health_professional'),
   Type.Literal('authority'),
   Type.Literal('admin'),
+  Type.Literal('lab'),
 ]);
 export const Username = Type.String({
   minLength: 3,

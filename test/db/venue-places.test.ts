@@ -48,7 +48,8 @@ describe.each(testDialects())('check-ins indexed by venue code whatever its case
     const down = await migrator.migrateTo('0011_presence_covering_key');
     expect(down.error).toBeUndefined();
     expect(new Set(await placesOf(observation.id))).toEqual(new Set(['venue:7k3qx9m2pa']));
-    expect(await migrateToLatest(t.database)).toEqual(['0012_venue_places_case_insensitive']);
+    // 0012 first, then the migrations after it (the later ones go down and up with it).
+    expect((await migrateToLatest(t.database))[0]).toBe('0012_venue_places_case_insensitive');
     expect(new Set(await placesOf(observation.id))).toEqual(new Set(['venue:7K3QX9M2PA']));
   });
 });

@@ -34,10 +34,20 @@ import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 /**
  * Every route × every kind of caller → the status the access policy prescribes (src/modules/access/policy.ts):
  * users see their own data only; health professionals read the people whose cases they manage (audited);
- * authorities never see a person; admins manage staff and erase on request; a bad token is refused everywhere.
+ * authorities never see a person; admins manage staff and erase on request; laboratories only issue verification codes;
+ * a bad token is refused everywhere.
  */
 
-const GOOD_CALLERS = ['anonymous', 'user:own', 'user:other', 'hp:manager', 'hp:other', 'authority', 'admin'] as const;
+const GOOD_CALLERS = [
+  'anonymous',
+  'user:own',
+  'user:other',
+  'hp:manager',
+  'hp:other',
+  'authority',
+  'admin',
+  'lab',
+] as const;
 type GoodCaller = (typeof GOOD_CALLERS)[number];
 
 const BAD_CALLERS = [
@@ -63,6 +73,7 @@ const CALLER_LABELS: Record<GoodCaller, string> = {
   'hp:other': 'health professional not managing the subject',
   authority: 'authority',
   admin: 'admin',
+  lab: 'laboratory',
 };
 
 /** One app user with a full set of personal data, every value unique so a leak is detectable. */
@@ -95,6 +106,8 @@ interface World {
   readonly hpOther: StaffUser;
   readonly authority: StaffUser;
   readonly admin: StaffUser;
+  /** A laboratory system's account: it issues verification codes, nothing else. */
+  readonly lab: StaffUser;
   /** Staff account whose credentials POST /auth/login is called with. */
   readonly loginStaff: StaffUser;
   /** The person of sourceCaseId (a case written directly, managed by hpManager). */
@@ -287,6 +300,8 @@ function headersOf(w: World, caller: Caller): Record<string, string> {
       return w.authority.auth;
     case 'admin':
       return w.admin.auth;
+    case 'lab':
+      return w.lab.auth;
     default:
       return { authorization: w.badHeaders[caller] };
   }
@@ -324,9 +339,13 @@ interface Prepared {
   readonly verify?: (response: MatrixResponse) => Promise<void> | void;
 }
 
+/** A route's status for each caller; a laboratory's may be left out (see expectedOf). */
+type Expected = Record<Exclude<GoodCaller, 'lab'>, number> & { readonly lab?: number };
+
 interface RouteSpec {
   readonly route: string;
-  readonly expected: Record<GoodCaller, number>;
+  /** A laboratory's status, unless given: an anonymous caller's on public routes, otherwise 403 (see expectedOf). */
+  readonly expected: Expected;
   /** Action recorded in audit_log when staff read the subject's data. */
   readonly auditAction?: string;
   prepare(w: World, caller: Caller): Promise<Prepared>;
@@ -334,7 +353,7 @@ interface RouteSpec {
 
 const PUBLIC = (status: number): Record<GoodCaller, number> =>
   Object.fromEntries(GOOD_CALLERS.map((c) => [c, status])) as Record<GoodCaller, number>;
-const STAFF_ONLY = (role: 'admin' | 'health_professional', status: number): Record<GoodCaller, number> => ({
+const STAFF_ONLY = (role: 'admin' | 'health_professional', status: number): Expected => ({
   anonymous: 401,
   'user:own': 403,
   'user:other': 403,
@@ -344,7 +363,7 @@ const STAFF_ONLY = (role: 'admin' | 'health_professional', status: number): Reco
   admin: role === 'admin' ? status : 403,
 });
 /** Reads of one person's data. */
-const PERSONAL_READ: Record<GoodCaller, number> = {
+const PERSONAL_READ: Expected = {
   anonymous: 401,
   'user:own': 200,
   'user:other': 403,
@@ -358,7 +377,7 @@ const PERSONAL_READ: Record<GoodCaller, number> = {
 const STAFF_ROLES = (
   status: number,
   roles: ReadonlyArray<'health_professional' | 'authority' | 'admin'>,
-): Record<GoodCaller, number> => ({
+): Expected => ({
   anonymous: 401,
   'user:own': 403,
   'user:other': 403,
@@ -373,7 +392,7 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const dayOffset = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 /** Routes of app users about their own things only: no staff account has any. */
-const APP_USERS_ONLY = (own: number, other: number): Record<GoodCaller, number> => ({
+const APP_USERS_ONLY = (own: number, other: number): Expected => ({
   anonymous: 401,
   'user:own': own,
   'user:other': other,
@@ -382,6 +401,26 @@ const APP_USERS_ONLY = (own: number, other: number): Record<GoodCaller, number> 
   authority: 403,
   admin: 403,
 });
+
+const sharedPeople = new WeakMap<World, Map<string, Promise<Person>>>();
+/** A person whose case hpManager manages, made once per world and label (for rows whose cells may share one). */
+function sharedPerson(w: World, label: string): Promise<Person> {
+  const people = sharedPeople.get(w) ?? new Map<string, Promise<Person>>();
+  sharedPeople.set(w, people);
+  if (!people.has(label)) people.set(label, freshPerson(w, label));
+  return people.get(label)!;
+}
+
+/** The id of a seeded person's open case (a self-report opens one even when no professional confirmed it). */
+async function caseIdOf(w: World, person: Person): Promise<string> {
+  const row = await w.t.database.db
+    .selectFrom('cases')
+    .select('id')
+    .where('user_id', '=', person.user.id)
+    .where('status', '=', 'active')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 /** A fresh person (for requests that change or delete data), whose case hpManager manages. */
 async function freshPerson(w: World, label: string): Promise<Person> {
@@ -666,18 +705,172 @@ const ROUTES: RouteSpec[] = [
   },
   {
     route: 'GET /cases',
-    expected: STAFF_ONLY('health_professional', 200),
+    // App users list their own cases (the request names no one: "another person's" must not come back).
+    expected: { ...STAFF_ONLY('health_professional', 200), 'user:own': 200, 'user:other': 200 },
     async prepare(w, caller) {
       return {
         request: { method: 'GET', url: '/cases', headers: headersOf(w, caller) },
-        subject: w.victim,
+        subject: caller === 'user:own' ? w.own : w.victim,
         verify: (response) => {
-          const cases = response.json<{ cases: Array<{ id: string; managed_by: string }> }>().cases;
+          const cases = response.json<{ cases: Array<{ id: string; user_id: string; managed_by: string }> }>().cases;
+          if (caller === 'user:own' || caller === 'user:other') {
+            expect(cases.length).toBeGreaterThan(0);
+            expect(cases.every((c) => c.user_id === w.own.user.id)).toBe(true);
+            return;
+          }
           const me = caller === 'hp:manager' ? w.hpManager.id : w.hpOther.id;
           expect(cases.every((c) => c.managed_by === me)).toBe(true);
           if (caller === 'hp:manager') expect(cases.map((c) => c.id)).toContain(w.victim.caseId);
           else expect(cases.map((c) => c.id)).not.toContain(w.victim.caseId);
         },
+      };
+    },
+  },
+  {
+    route: 'GET /cases/{id}',
+    // "Own data": the caller's own (self-reported) case; everyone else asks for the victim's, which hpManager manages.
+    expected: PERSONAL_READ,
+    auditAction: 'cases.read',
+    async prepare(w, caller) {
+      const subject = subjectFor(w, caller);
+      const caseId = await caseIdOf(w, subject);
+      return {
+        request: { method: 'GET', url: `/cases/${caseId}`, headers: headersOf(w, caller) },
+        subject,
+        verify: (response) => expect(response.json()).toMatchObject({ id: caseId, user_id: subject.user.id }),
+      };
+    },
+  },
+  {
+    route: 'PATCH /cases/{id}',
+    // Only the managing professional corrects a case; its own person ("own data") may not.
+    expected: { ...STAFF_ONLY('health_professional', 200), 'hp:other': 403 },
+    auditAction: 'cases.correct',
+    async prepare(w, caller) {
+      // One person for every cell (only the manager's changes the case, the same way each time): few open cases.
+      const subject = await sharedPerson(w, 'Corrected');
+      const caseId = await caseIdOf(w, subject);
+      const headers = caller === 'user:own' ? subject.user.auth : headersOf(w, caller);
+      return {
+        request: {
+          method: 'PATCH',
+          url: `/cases/${caseId}`,
+          headers,
+          payload: { test_date: dayOffset(-1), reason: 'matrix correction' },
+        },
+        subject,
+        callerOwnsSubject: caller === 'user:own',
+        auditSubjects: () => [subject.user.id],
+        verify: (response) => expect(response.json()).toMatchObject({ id: caseId, test_date: dayOffset(-1) }),
+      };
+    },
+  },
+  {
+    route: 'POST /cases/{id}/revoke',
+    // "Own data": a person withdrawing their own unconfirmed self-report; everyone else tries a fresh person's
+    // confirmed case, which hpManager manages (its own person may not revoke it: test/http/case-life-cycle.test.ts).
+    expected: { ...STAFF_ONLY('health_professional', 200), 'user:own': 200, 'hp:other': 403 },
+    auditAction: 'cases.revoke',
+    async prepare(w, caller) {
+      // The cells that revoke get a fresh person; those refused share one (few open cases).
+      const subject =
+        caller === 'user:own'
+          ? await seedPerson(w, 'Withdrawing', { managedCase: false })
+          : caller === 'hp:manager'
+            ? await freshPerson(w, 'Revoked')
+            : await sharedPerson(w, 'Unrevoked');
+      const caseId = await caseIdOf(w, subject);
+      const headers = caller === 'user:own' ? subject.user.auth : headersOf(w, caller);
+      return {
+        request: {
+          method: 'POST',
+          url: `/cases/${caseId}/revoke`,
+          headers,
+          payload: { reason: 'entered_in_error' },
+        },
+        subject,
+        callerOwnsSubject: caller === 'user:own',
+        auditSubjects: () => [subject.user.id],
+        verify: (response) =>
+          expect(response.json()).toMatchObject({ id: caseId, status: 'revoked', revoked_reason: 'entered_in_error' }),
+      };
+    },
+  },
+  {
+    route: 'POST /verification_codes',
+    expected: { ...STAFF_ONLY('health_professional', 201), lab: 201 },
+    async prepare(w, caller) {
+      const issuer = caller === 'lab' ? w.lab : caller === 'hp:other' ? w.hpOther : w.hpManager;
+      return {
+        request: {
+          method: 'POST',
+          url: '/verification_codes',
+          headers: headersOf(w, caller),
+          payload: { report_type: 'confirmed_test', test_date: today() },
+        },
+        subject: w.victim,
+        // A code names no one: it is for whoever redeems it.
+        namesNoOne: {},
+        verify: async (response) => {
+          const code = response.json<{ id: string; short_code: string; long_code: string }>();
+          expect(code).toMatchObject({ report_type: 'confirmed_test', test_date: today(), onset_date: null });
+          const row = await w.t.database.db
+            .selectFrom('verification_codes')
+            .selectAll()
+            .where('id', '=', code.id)
+            .executeTakeFirstOrThrow();
+          expect(row).toMatchObject({ issued_by: issuer.id, issuer_role: issuer.role, used_at: null });
+          const audit = await w.t.database.db
+            .selectFrom('audit_log')
+            .selectAll()
+            .where('request_id', '=', String(response.headers['x-request-id']))
+            .execute();
+          expect(audit).toEqual([
+            expect.objectContaining({ actor_id: issuer.id, action: 'verification_codes.issue', subject_user_id: null }),
+          ]);
+        },
+      };
+    },
+  },
+  {
+    route: 'POST /cases/redeem',
+    // Own: a person redeems the code they were given (a new case). Other: the code was given to, and redeemed by,
+    // someone else (409, nothing written). Staff never redeem.
+    expected: { ...APP_USERS_ONLY(201, 409), lab: 403 },
+    async prepare(w, caller) {
+      const issuedCode = await w.t.app.inject({
+        method: 'POST',
+        url: '/verification_codes',
+        headers: w.hpManager.auth,
+        payload: { report_type: 'confirmed_test', test_date: today() },
+      });
+      expect(issuedCode.statusCode, issuedCode.body).toBe(201);
+      const code = issuedCode.json<{ short_code: string }>().short_code;
+      const resident = await registerUser(w.t.app, { name: unique('Resident'), contact_info: 'resident@example.org' });
+      if (caller === 'user:other') {
+        const first = await w.t.app.inject({
+          method: 'POST',
+          url: '/cases/redeem',
+          headers: resident.auth,
+          payload: { code },
+        });
+        expect(first.statusCode, first.body).toBe(201);
+      }
+      return {
+        request: {
+          method: 'POST',
+          url: '/cases/redeem',
+          headers: caller === 'user:own' ? resident.auth : headersOf(w, caller),
+          payload: { code },
+        },
+        subject: w.victim,
+        verify: (response) =>
+          expect(response.json()).toMatchObject({
+            user_id: resident.id,
+            report_type: 'confirmed_test',
+            status: 'confirmed',
+            managed_by: w.hpManager.id,
+          }),
       };
     },
   },
@@ -939,13 +1132,16 @@ const ROUTES: RouteSpec[] = [
           }));
           // Exactly what is stored for the caller, in order.
           expect(events.map((e) => e.data)).toEqual(stored.map((row) => JSON.parse(row.payload)));
-          for (const e of events) expect(e).toMatchObject({ event: 'exposure_risk', id: String(e.data.seq) });
+          // (The manager's stream also tells of the cases other rows corrected or revoked: `case_changed` events.)
+          for (const e of events)
+            expect(e).toMatchObject({ event: (e.data as { type?: string }).type, id: String(e.data.seq) });
+          const riskEvents = events.filter((e) => e.event === 'exposure_risk');
           if (caller === 'hp:manager') {
-            expect(new Set(events.map((e) => e.data.case_id))).toEqual(new Set([caseId]));
-            expect(events.map((e) => e.data.exposure_risk_id).sort()).toEqual(
+            expect(new Set(riskEvents.map((e) => e.data.case_id))).toEqual(new Set([caseId]));
+            expect(riskEvents.map((e) => e.data.exposure_risk_id).sort()).toEqual(
               [...contact.riskIds, ...bystander.riskIds].sort(),
             );
-            expect(new Set(events.map((e) => e.data.contact_user_id))).toEqual(
+            expect(new Set(riskEvents.map((e) => e.data.contact_user_id))).toEqual(
               new Set([contact.user.id, bystander.user.id]),
             );
           } else {
@@ -1401,12 +1597,18 @@ interface CellCase {
   readonly status: number;
 }
 
+/** A laboratory may do what anyone may, and issue verification codes: nothing else unless its row says so. */
+function expectedOf(spec: RouteSpec, caller: GoodCaller): number {
+  if (caller !== 'lab') return spec.expected[caller];
+  return spec.expected.lab ?? (spec.expected.anonymous === 401 ? 403 : spec.expected.anonymous);
+}
+
 const CELLS: CellCase[] = ROUTES.flatMap((spec) => [
   ...GOOD_CALLERS.map((caller) => ({
     route: spec.route,
     caller,
     label: CALLER_LABELS[caller],
-    status: spec.expected[caller],
+    status: expectedOf(spec, caller),
   })),
   ...BAD_CALLERS.map((caller) => ({ route: spec.route, caller, label: caller, status: 401 })),
 ]);
@@ -1422,12 +1624,13 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
       AUTH_RATE_LIMIT_MAX: '100000',
       SCAN_DEBOUNCE_MS: '3600000',
     });
-    const [hpManager, hpOther, authority, admin, loginStaff] = await Promise.all([
+    const [hpManager, hpOther, authority, admin, loginStaff, lab] = await Promise.all([
       createStaff(t, 'health_professional'),
       createStaff(t, 'health_professional'),
       createStaff(t, 'authority'),
       createStaff(t, 'admin'),
       createStaff(t, 'authority'),
+      createStaff(t, 'lab'),
     ]);
     const base = { t, hpManager };
     // The source of the seeded exposure risks: a case written directly, so no trace job ever re-traces it
@@ -1459,6 +1662,7 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
       hpOther,
       authority,
       admin,
+      lab,
       loginStaff,
       source,
       sourceCaseId,
@@ -1596,6 +1800,11 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
       { method: 'POST', url: '/cases', payload: {} },
       { method: 'GET', url: '/cases?limit=-1' },
       { method: 'GET', url: '/cases/not-a-uuid/contacts' },
+      { method: 'GET', url: '/cases/not-a-uuid' },
+      { method: 'PATCH', url: '/cases/not-a-uuid', payload: { bogus: 1 } },
+      { method: 'POST', url: '/cases/not-a-uuid/revoke', payload: {} },
+      { method: 'POST', url: '/verification_codes', payload: { report_type: 'self_reported' } },
+      { method: 'POST', url: '/cases/redeem', payload: {} },
       { method: 'GET', url: '/proximity_tokens?from=yesterday' },
       { method: 'GET', url: '/notifications?limit=0' },
       { method: 'POST', url: '/notifications/not-a-uuid/ack' },
@@ -1640,6 +1849,14 @@ describe.each(testDialects())('authorization matrix on %s', (dialect) => {
       403,
     );
     expectProblem(await w.t.app.inject({ method: 'POST', url: '/cases', headers: w.own.user.auth, payload: {} }), 403);
+    expectProblem(
+      await w.t.app.inject({ method: 'POST', url: '/verification_codes', headers: w.authority.auth, payload: {} }),
+      403,
+    );
+    expectProblem(
+      await w.t.app.inject({ method: 'POST', url: '/cases/redeem', headers: w.lab.auth, payload: {} }),
+      403,
+    );
     expectProblem(
       await w.t.app.inject({ method: 'GET', url: '/cases/not-a-uuid/contacts', headers: w.traced.source.user.auth }),
       403,

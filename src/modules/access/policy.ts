@@ -10,6 +10,7 @@ export interface AccessFacts {
 /**
  * Who may touch one person's data. App users: their own only. Health professionals: read the people
  * whose cases they manage. Authorities: aggregates only, never a person. Admins: erase on request.
+ * Laboratories: issue verification codes only, never a person's data.
  */
 export function mayAccessPerson(
   actor: AuthenticatedPrincipal,
@@ -24,6 +25,7 @@ export function mayAccessPerson(
     case 'admin':
       return action === 'erase';
     case 'authority':
+    case 'lab':
       return false;
   }
 }

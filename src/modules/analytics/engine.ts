@@ -45,7 +45,7 @@ function increment(map: Map<string, number>, key: string, by = 1): void {
 
 /**
  * The streaming analytics engine. It listens to the domain events every process receives ('case.reported',
- * 'risks.written') and keeps the daily aggregates current as they happen: for each event it works out which days
+ * 'case.revoked', 'case.corrected', 'risks.written') and keeps the daily aggregates current as they happen: for each event it works out which days
  * the event can change and recomputes those days' rows from the database (never counting events, so a duplicate
  * event, the same event seen by several processes, or a missed one followed by a later event all end in the same
  * rows). Work is coalesced and done one batch at a time per process.
@@ -119,6 +119,10 @@ export class AnalyticsEngine {
       this.pendingOutcomeUsers.add(event.user_id);
     } else if (event.type === 'cases.imported') {
       return; // the importing process recomputed those days before answering; the aggregates are in the database
+    } else if (event.type === 'case.revoked' || event.type === 'case.corrected') {
+      // The days the case counted on (before and after a correction), and its person's notification outcomes.
+      for (const date of event.case_dates) this.addCaseDays(date, date);
+      this.pendingOutcomeUsers.add(event.user_id);
     } else if (event.type === 'person.erased') {
       for (const date of event.case_dates) this.addCaseDays(date, date);
       for (const at of event.notified_at) this.pendingOutcomeDays.add(calendarDay(at, this.settings.timeZone));

@@ -57,6 +57,7 @@ export class AnalyticsRepository {
         .selectFrom('notifications')
         .select(['user_id', 'tier', 'exposure_date', 'created_at'])
         .where('user_id', 'in', ids)
+        .where('kind', '=', 'exposure') // an update (a tier that fell) notifies no exposure
         .where('tier', 'in', ['medium', 'high'])
         .execute();
       for (const r of rows)
@@ -76,13 +77,14 @@ export class AnalyticsRepository {
       .selectFrom('notifications')
       .select('user_id')
       .distinct()
+      .where('kind', '=', 'exposure')
       .where('created_at', '>=', fromMs)
       .where('created_at', '<', toMs)
       .execute();
     return rows.map((r) => r.user_id);
   }
 
-  /** When each of these people's cases was created. */
+  /** When each of these people's cases was created (revoked cases were never cases). */
   async caseCreationsOf(userIds: readonly string[]): Promise<Array<{ user_id: string; created_at: number }>> {
     const out: Array<{ user_id: string; created_at: number }> = [];
     for (const ids of chunks(userIds, CHUNK)) {
@@ -90,6 +92,7 @@ export class AnalyticsRepository {
         .selectFrom('cases')
         .select(['user_id', 'created_at'])
         .where('user_id', 'in', ids)
+        .where('status', '!=', 'revoked')
         .execute();
       for (const r of rows) out.push({ user_id: r.user_id, created_at: Number(r.created_at) });
     }

@@ -6,12 +6,16 @@ import type { AuditRepository } from './repository.js';
 export class AuditService {
   constructor(private readonly audit: AuditRepository) {}
 
-  /** Records a read or change of a person's data by someone other than that person. */
+  /**
+   * Records a read or change of a person's data by someone other than that person; `detail`: why, for a change (e.g.
+   * the reason a professional gave for correcting a case).
+   */
   async recordAccess(
     actor: AuthenticatedPrincipal,
     action: string,
     subjectUserId: string,
     requestId: string | null,
+    detail: string | null = null,
   ): Promise<void> {
     if (actor.kind === 'user' && actor.userId === subjectUserId) return;
     await this.audit.insert({
@@ -23,6 +27,7 @@ export class AuditService {
       action,
       subject_user_id: subjectUserId,
       request_id: requestId,
+      detail,
     });
   }
 

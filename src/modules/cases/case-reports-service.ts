@@ -36,7 +36,8 @@ export function mergeReport(existing: Row<'cases'>, report: CaseReport): Partial
 /** What a case's infectious window depends on. */
 export type CaseDates = Pick<Row<'cases'>, 'onset_date' | 'report_date' | 'created_at' | 'report_type'>;
 
-const activeCaseLock = (userId: string) => `active-case:${userId}`;
+/** The lock every change of a person's open case is made under (a report, a correction, a revocation). */
+export const activeCaseLock = (userId: string) => `active-case:${userId}`;
 
 /**
  * A symptom report or a case confirmation: one active case per person, created or upgraded in the same
@@ -54,6 +55,11 @@ export class CaseReportsService {
      * runs are then matched against the case, and the trace need not write it first.
      */
     private readonly windowOf: (row: CaseDates) => { start: number; end: number },
+    /**
+     * SELF_REPORTS: with `hold`, a self-report opens its case held (`held_at`): traced, its contacts' risks written,
+     * but counted towards nobody's notification until a confirmation clears the hold and traces it again.
+     */
+    private readonly selfReports: 'notify' | 'hold' | 'off' = 'notify',
   ) {}
 
   private withWindow(row: CaseDates): Pick<Row<'cases'>, 'window_start' | 'window_end'> {
@@ -84,11 +90,17 @@ export class CaseReportsService {
           report_date: calendarDay(now, this.timeZone),
           created_at: now,
           updated_at: now,
+          confirmed_at: report.reportType === 'self_reported' ? null : now,
+          held_at: report.reportType === 'self_reported' && this.selfReports === 'hold' ? now : null,
         };
         await this.cases.insert(trx, { ...row, ...this.withWindow(row) });
       } else {
         id = existing.id;
         const merged = { ...mergeReport(existing, report), updated_at: now };
+        // A confirmation (by a professional or a verification code) ends a self-report's hold.
+        if (report.reportType !== 'self_reported') {
+          Object.assign(merged, { confirmed_at: existing.confirmed_at ?? now, held_at: null });
+        }
         await this.cases.update(trx, id, { ...merged, ...this.withWindow({ ...existing, ...merged }) });
       }
       const scheduled = await this.tracer.enqueue(trx, { kind: 'trace_case', caseId: id });

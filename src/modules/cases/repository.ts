@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Keyset } from '../../platform/db/keyset.js';
+import type { CaseStatus } from '../../contracts/cases.js';
 import type { Database, NewRow, Row, RowUpdate } from '../../platform/db/tables.js';
 import type { AppCaseReport } from './epidemic-cases.js';
 
@@ -12,6 +13,10 @@ export class CasesRepository {
 
   async update(trx: Kysely<Database>, id: string, patch: RowUpdate<'cases'>): Promise<void> {
     await trx.updateTable('cases').set(patch).where('id', '=', id).execute();
+  }
+
+  find(id: string): Promise<Row<'cases'> | undefined> {
+    return this.findById(this.db, id);
   }
 
   findById(trx: Kysely<Database>, id: string): Promise<Row<'cases'> | undefined> {
@@ -51,18 +56,53 @@ export class CasesRepository {
       .executeTakeFirst();
   }
 
-  /** App cases reported in [fromDate, toDate] (YYYY-MM-DD, inclusive). */
+  /** App cases reported in [fromDate, toDate] (YYYY-MM-DD, inclusive); a revoked case never was one. */
   reportedBetween(fromDate: string, toDate: string): Promise<AppCaseReport[]> {
     return this.db
       .selectFrom('cases')
       .select(['id', 'onset_date', 'report_date', 'cell'])
       .where('report_date', '>=', fromDate)
       .where('report_date', '<=', toDate)
+      .where('status', '!=', 'revoked')
       .execute();
   }
 
-  listManagedBy(staffId: string, limit: number, after: Keyset | null): Promise<Row<'cases'>[]> {
-    let query = this.db.selectFrom('cases').selectAll().where('managed_by', '=', staffId);
+  /**
+   * Cases newest first, page by page: a person's own (`userId`), or those a professional manages (`staffId`), with
+   * the unmanaged ones too when `includeUnmanaged` (the review list of open cases nobody has taken on yet); only
+   * those in `status` when given (see caseStatusOf for how a status is stored).
+   */
+  listCases(
+    scope: { readonly userId: string } | { readonly staffId: string; readonly includeUnmanaged: boolean },
+    status: CaseStatus | undefined,
+    limit: number,
+    after: Keyset | null,
+  ): Promise<Row<'cases'>[]> {
+    let query = this.db.selectFrom('cases').selectAll();
+    if ('userId' in scope) query = query.where('user_id', '=', scope.userId);
+    else if (scope.includeUnmanaged)
+      query = query.where((eb) => eb.or([eb('managed_by', '=', scope.staffId), eb('managed_by', 'is', null)]));
+    else query = query.where('managed_by', '=', scope.staffId);
+    switch (status) {
+      case undefined:
+        break;
+      case 'closed':
+      case 'revoked':
+        query = query.where('status', '=', status);
+        break;
+      case 'held':
+        query = query.where('status', '=', 'active').where('held_at', 'is not', null);
+        break;
+      case 'self_reported':
+        query = query.where('status', '=', 'active').where('held_at', 'is', null).where('report_type', '=', status);
+        break;
+      case 'confirmed':
+        query = query
+          .where('status', '=', 'active')
+          .where('held_at', 'is', null)
+          .where('report_type', '!=', 'self_reported');
+        break;
+    }
     if (after !== null) {
       query = query.where((eb) =>
         eb.or([eb('created_at', '<', after.at), eb.and([eb('created_at', '=', after.at), eb('id', '<', after.id)])]),

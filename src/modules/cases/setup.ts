@@ -2,7 +2,9 @@ import type { ModuleContext, ModuleParts } from '../../platform/app/module.js';
 import { MAX_ONSET_AGE_DAYS } from '../../platform/time/plausible-dates.js';
 import type { CaseManagementFacts } from '../access/service.js';
 import type { AuditService } from '../audit/service.js';
+import type { CaseChangesService } from '../tracing/case-changes.js';
 import type { TraceScheduler } from '../tracing/worker.js';
+import { CaseLifeCycleService } from './case-life-cycle.js';
 import { type CaseDates, CaseReportsService } from './case-reports-service.js';
 import { type AppCaseReport, EpidemicCases, type ListedCaseReport } from './epidemic-cases.js';
 import { CasesRepository } from './repository.js';
@@ -29,7 +31,10 @@ export function epidemicCases(
   return new EpidemicCases(appCaseReports(ctx), listedCases);
 }
 
-/** Cases: reports that open or upgrade a person's case, and professionals' confirmations and case lists. */
+/**
+ * Cases: reports that open or upgrade a person's case, professionals' confirmations and case lists, and the rest of
+ * a case's life (corrected, closed, revoked).
+ */
 export function setupCases(
   ctx: ModuleContext,
   deps: {
@@ -37,12 +42,23 @@ export function setupCases(
     readonly windowOf: (row: CaseDates) => { start: number; end: number };
     readonly users: UserDirectory;
     readonly audit: AuditService;
+    /** Tracing's side of a correction, closure or revocation (removing risks, update notifications, staff stream). */
+    readonly caseChanges: Pick<CaseChangesService, 'apply'>;
   },
 ) {
   const { db, bus, config } = ctx;
   const repository = new CasesRepository(db);
-  const caseReports = new CaseReportsService(db, repository, deps.tracer, config.timeZone, bus, deps.windowOf);
-  const cases = new CasesService(repository, caseReports, deps.users, deps.audit, {
+  const caseReports = new CaseReportsService(
+    db,
+    repository,
+    deps.tracer,
+    config.timeZone,
+    bus,
+    deps.windowOf,
+    config.selfReports,
+  );
+  const lifeCycle = new CaseLifeCycleService(db, repository, deps.tracer, bus, deps.windowOf, deps.caseChanges);
+  const cases = new CasesService(repository, caseReports, lifeCycle, deps.users, deps.audit, {
     timeZone: config.timeZone,
     maxOnsetAgeDays: MAX_ONSET_AGE_DAYS,
   });

@@ -42,6 +42,7 @@ export interface NotificationText {
 
 /** Days to watch for symptoms (and, at high risk, to stay home) after the exposure. */
 export const WATCH_DAYS = 14;
+const SYMPTOMS = 'fever, cough, sore throat, shortness of breath, or loss of taste or smell';
 
 const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTHS = [
@@ -167,7 +168,7 @@ export function composeExposureNotification(facts: ExposureFacts, timeZone: stri
   }
 
   const until = formatDay(addDays(facts.exposure_date, WATCH_DAYS));
-  const symptoms = 'fever, cough, sore throat, shortness of breath, or loss of taste or smell';
+  const symptoms = SYMPTOMS;
   if (facts.tier === 'high') {
     paragraphs.push(
       'Your exposure risk is high: the contact was close enough and long enough that you may have been infected.',
@@ -213,5 +214,94 @@ export function storedFacts(facts: ExposureFacts): ExposureFacts {
       ended_at: facts.main.ended_at,
       minutes: facts.main.minutes,
     },
+  };
+}
+
+/** Why a day's tier fell: the source tested negative, was entered in error, or their report was corrected. */
+export type UpdateCause = 'negative_test' | 'entered_in_error' | 'corrected';
+
+/**
+ * What an update notification is made from: a person's day whose tier fell below the tier they were notified of,
+ * because a case that exposed them was revoked or corrected. As with exposures, nothing about the source person.
+ */
+export interface UpdateFacts {
+  readonly cause: UpdateCause;
+  /** Calendar day of the exposure in the deployment's time zone. */
+  readonly exposure_date: CalendarDay;
+  /** The tier the person was last notified of. */
+  readonly previous_tier: 'medium' | 'high';
+  /** The day's tier now (lower than previous_tier). */
+  readonly tier: 'low' | 'medium';
+  /** Weighted minutes of the day's remaining episodes. */
+  readonly total_weighted_minutes: number;
+  /** Contact episodes that still count that day. */
+  readonly episodes: number;
+  /** The heaviest episode that still counts that day, if any (kept with the notification, not in its text). */
+  readonly main?: ExposureFacts['main'] | null;
+}
+
+const UPDATE_CAUSES: Record<UpdateCause, string> = {
+  negative_test: 'A person you were near has since tested negative',
+  entered_in_error: 'A person you were near was reported in error',
+  corrected: 'The report of a person you were near has been corrected',
+};
+
+function assertUpdateFacts(facts: UpdateFacts): void {
+  if (!Object.hasOwn(UPDATE_CAUSES, facts.cause)) throw new RangeError(`unknown update cause ${String(facts.cause)}`);
+  if (!isValidDay(facts.exposure_date))
+    throw new RangeError(`exposure_date must be YYYY-MM-DD, got ${String(facts.exposure_date)}`);
+  const rank: Record<string, number> = { low: 0, medium: 1, high: 2 };
+  const previous = rank[facts.previous_tier];
+  const now = rank[facts.tier];
+  if (previous === undefined || now === undefined || previous === 0 || now >= previous)
+    throw new RangeError(
+      `an update lowers a notified tier, not ${String(facts.previous_tier)} to ${String(facts.tier)}`,
+    );
+}
+
+/**
+ * The plain-language text of an update notification: what changed (never who), which day, the day's tier now and
+ * what that means. Pure, like composeExposureNotification.
+ */
+export function composeUpdateNotification(facts: UpdateFacts): NotificationText {
+  assertUpdateFacts(facts);
+  const date = formatDay(facts.exposure_date);
+  const cause = UPDATE_CAUSES[facts.cause];
+  const paragraphs: string[] = [];
+  let title: string;
+  if (facts.tier === 'low') {
+    title = `Update: your exposure on ${date} no longer counts`;
+    paragraphs.push(
+      `${cause}: your exposure on ${date} no longer counts. Your risk for that day is now low: you are no longer at risk from that day.`,
+    );
+    paragraphs.push(
+      `What to do: you no longer need to take the precautions the ${facts.previous_tier}-risk notification for that day asked for, unless another notification asks you to. ` +
+        'If you have symptoms, still report them in the app and get tested.',
+    );
+  } else {
+    title = `Update: your risk for ${date} is now medium`;
+    const until = formatDay(addDays(facts.exposure_date, WATCH_DAYS));
+    paragraphs.push(
+      `${cause}: part of your exposure on ${date} no longer counts. Your risk for that day is now medium (it was high).`,
+    );
+    paragraphs.push(
+      `What to do: you no longer need to stay at home because of that day. Watch for symptoms such as ${SYMPTOMS} until ${until} (${WATCH_DAYS} days after the exposure), ` +
+        'and limit close contacts until then. If symptoms appear, stay at home, get tested and report them in the app.',
+    );
+  }
+  return { title, body: paragraphs.join('\n\n') };
+}
+
+/** The facts kept with an update notification (its `data` column), marked as an update's. */
+export function storedUpdateFacts(facts: UpdateFacts): UpdateFacts & { readonly kind: 'update' } {
+  return {
+    kind: 'update',
+    cause: facts.cause,
+    exposure_date: facts.exposure_date,
+    previous_tier: facts.previous_tier,
+    tier: facts.tier,
+    total_weighted_minutes: facts.total_weighted_minutes,
+    episodes: facts.episodes,
+    main: facts.main ?? null,
   };
 }

@@ -5,7 +5,9 @@ import type { Database, Row } from '../../platform/db/tables.js';
 export interface NewExposureNotification {
   readonly id: string;
   readonly user_id: string;
-  readonly tier: 'medium' | 'high';
+  /** Default 'exposure'; 'update' for a tier that fell. */
+  readonly kind?: 'exposure' | 'update';
+  readonly tier: 'low' | 'medium' | 'high';
   readonly exposure_date: string;
   readonly title: string;
   readonly body: string;
@@ -72,7 +74,7 @@ export class NotificationsRepository {
     const rows: Row<'notifications'>[] = inputs.map((input) => {
       const seq = (next.get(input.user_id) ?? 0) + 1;
       next.set(input.user_id, seq);
-      return { ...input, kind: 'exposure', seq, acked_at: null };
+      return { ...input, kind: input.kind ?? 'exposure', seq, acked_at: null };
     });
     if (isPostgres(trx)) await sql`${insertRows('notifications', NOTIFICATION_COLUMNS, rows)}`.execute(trx);
     else

@@ -15,7 +15,14 @@ import type { AuthenticatedPrincipal } from '../../platform/http/principal.js';
 import { badRequest, forbidden, notFound } from '../../platform/http/problem.js';
 import type { OrderedEventSource, StreamEvent } from '../../platform/realtime/ordered-stream.js';
 import { mayAccessPerson } from '../access/policy.js';
-import { composeExposureNotification, storedFacts, type ExposureFacts } from './model.js';
+import {
+  composeExposureNotification,
+  composeUpdateNotification,
+  storedFacts,
+  storedUpdateFacts,
+  type ExposureFacts,
+  type UpdateFacts,
+} from './model.js';
 import type { NewExposureNotification, NotificationsRepository } from './repository.js';
 
 export interface NotificationsSettings {
@@ -30,14 +37,18 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The bus channel of one app user's notifications. */
 export const userChannel = (userId: string) => `user:${userId}`;
 
-function detailsOf(row: Row<'notifications'>): ExposureDetails {
-  let facts: Partial<ExposureFacts> = {};
+function factsOfRow(row: Row<'notifications'>): Partial<ExposureFacts> & Partial<Omit<UpdateFacts, 'tier'>> {
   try {
-    facts = JSON.parse(row.data) as Partial<ExposureFacts>;
+    return JSON.parse(row.data) as Partial<ExposureFacts> & Partial<Omit<UpdateFacts, 'tier'>>;
   } catch {
-    // a row written by hand: present what the columns say
+    return {}; // a row written by hand: present what the columns say
   }
-  const main = facts.main;
+}
+
+/** An exposure's facts; for an update, what still counts that day (no episode left: 0 episodes and minutes). */
+function detailsOf(row: Row<'notifications'>): ExposureDetails {
+  const facts = factsOfRow(row);
+  const main = facts.main ?? undefined;
   return {
     contact_kind: main?.contact_kind ?? 'gps',
     place: main?.place ?? null,
@@ -47,6 +58,18 @@ function detailsOf(row: Row<'notifications'>): ExposureDetails {
     minutes: main?.minutes ?? 0,
     episodes: facts.episodes ?? 1,
     total_weighted_minutes: facts.total_weighted_minutes ?? 0,
+  };
+}
+
+function updateOf(row: Row<'notifications'>): Pick<Notification, 'update'> {
+  if (row.kind !== 'update') return {};
+  const facts = factsOfRow(row);
+  return {
+    update: {
+      previous_tier: facts.previous_tier ?? 'high',
+      tier: row.tier === 'medium' ? 'medium' : 'low',
+      cause: facts.cause ?? 'corrected',
+    },
   };
 }
 
@@ -60,6 +83,7 @@ export function presentNotification(row: Row<'notifications'>): Notification {
     title: row.title,
     body: row.body,
     details: detailsOf(row),
+    ...updateOf(row),
     created_at: iso(Number(row.created_at)),
     acked_at: row.acked_at === null ? null : iso(Number(row.acked_at)),
   };
@@ -122,6 +146,34 @@ export class NotificationsService {
     return this.notifications.insertExposureNotifications(
       trx,
       items.map(({ userId, facts }) => this.compose(userId, facts, now)),
+    );
+  }
+
+  /**
+   * Update notifications (a day's tier fell below the one its person was notified of), written in the caller's
+   * transaction like `createMany`; publish them with `publishCreated` after the commit.
+   */
+  createUpdates(
+    trx: Kysely<Database>,
+    items: ReadonlyArray<{ userId: string; facts: UpdateFacts }>,
+    now = Date.now(),
+  ): Promise<Row<'notifications'>[]> {
+    return this.notifications.insertExposureNotifications(
+      trx,
+      items.map(({ userId, facts }) => {
+        const { title, body } = composeUpdateNotification(facts);
+        return {
+          id: randomUUID(),
+          user_id: userId,
+          kind: 'update' as const,
+          tier: facts.tier,
+          exposure_date: facts.exposure_date,
+          title,
+          body,
+          data: JSON.stringify(storedUpdateFacts(facts)),
+          created_at: now,
+        };
+      }),
     );
   }
 

@@ -21,7 +21,7 @@ export async function createStaff(
     const first = [...Value.Errors(CreateStaffBody, body)][0];
     const field = first?.path.replace(/^\//, '') || 'input';
     throw new StaffInputError(
-      `--${field}: ${first?.message ?? 'invalid'} (role: health_professional | authority | admin; ` +
+      `--${field}: ${first?.message ?? 'invalid'} (role: health_professional | authority | admin | lab; ` +
         'username: 3-64 of a-z 0-9 . _ -; password: at least 12 characters)',
     );
   }

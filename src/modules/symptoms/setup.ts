@@ -10,6 +10,7 @@ export function setupSymptoms({ db, config }: ModuleContext, deps: { readonly ca
   const symptoms = new SymptomsService(new SymptomsRepository(db), deps.caseReports, {
     timeZone: config.timeZone,
     maxOnsetAgeDays: MAX_ONSET_AGE_DAYS,
+    selfReports: config.selfReports,
   });
   return { routes: (app) => app.register(symptomsRoutes, { symptoms }) } satisfies ModuleParts;
 }

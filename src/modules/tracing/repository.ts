@@ -50,6 +50,10 @@ export class TracingRepository {
     return this.cases.managersOf(caseIds);
   }
 
+  openCaseIds(trx: Kysely<Database>, caseIds: readonly string[]) {
+    return this.cases.openCaseIds(trx, caseIds);
+  }
+
   // Observations (interactions, presence index)
 
   interactionsOf(userId: string, fromMs: number, toMs: number, maxDurationMs: number) {
@@ -103,6 +107,10 @@ export class TracingRepository {
     writtenBefore: number,
   ) {
     return this.risks.staleRisksOfCase(trx, caseId, keepInteractionIds, writtenBefore);
+  }
+
+  risksOfCase(trx: Kysely<Database>, caseId: string) {
+    return this.risks.risksOfCase(trx, caseId);
   }
 
   deleteRisks(trx: Kysely<Database>, ids: readonly string[]) {

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database, NewRow, Row } from '../../platform/db/tables.js';
 import type { EventBus } from '../../platform/bus/event-bus.js';
 import type { NotificationsService } from '../notifications/service.js';
+import { CaseChangesService } from './case-changes.js';
 import { caseWindowMs, sourceCaseOf } from './case-window.js';
 import {
   combineIntoRisks,
@@ -45,10 +46,13 @@ type Upload = {
   readonly stored?: readonly Row<'interactions'>[];
 };
 type Found = Parameters<typeof scoreContact>[1] | null;
+const NONE_HELD: ReadonlySet<string> = new Set();
 
 export class TracingService {
   private readonly notifyFirst: NotifyFirst;
   private readonly riskWriter: RiskWriter;
+  /** Corrections, closures and revocations of cases, as the cases module applies them (see CaseChangesService). */
+  readonly caseChanges: CaseChangesService;
 
   constructor(
     db: Kysely<Database>,
@@ -60,6 +64,7 @@ export class TracingService {
   ) {
     this.notifyFirst = new NotifyFirst(db, tracing, this.notifications, settings.riskModel);
     this.riskWriter = new RiskWriter(db, tracing, this.notifications, bus, settings.riskModel, log);
+    this.caseChanges = new CaseChangesService(this.riskWriter, tracing, this.notifications, bus, log);
   }
 
   /**
@@ -90,7 +95,8 @@ export class TracingService {
     const { contacts, mirrored } = await this.contactsOfSource(row, window, sources);
     const drafts = combineIntoRisks(row.id, contacts, this.settings.riskModel);
     await yieldToEventLoop();
-    return this.persist(drafts, { mirrored, tracedCase: { row, readFrom, cell } });
+    const held = row.held_at === null ? NONE_HELD : new Set([row.id]);
+    return this.persist(drafts, { mirrored, tracedCase: { row, readFrom, cell } }, held);
   }
 
   /** Matches one upload (see matchUploads). */
@@ -120,7 +126,8 @@ export class TracingService {
     const caseOf = new Map(cases.filter((c) => !uploaders.has(c.user_id)).map((c) => [c.user_id, c]));
     if (caseOf.size === 0) return outcome;
     const { drafts, replaceMirrorsOf } = await this.contactsOfUploads(records, caseOf);
-    return addOutcomes(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf }));
+    const held = new Set(cases.filter((c) => c.held_at !== null).map((c) => c.id));
+    return addOutcomes(outcome, await this.persist(drafts, { mirrored: [], replaceMirrorsOf }, held));
   }
 
   /**
@@ -245,8 +252,13 @@ export class TracingService {
   /**
    * Writes a trace's risks: the people whose day may rise to a notification are notified first (NotifyFirst), then
    * the risks are written and every day they touch is summed again (RiskWriter), notifying any rise the first missed.
+   * The risks of `held` cases (SELF_REPORTS=hold, not confirmed yet) are written but count towards no day's total.
    */
-  private async persist(drafts: readonly ExposureRiskDraft[], write: RiskWrite): Promise<TraceOutcome> {
+  private async persist(
+    drafts: readonly ExposureRiskDraft[],
+    write: RiskWrite,
+    held: ReadonlySet<string>,
+  ): Promise<TraceOutcome> {
     if (
       drafts.length === 0 &&
       !write.tracedCase &&
@@ -254,7 +266,8 @@ export class TracingService {
       (write.replaceMirrorsOf ?? []).length === 0
     )
       return NO_OUTCOME;
-    const early = await this.notifyFirst.notify(drafts, write.tracedCase?.row.id);
+    const counted = held.size === 0 ? drafts : drafts.filter((d) => !held.has(d.case_id));
+    const early = await this.notifyFirst.notify(counted, write.tracedCase?.row.id);
     if (early.length > 0) await yieldToEventLoop(); // the notifications are out; the risks' write can wait a turn
     return this.riskWriter.write(drafts, write, early);
   }

@@ -77,6 +77,8 @@ export async function setupTracing(
   const staffStream = new StaffStreamService(new StaffEventsRepository(db));
   return {
     tracing,
+    /** What the cases module asks of tracing when a case is corrected, closed or revoked. */
+    caseChanges: tracing.caseChanges,
     traceWorker,
     scheduler,
     /** The infectious window of a case, stored with its report. */

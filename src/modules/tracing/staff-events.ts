@@ -24,6 +24,26 @@ export interface ExposureRiskEvent {
   readonly updated_at: string;
 }
 
+/** The event a case manager's live stream receives when one of their cases is corrected, closed or revoked. */
+export interface CaseChangedEvent {
+  readonly type: 'case_changed';
+  /** Position in the case manager's stream (the SSE event id). */
+  readonly seq: number;
+  readonly case_id: string;
+  readonly change: 'corrected' | 'closed' | 'revoked';
+  /** The case's life-cycle status after the change. */
+  readonly status: string;
+  /** Why: the revocation reason, or the reason a professional gave for a correction or closure. */
+  readonly reason: string | null;
+  /** Exposure risks the change removed (a revocation), and the people they exposed. */
+  readonly risks_removed: number;
+  readonly contacts_affected: number;
+  readonly changed_at: string;
+}
+
+/** Any event of a case manager's stream. */
+export type StaffEvent = ExposureRiskEvent | CaseChangedEvent;
+
 /**
  * Case managers' stream events for the risks just written, stored in the same transaction as the risks.
  * `managers`: the manager of each managed case; `tiers`: each person-day's tier after the write.

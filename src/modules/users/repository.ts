@@ -81,6 +81,12 @@ export class UsersRepository {
       await trx.deleteFrom('staff_events').where('payload', 'like', `%${id}%`).execute();
       await trx.deleteFrom('symptoms').where('user_id', '=', id).execute();
       await trx.deleteFrom('cases').where('user_id', '=', id).execute();
+      // A verification code the person redeemed stays used, but no longer points to them or their case.
+      await trx
+        .updateTable('verification_codes')
+        .set({ used_by: null, case_id: null })
+        .where('used_by', '=', id)
+        .execute();
       await trx.deleteFrom('device_tokens').where('user_id', '=', id).execute();
       await trx
         .updateTable('audit_log')

@@ -5,6 +5,19 @@
  */
 export const DOMAIN_EVENTS_CHANNEL = 'domain-events';
 
+/**
+ * A case was revoked (it no longer counts anywhere: its risks are gone) or its dates were corrected: the days it
+ * counted on before and after must be recomputed.
+ */
+export interface CaseRecountEvent<T extends 'case.revoked' | 'case.corrected'> {
+  readonly type: T;
+  readonly case_id: string;
+  readonly user_id: string;
+  /** Report and onset dates the case counted on, before and after the change. */
+  readonly case_dates: readonly string[];
+  readonly at: string;
+}
+
 export type DomainEvent =
   | {
       readonly type: 'case.reported';
@@ -38,6 +51,8 @@ export type DomainEvent =
       readonly notified_at: readonly number[];
       readonly at: string;
     }
+  | CaseRecountEvent<'case.revoked'>
+  | CaseRecountEvent<'case.corrected'>
   | {
       readonly type: 'cases.imported';
       /** Report dates the import added or changed cases on. */
@@ -49,5 +64,12 @@ export type DomainEvent =
 
 export function isDomainEvent(payload: unknown): payload is DomainEvent {
   const type = (payload as { type?: unknown } | null)?.type;
-  return type === 'case.reported' || type === 'risks.written' || type === 'cases.imported' || type === 'person.erased';
+  return (
+    type === 'case.reported' ||
+    type === 'case.revoked' ||
+    type === 'case.corrected' ||
+    type === 'risks.written' ||
+    type === 'cases.imported' ||
+    type === 'person.erased'
+  );
 }

@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ReportType } from '../../contracts/cases.js';
+import type { ReportType, RevokeReason } from '../../contracts/cases.js';
 
 /**
  * The database shape shared by every module. Times are epoch milliseconds (bigint),
@@ -19,7 +19,7 @@ export interface DeviceTokensTable {
   created_at: number;
 }
 
-export type StaffRole = 'health_professional' | 'authority' | 'admin';
+export type StaffRole = 'health_professional' | 'authority' | 'admin' | 'lab';
 
 export interface StaffTable {
   id: string;
@@ -90,7 +90,8 @@ export interface NotificationsTable {
   user_id: string;
   /** Per-user sequence: the SSE event id, for Last-Event-ID replay. */
   seq: number;
-  kind: 'exposure';
+  /** 'exposure': a tier rose; 'update': a tier fell (a case revoked or corrected), `tier` being the new one. */
+  kind: 'exposure' | 'update';
   tier: RiskTier;
   exposure_date: string;
   title: string;
@@ -133,7 +134,8 @@ export interface CasesTable {
   onset_date: string | null;
   managed_by: string | null;
   created_at: number;
-  status: Generated<'active' | 'closed'>;
+  /** 'active' while open; what an open case is (self-reported, held, confirmed): see cases/model.ts. */
+  status: Generated<'active' | 'closed' | 'revoked'>;
   report_date: string | null;
   /** Infectious window [window_start, window_end) in epoch ms, from the risk model. */
   window_start: number | null;
@@ -142,6 +144,12 @@ export interface CasesTable {
   updated_at: number | null;
   /** H3 cell (H3_RESOLUTION) where the person spent most time in the infectious window; set by the trace. */
   cell: string | null;
+  confirmed_at: number | null;
+  closed_at: number | null;
+  revoked_at: number | null;
+  revoked_reason: RevokeReason | null;
+  /** Set while a self-report waits for confirmation before its contacts are notified (SELF_REPORTS=hold). */
+  held_at: number | null;
 }
 
 /** A case from an imported line list: not an app user, dates of any age. */
@@ -203,13 +211,15 @@ export interface AuditLogTable {
   subject_user_id: string | null;
   subject_erased: Generated<number>;
   request_id: string | null;
+  /** Why, for a change (a case corrected, closed or revoked): the reason given. */
+  detail: string | null;
 }
 
 /** A case manager's stream event, numbered per staff member (the SSE event id). */
 export interface StaffEventsTable {
   staff_id: string;
   seq: number;
-  kind: 'exposure_risk';
+  kind: 'exposure_risk' | 'case_changed';
   /** JSON of the event. */
   payload: string;
   created_at: number;

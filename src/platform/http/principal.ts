@@ -4,7 +4,7 @@ import { hashAppToken, looksLikeAppToken } from '../crypto/app-tokens.js';
 import type { StaffTokens } from '../crypto/staff-tokens.js';
 import { forbidden, unauthorized } from './problem.js';
 
-export type StaffRoleName = 'health_professional' | 'authority' | 'admin';
+export type StaffRoleName = 'health_professional' | 'authority' | 'admin' | 'lab';
 export type RoleName = 'user' | StaffRoleName;
 
 export type Principal =

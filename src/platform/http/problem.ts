@@ -10,6 +10,8 @@ export class HttpProblem extends Error {
     readonly title: string,
     readonly detail: string,
     readonly extra: Record<string, unknown> = {},
+    /** Response headers the problem needs (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
     this.name = 'HttpProblem';
@@ -22,6 +24,10 @@ export const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthoriz
 export const forbidden = (detail: string) => new HttpProblem(403, 'Forbidden', detail);
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
+export const gone = (detail: string) => new HttpProblem(410, 'Gone', detail);
+/** 429 with Retry-After: the caller may try again in `retryAfterSeconds`. */
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new HttpProblem(429, 'Too Many Requests', detail, {}, { 'retry-after': String(retryAfterSeconds) });
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -31,6 +37,7 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -91,6 +98,7 @@ const isDatabaseBusy = (error: unknown) => (error as { code?: unknown }).code ==
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpProblem, request, reply) => {
     if (error instanceof HttpProblem) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
       return sendProblem(reply, request, error.status, error.detail, error.extra, error.title);
     }
     if (error.validation) {

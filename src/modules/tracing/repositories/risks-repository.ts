@@ -76,7 +76,16 @@ const PERSON_DAY_COLUMNS: ReadonlyArray<ArrayColumn<readonly [string, string]>> 
   ['date', 'date', ([, date]) => date],
 ];
 
-/** Exposure risks and the person-days they sum to (exposure_days): a day's total is the sum of its risks. */
+/**
+ * A risk counts towards its person-day unless its case is held (SELF_REPORTS=hold: a self-report awaiting
+ * confirmation notifies nobody; its risks count once the hold ends). `r` is the exposure_risks alias.
+ */
+const NOT_HELD = sql<boolean>`not exists (select 1 from cases hc where hc.id = r.case_id and hc.held_at is not null)`;
+
+/**
+ * Exposure risks and the person-days they sum to (exposure_days): a day's total is the sum of its risks, those of
+ * held cases left out (see NOT_HELD).
+ */
 export class RisksRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -136,9 +145,9 @@ export class RisksRepository {
         left join exposure_days d on d.user_id = k.user_id and d.date = k.date
         cross join lateral (
           select sum(r.weighted_minutes) as total, count(*) as day_risks from exposure_risks r
-          where r.exposed_user_id = k.user_id and r.exposure_date = k.date) t
+          where r.exposed_user_id = k.user_id and r.exposure_date = k.date and ${NOT_HELD}) t
         left join lateral (
-          select r.* from exposure_risks r where r.exposed_user_id = k.user_id and r.exposure_date = k.date
+          select r.* from exposure_risks r where r.exposed_user_id = k.user_id and r.exposure_date = k.date and ${NOT_HELD}
           order by r.weighted_minutes desc, r.id collate "C" limit 1) m on true`.execute(trx);
       for (const { day_user_id, day_date, day_notified_tier, day_total, day_risks, ...main } of rows) {
         const total = Number(day_total ?? 0);
@@ -173,7 +182,7 @@ export class RisksRepository {
     const totals = new Map<string, number>();
     for (const part of chunks(personDays, KEY_CHUNK)) {
       const rows = await trx
-        .selectFrom('exposure_risks')
+        .selectFrom('exposure_risks as r')
         .select(['exposed_user_id', 'exposure_date', (eb) => eb.fn.sum<number>('weighted_minutes').as('total')])
         .where((eb) =>
           eb(
@@ -182,6 +191,7 @@ export class RisksRepository {
             part.map(([u, d]) => eb.tuple(u, d)),
           ),
         )
+        .where(NOT_HELD)
         .groupBy(['exposed_user_id', 'exposure_date'])
         .execute();
       for (const row of rows) totals.set(`${row.exposed_user_id}|${row.exposure_date}`, Number(row.total));
@@ -241,7 +251,7 @@ export class RisksRepository {
     }
   }
 
-  /** Every stored risk of the given person-days (all sources), oldest id first. */
+  /** Every stored risk of the given person-days that counts (all sources but held cases), oldest id first. */
   async risksOfDays(
     trx: Kysely<Database>,
     personDays: ReadonlyArray<readonly [string, string]>,
@@ -251,6 +261,7 @@ export class RisksRepository {
       const { rows } = await sql<Row<'exposure_risks'>>`
         select r.* from ${unnestRows('k', PERSON_DAY_COLUMNS, personDays)}
         join exposure_risks r on r.exposed_user_id = k.user_id and r.exposure_date = k.date
+        where ${NOT_HELD}
         order by r.id collate "C"`.execute(trx);
       return rows;
     }
@@ -258,8 +269,8 @@ export class RisksRepository {
     for (const part of chunks(personDays, KEY_CHUNK)) {
       out.push(
         ...(await trx
-          .selectFrom('exposure_risks')
-          .selectAll()
+          .selectFrom('exposure_risks as r')
+          .selectAll('r')
           .where((eb) =>
             eb(
               eb.refTuple('exposed_user_id', 'exposure_date'),
@@ -267,6 +278,7 @@ export class RisksRepository {
               part.map(([u, d]) => eb.tuple(u, d)),
             ),
           )
+          .where(NOT_HELD)
           .orderBy('id')
           .execute()),
       );
@@ -303,6 +315,18 @@ export class RisksRepository {
       .where('updated_at', '<', writtenBefore)
       .execute();
     return existing.filter((r) => !keep.has(r.interaction_id));
+  }
+
+  /** Every stored risk a case caused (what revoking it removes). */
+  risksOfCase(
+    trx: Kysely<Database>,
+    caseId: string,
+  ): Promise<Array<{ id: string; exposed_user_id: string | null; exposure_date: string }>> {
+    return trx
+      .selectFrom('exposure_risks')
+      .select(['id', 'exposed_user_id', 'exposure_date'])
+      .where('case_id', '=', caseId)
+      .execute();
   }
 
   async deleteRisks(trx: Kysely<Database>, ids: readonly string[]): Promise<void> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Row } from '../../../platform/db/tables.js';
 import { chunks } from './batches.js';
 
-/** Case managers' streams of exposure-risk events (staff_events), numbered per staff member. */
+/** Case managers' streams (staff_events) of exposure-risk and case-change events, numbered per staff member. */
 export class StaffEventsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -24,7 +24,10 @@ export class StaffEventsRepository {
       payloads.map((payload, i) => ({
         staff_id: staffId,
         seq: seqs[i]!,
-        kind: 'exposure_risk' as const,
+        kind:
+          (payload as { type?: unknown }).type === 'case_changed'
+            ? ('case_changed' as const)
+            : ('exposure_risk' as const),
         payload: JSON.stringify({ ...payload, seq: seqs[i] }),
         created_at: now,
       })),

@@ -5,7 +5,15 @@ import { chunks, ID_CHUNK } from './batches.js';
 /** Only the columns matching needs: it runs for every batch of uploads, against every active case. */
 export type ActiveCase = Pick<
   Row<'cases'>,
-  'id' | 'user_id' | 'report_type' | 'onset_date' | 'report_date' | 'created_at' | 'window_start' | 'window_end'
+  | 'id'
+  | 'user_id'
+  | 'report_type'
+  | 'onset_date'
+  | 'report_date'
+  | 'created_at'
+  | 'window_start'
+  | 'window_end'
+  | 'held_at'
 >;
 
 /** The cases table as tracing reads and marks it: the case traced, its window, its manager. */
@@ -20,7 +28,17 @@ export class TracedCasesRepository {
   activeCasesOverlapping(fromMs: number, toMs: number): Promise<ActiveCase[]> {
     return this.db
       .selectFrom('cases')
-      .select(['id', 'user_id', 'report_type', 'onset_date', 'report_date', 'created_at', 'window_start', 'window_end'])
+      .select([
+        'id',
+        'user_id',
+        'report_type',
+        'onset_date',
+        'report_date',
+        'created_at',
+        'window_start',
+        'window_end',
+        'held_at',
+      ])
       .where('status', '=', 'active')
       .where('window_end', '>', fromMs)
       .where('window_start', '<', toMs)
@@ -38,6 +56,21 @@ export class TracedCasesRepository {
   /** Marks a case traced, with the cell where its person spent most time (cluster detection's place of the case). */
   async markTraced(trx: Kysely<Database>, caseId: string, at: number, cell: string | null): Promise<void> {
     await trx.updateTable('cases').set({ traced_at: at, cell }).where('id', '=', caseId).execute();
+  }
+
+  /** Those of these cases still open (stored status 'active'), read in the caller's transaction. */
+  async openCaseIds(trx: Kysely<Database>, caseIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const part of chunks(caseIds, ID_CHUNK)) {
+      const rows = await trx
+        .selectFrom('cases')
+        .select('id')
+        .where('id', 'in', part)
+        .where('status', '=', 'active')
+        .execute();
+      for (const row of rows) out.add(row.id);
+    }
+    return out;
   }
 
   /** The staff member managing each of these cases, for those that have one. */

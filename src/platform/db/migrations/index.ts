@@ -11,6 +11,9 @@ import * as m0009 from './0009_presence_index_clustered.js';
 import * as m0010 from './0010_one_active_case.js';
 import * as m0011 from './0011_presence_covering_key.js';
 import * as m0012 from './0012_venue_places_case_insensitive.js';
+import * as m0013 from './0013_case_life_cycle.js';
+import * as m0014 from './0014_verification_codes.js';
+import * as m0015 from './0015_case_changes.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +29,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_one_active_case': m0010,
   '0011_presence_covering_key': m0011,
   '0012_venue_places_case_insensitive': m0012,
+  '0013_case_life_cycle': m0013,
+  '0014_verification_codes': m0014,
+  '0015_case_changes': m0015,
 };
 
 export const migrationProvider: MigrationProvider = {
