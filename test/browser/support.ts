@@ -53,7 +53,7 @@ export interface WebServer {
   readonly server: ServerProcess;
   readonly baseUrl: string;
   /** Creates a staff account with the epitrace CLI, as an operator would. */
-  createStaff(role: 'health_professional' | 'authority' | 'admin'): { username: string; password: string };
+  createStaff(role: 'health_professional' | 'authority' | 'admin' | 'lab'): { username: string; password: string };
   close(): Promise<void>;
 }
 
@@ -192,14 +192,18 @@ export function eventually<T>(value: () => T | Promise<T>, options: { timeout?: 
  * tall.
  */
 export async function expectFitsPhone(page: Page, what: string): Promise<void> {
-  const { scrollWidth, width, small } = await page.evaluate(() => ({
+  // The viewport's width, not innerWidth: a phone browser widens its layout viewport to fit content that overflows.
+  const viewport = page.viewportSize();
+  const { scrollWidth, innerWidth, small } = await page.evaluate(() => ({
     scrollWidth: document.documentElement.scrollWidth,
-    width: window.innerWidth,
+    innerWidth: window.innerWidth,
     small: [...document.querySelectorAll('button, a, input, select')]
       .filter((e) => (e as HTMLElement).offsetParent !== null)
       .filter((e) => e.getBoundingClientRect().height < 24)
       .map((e) => e.outerHTML.slice(0, 80)),
   }));
+  const width = viewport?.width ?? innerWidth;
   expect(scrollWidth, `${what} scrolls sideways`).toBeLessThanOrEqual(width);
+  expect(innerWidth, `${what} is wider than the screen`).toBeLessThanOrEqual(width);
   expect(small, `${what}: controls too small to tap`).toEqual([]);
 }

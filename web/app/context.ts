@@ -17,6 +17,9 @@ export interface AppContext {
   forget(): Promise<void>;
 }
 
-/** A screen: renders into `main` and returns a function that releases what it holds (listeners, camera). */
+/**
+ * A screen: renders into `main` and returns a function that releases what it holds (listeners, camera). `params`:
+ * what follows the screen's name in the URL's fragment (`#redeem/<code>` opens the symptoms screen with the code).
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: a screen returns its cleanup function, or nothing
-export type Screen = (main: HTMLElement, context: AppContext) => (() => void) | void;
+export type Screen = (main: HTMLElement, context: AppContext, params?: string[]) => (() => void) | void;

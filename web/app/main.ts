@@ -1,5 +1,6 @@
 import { EpitraceClient } from '../sdk/index.js';
 import { replace, wireSkipLink } from '../shared/dom.js';
+import { codeFromScan } from '../shared/verification-codes.js';
 import { checkinObservation, loadActiveCheckin, saveActiveCheckin } from './checkins.js';
 import type { AppContext, Screen } from './context.js';
 import { NotificationCenter } from './notifications.js';
@@ -41,7 +42,8 @@ function showRegistration(): void {
     main,
     registrationScreen(anonymous, (session) => {
       saveSession(session);
-      location.hash = '#home';
+      // Opened by a verification code's link: the code is waiting under Symptoms.
+      if (!location.hash.startsWith('#redeem/')) location.hash = '#home';
       start(session);
     }),
   );
@@ -87,7 +89,14 @@ function start(session: Session): void {
   });
 
   function route(): void {
-    const name = location.hash.slice(1) || 'home';
+    let [name = 'home', ...params] = location.hash.slice(1).split('/');
+    if (name === 'redeem') {
+      // A verification code's link: the symptoms screen with the code filled in; the code leaves the address bar.
+      name = 'symptoms';
+      params = [codeFromScan(location.hash)];
+      history.replaceState(null, '', '#symptoms');
+    }
+    if (name === '') name = 'home';
     const entry = SCREENS[name] ?? SCREENS.home!;
     release?.();
     document.title = `${entry.title} · Epitrace`;
@@ -95,7 +104,7 @@ function start(session: Session): void {
       if (link.getAttribute('href') === `#${name}`) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
-    release = entry.screen(main, context);
+    release = entry.screen(main, context, params);
   }
 
   nav.hidden = false;

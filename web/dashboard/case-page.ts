@@ -1,18 +1,78 @@
-import type { CaseContacts } from '../sdk/index.js';
+import type { Case, CaseContacts } from '../sdk/index.js';
+import { isOpen, REPORT_TYPE_LABEL, REVOKE_REASON_LABEL, STATUS_LABEL } from '../shared/cases.js';
 import { h, replace } from '../shared/dom.js';
 import { formatDate, formatDateTime, shortId } from '../shared/format.js';
+import { caseActions } from './case-actions.js';
 import { chainGraph, type ChainLink } from './chain-graph.js';
 import type { View } from './context.js';
 import type { ExposureRiskEvent } from './professional.js';
 
 const MAX_CASES_IN_CHAIN = 25;
 
-/** One case: its contacts with their tiers and notification state, and the transmission chain it is part of. */
+/**
+ * One case: its status and dates, what can be done with it (correct its dates, close it, revoke it), its contacts
+ * with their tiers and notification state, and the transmission chain it is part of.
+ */
 export const casePage: View = (main, context, route) => {
   const caseId = route[1] ?? '';
   const status = h('p', { role: 'status', id: 'case-status' }, 'Loading…');
+  const details = h('dl', { id: 'case-details' });
+  const actions = h('div', { id: 'case-actions' });
+  const actionMessage = h('p', { role: 'status', id: 'case-action-message' });
   const contactsBody = h('tbody', { id: 'contacts-body' });
   const chain = h('div', { id: 'chain' });
+
+  const showCase = (c: Case) => {
+    const row = (term: string, value: string | null, key: string) =>
+      value === null ? [] : [h('dt', {}, term), h('dd', { 'data-field': key }, value)];
+    replace(
+      details,
+      ...row('Person', c.user_id, 'user_id'),
+      ...row('Status', STATUS_LABEL[c.status] ?? c.status, 'status'),
+      ...row('Type', REPORT_TYPE_LABEL[c.report_type] ?? c.report_type, 'report_type'),
+      ...row('Symptoms since', c.onset_date ? formatDate(c.onset_date) : 'Not known', 'onset_date'),
+      ...row('Test date', c.test_date ? formatDate(c.test_date) : 'Not tested', 'test_date'),
+      ...row('Reported', formatDateTime(c.created_at), 'created_at'),
+      ...row('Confirmed', c.confirmed_at ? formatDateTime(c.confirmed_at) : null, 'confirmed_at'),
+      ...row('Closed', c.closed_at ? formatDateTime(c.closed_at) : null, 'closed_at'),
+      ...row(
+        'Revoked',
+        c.revoked_at
+          ? `${formatDateTime(c.revoked_at)}${c.revoked_reason ? ` (${REVOKE_REASON_LABEL[c.revoked_reason]})` : ''}`
+          : null,
+        'revoked_at',
+      ),
+    );
+    if (isOpen(c))
+      replace(
+        actions,
+        caseActions(context, c, actionMessage, (changed) => void refresh(changed)),
+      );
+    else
+      replace(
+        actions,
+        h(
+          'p',
+          { class: 'muted' },
+          c.status === 'revoked'
+            ? 'This case was revoked: its exposures no longer count, and the people it exposed were told.'
+            : 'This case is closed: it no longer counts as an active case.',
+        ),
+      );
+  };
+  const loadCase = async () => {
+    try {
+      showCase(await context.client.getCase(caseId));
+    } catch (e) {
+      replace(details);
+      replace(actions, h('p', { class: 'error' }, context.failed(e)));
+    }
+  };
+  // After a change: the case as the server answered, then its contacts (a revocation or a new window changes them).
+  const refresh = async (changed: Case) => {
+    showCase(changed);
+    await load();
+  };
 
   const load = async () => {
     try {
@@ -98,6 +158,7 @@ export const casePage: View = (main, context, route) => {
       'section',
       { class: 'card', 'aria-labelledby': 'case-heading' },
       h('h2', { id: 'case-heading' }, `Case ${shortId(caseId)}`),
+      details,
       status,
       h('h3', {}, 'Contacts'),
       h(
@@ -117,6 +178,13 @@ export const casePage: View = (main, context, route) => {
     ),
     h(
       'section',
+      { class: 'card', 'aria-labelledby': 'actions-heading' },
+      h('h2', { id: 'actions-heading' }, 'Change this case'),
+      actionMessage,
+      actions,
+    ),
+    h(
+      'section',
       { class: 'card', 'aria-labelledby': 'chain-heading' },
       h('h2', { id: 'chain-heading' }, 'Transmission chain'),
       h(
@@ -127,6 +195,7 @@ export const casePage: View = (main, context, route) => {
       chain,
     ),
   );
+  void loadCase();
   void load();
   return () => void stream.close();
 };

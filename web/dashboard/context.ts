@@ -2,7 +2,7 @@ import type { EpitraceClient, RealtimeState } from '../sdk/index.js';
 
 export interface StaffSession {
   readonly token: string;
-  readonly role: 'health_professional' | 'authority' | 'admin';
+  readonly role: 'health_professional' | 'authority' | 'admin' | 'lab';
   readonly username: string;
   readonly expiresAt: number;
 }

@@ -10,7 +10,7 @@ export function loginForm(client: EpitraceClient, onSignedIn: (session: StaffSes
     'form',
     { class: 'stack card', 'aria-labelledby': 'login-heading', style: 'max-width: 420px; margin: 2rem auto;' },
     h('h2', { id: 'login-heading' }, 'Staff sign-in'),
-    h('p', {}, 'For health professionals, public-health authorities and administrators.'),
+    h('p', {}, 'For health professionals, laboratories, public-health authorities and administrators.'),
     h('label', { for: 'login-username' }, 'Username'),
     h('input', { id: 'login-username', name: 'username', required: true, autocomplete: 'username' }),
     h('label', { for: 'login-password' }, 'Password'),

@@ -5,6 +5,7 @@ import { adminView } from './admin.js';
 import { authorityView } from './authority.js';
 import { casePage } from './case-page.js';
 import type { DashboardContext, StaffSession, View } from './context.js';
+import { labView } from './lab.js';
 import { loginForm } from './login.js';
 import { professionalView } from './professional.js';
 
@@ -13,6 +14,7 @@ const ROLE_NAMES: Record<StaffSession['role'], string> = {
   health_professional: 'Health professional',
   authority: 'Public-health authority',
   admin: 'Administrator',
+  lab: 'Laboratory',
 };
 
 const anonymous = new EpitraceClient({ baseUrl: location.origin });
@@ -52,6 +54,7 @@ function viewFor(session: StaffSession, parts: string[]): { view: View; title: s
   if (session.role === 'health_professional')
     return parts[0] === 'case' ? { view: casePage, title: 'Case' } : { view: professionalView, title: 'Cases' };
   if (session.role === 'authority') return { view: authorityView, title: 'Epidemic overview' };
+  if (session.role === 'lab') return { view: labView, title: 'Verification codes' };
   return { view: adminView, title: 'Administration' };
 }
 

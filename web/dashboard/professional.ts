@@ -1,9 +1,12 @@
 import type { Case } from '../sdk/index.js';
 import { formValues, h, replace } from '../shared/dom.js';
+import { REPORT_TYPE_LABEL, STATUS_LABEL } from '../shared/cases.js';
 import { formatDate, formatDateTime, localToday, shortId } from '../shared/format.js';
 import { venueRegistration } from '../shared/venue-form.js';
 import { describeStreamState, type View } from './context.js';
 import { hexMap } from './hex-map.js';
+import { issueCodeCard } from './issue-code.js';
+import { selfReportsCard } from './self-reports.js';
 
 /** What the case managers' live stream sends for each new or raised exposure risk. */
 export interface ExposureRiskEvent {
@@ -16,7 +19,10 @@ export interface ExposureRiskEvent {
   readonly updated_at: string;
 }
 
-/** Health professionals: confirm a case, the cases they manage, the live feed of exposure risks, exposure sites. */
+/**
+ * Health professionals: issue a verification code, confirm a case, the self-reports waiting for confirmation, the
+ * cases they manage, the live feed of exposure risks, exposure sites.
+ */
 export const professionalView: View = (main, context) => {
   const casesBody = h('tbody', { id: 'cases-body' });
   const feed = h('ol', { class: 'feed', id: 'risk-feed', 'aria-live': 'polite', 'aria-label': 'New exposure risks' });
@@ -30,11 +36,11 @@ export const professionalView: View = (main, context) => {
       replace(
         casesBody,
         ...(page.cases.length === 0
-          ? [h('tr', {}, h('td', { colspan: 5 }, 'No cases yet.'))]
+          ? [h('tr', {}, h('td', { colspan: 7 }, 'No cases yet.'))]
           : page.cases.map(caseRow)),
       );
     } catch (e) {
-      replace(casesBody, h('tr', {}, h('td', { colspan: 5 }, context.failed(e))));
+      replace(casesBody, h('tr', {}, h('td', { colspan: 7 }, context.failed(e))));
     }
   };
   const caseRow = (c: Case) =>
@@ -43,9 +49,13 @@ export const professionalView: View = (main, context) => {
       { 'data-case-id': c.id },
       h('td', {}, h('a', { href: `#case/${c.id}` }, `Case ${shortId(c.id)}`)),
       h('td', {}, shortId(c.user_id)),
-      h('td', {}, c.report_type.replaceAll('_', ' ')),
-      h('td', {}, c.onset_date ?? '—'),
-      h('td', {}, formatDateTime(c.created_at)),
+      h('td', {}, REPORT_TYPE_LABEL[c.report_type] ?? c.report_type),
+      h('td', { class: 'case-status' }, STATUS_LABEL[c.status] ?? c.status),
+      h('td', {}, c.onset_date ? formatDate(c.onset_date) : '—'),
+      // Reported: when the case was opened (a self-report, or the professional's confirmation); confirmed: when a
+      // professional or a verification code confirmed it, which for a self-report comes later.
+      h('td', { class: 'case-reported' }, formatDateTime(c.created_at)),
+      h('td', { class: 'case-confirmed' }, c.confirmed_at ? formatDateTime(c.confirmed_at) : '—'),
     );
 
   const loadSites = async () => {
@@ -110,6 +120,17 @@ export const professionalView: View = (main, context) => {
     h('button', { type: 'submit' }, 'Confirm case and trace contacts'),
     confirmMessage,
   );
+  // A self-report taken on: the confirm form, filled in with the person's account id and onset date.
+  const selfReports = selfReportsCard(context, (c) => {
+    const user = form.querySelector<HTMLInputElement>('#confirm-user')!;
+    user.value = c.user_id;
+    form.querySelector<HTMLInputElement>('#confirm-onset')!.value = c.onset_date ?? '';
+    confirmMessage.textContent = `Filled in for person ${shortId(c.user_id)}: choose the diagnosis, add the test date if tested, and confirm.`;
+    const diagnosis = form.querySelector<HTMLSelectElement>('#confirm-type')!;
+    diagnosis.scrollIntoView({ block: 'center' });
+    diagnosis.focus();
+  });
+
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const v = formValues(form);
@@ -154,10 +175,16 @@ export const professionalView: View = (main, context) => {
     h(
       'div',
       { class: 'grid' },
+      issueCodeCard(context),
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'confirm-heading' },
         h('h2', { id: 'confirm-heading' }, 'Confirm a case'),
+        h(
+          'p',
+          {},
+          "When you know the person's account id. Otherwise, issue a verification code: they enter it in their app.",
+        ),
         form,
       ),
       h(
@@ -186,7 +213,9 @@ export const professionalView: View = (main, context) => {
                 h('th', { scope: 'col' }, 'Case'),
                 h('th', { scope: 'col' }, 'Person'),
                 h('th', { scope: 'col' }, 'Type'),
+                h('th', { scope: 'col' }, 'Status'),
                 h('th', { scope: 'col' }, 'Onset'),
+                h('th', { scope: 'col' }, 'Reported'),
                 h('th', { scope: 'col' }, 'Confirmed'),
               ),
             ),
@@ -194,6 +223,7 @@ export const professionalView: View = (main, context) => {
           ),
         ),
       ),
+      selfReports.element,
       h(
         'section',
         { class: 'card', 'aria-labelledby': 'sites-heading' },
@@ -205,6 +235,7 @@ export const professionalView: View = (main, context) => {
     ),
   );
   void loadCases();
+  void selfReports.reload();
   void loadSites();
   return () => void stream.close();
 };

@@ -10,7 +10,14 @@ import type {
   Summary,
   SummaryQuery,
 } from '../../src/contracts/analytics.js';
-import type { Case, CasePage, CreateCaseBody } from '../../src/contracts/cases.js';
+import type {
+  Case,
+  CasePage,
+  CaseStatus,
+  CreateCaseBody,
+  PatchCaseBody,
+  RevokeReason,
+} from '../../src/contracts/cases.js';
 import type { ExposureRiskPage } from '../../src/contracts/exposure-risks.js';
 import type { InteractionPage, Observation, UploadInteractionsResponse } from '../../src/contracts/interactions.js';
 import type { Notification, NotificationPage } from '../../src/contracts/notifications.js';
@@ -20,6 +27,11 @@ import type { ReportSymptomBody, Symptom } from '../../src/contracts/symptoms.js
 import type { CaseContacts } from '../../src/contracts/tracing.js';
 import type { CreatedUser, CreateUserBody, User } from '../../src/contracts/users.js';
 import type { CreateVenueBody, Venue } from '../../src/contracts/venues.js';
+import type {
+  IssueVerificationCodeBody,
+  RedeemCodeBody,
+  VerificationCode,
+} from '../../src/contracts/verification-codes.js';
 import type { ExposureSitePage, ExposureSitesQuery, ZonesResponse, ZonesQuery } from '../../src/contracts/zones.js';
 import { apiErrorOf } from './errors.js';
 import { RealtimeStream, type RealtimeStreamOptions } from './realtime.js';
@@ -36,6 +48,12 @@ export type {
   AlertPage,
   Case,
   CaseContacts,
+  CaseStatus,
+  IssueVerificationCodeBody,
+  PatchCaseBody,
+  RedeemCodeBody,
+  RevokeReason,
+  VerificationCode,
   CreatedUser,
   Notification,
   NotificationPage,
@@ -50,6 +68,17 @@ export type {
 export interface PageQuery {
   readonly limit?: number;
   readonly cursor?: string;
+}
+
+/** GET /cases: a page, optionally only the cases in one status. */
+export interface ListCasesQuery extends PageQuery {
+  readonly status?: CaseStatus;
+}
+
+/** POST /cases/{id}/revoke: why the case no longer counts (a negative test, or entered in error). */
+export interface RevokeCaseBody {
+  readonly reason: RevokeReason;
+  readonly note?: string;
 }
 
 export interface EpitraceClientOptions {
@@ -201,6 +230,16 @@ export class EpitraceClient {
     return this.request('POST', '/symptoms', { body });
   }
 
+  /**
+   * POST /cases/redeem: redeems a verification code from a test; the person's case becomes confirmed (created: a new
+   * case; false: their self-report upgraded). Errors: 400 (unknown or mistyped code: the detail says when the check
+   * character is wrong), 409 (already used), 410 (expired), 429 (too many attempts: `retryAfter` seconds).
+   */
+  async redeemCode(body: RedeemCodeBody): Promise<{ case: Case; created: boolean }> {
+    const { status, body: answer } = await this.requestWithStatus<Case>('POST', '/cases/redeem', { body });
+    return { case: answer, created: status === 201 };
+  }
+
   /** GET /proximity_tokens: the phone's rotating Bluetooth tokens for 24 hours from `from` (default now). */
   proximityTokens(from?: string): Promise<ProximityTokenList> {
     return this.request('GET', '/proximity_tokens', { query: { from } });
@@ -242,9 +281,38 @@ export class EpitraceClient {
     return { case: answer, created: status === 201 };
   }
 
-  /** GET /cases: the cases the caller manages. */
-  listCases(page: PageQuery = {}): Promise<Static<typeof CasePage>> {
-    return this.request('GET', '/cases', { query: { ...page } });
+  /**
+   * GET /cases: a professional's cases (with `status` self_reported or held: also the open self-reports nobody
+   * manages yet); an app user's own cases.
+   */
+  listCases(query: ListCasesQuery = {}): Promise<Static<typeof CasePage>> {
+    return this.request('GET', '/cases', { query: { ...query } });
+  }
+
+  /** GET /cases/{id}: one case (its managing professional, or the person whose case it is). */
+  getCase(id: string): Promise<Case> {
+    return this.request('GET', `/cases/${encodeURIComponent(id)}`);
+  }
+
+  /** PATCH /cases/{id}: correct its dates or report type, or close it; `reason` is kept in the audit log. */
+  patchCase(id: string, body: PatchCaseBody): Promise<Case> {
+    return this.request('PATCH', `/cases/${encodeURIComponent(id)}`, { body });
+  }
+
+  /**
+   * POST /cases/{id}/revoke: the case no longer counts; the exposures it caused are removed and the people whose risk
+   * falls are told. The managing professional revokes a case; a resident their own self-report.
+   */
+  revokeCase(id: string, body: RevokeCaseBody): Promise<Case> {
+    return this.request('POST', `/cases/${encodeURIComponent(id)}/revoke`, { body });
+  }
+
+  /**
+   * POST /verification_codes (health professional or laboratory): a one-time code the person tested enters in their
+   * app (the short one, read out) or scans (the long one, as a QR code or link).
+   */
+  issueVerificationCode(body: IssueVerificationCodeBody): Promise<VerificationCode> {
+    return this.request('POST', '/verification_codes', { body });
   }
 
   /** GET /cases/{id}/contacts. */

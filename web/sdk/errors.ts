@@ -16,6 +16,8 @@ export class EpitraceApiError extends Error {
     readonly url: string,
     readonly status: number,
     readonly problem: ProblemBody,
+    /** Seconds to wait before trying again, from Retry-After (429, 503); undefined when the server sent none. */
+    readonly retryAfter?: number,
   ) {
     super(`${method} ${url}: ${status} ${problem.detail}`);
   }
@@ -44,5 +46,12 @@ export async function apiErrorOf(method: string, url: string, response: Response
     status: response.status,
     detail: text.slice(0, 500) || `HTTP ${response.status}`,
   };
-  return new EpitraceApiError(method, url, response.status, problem);
+  const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+  return new EpitraceApiError(
+    method,
+    url,
+    response.status,
+    problem,
+    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
+  );
 }

@@ -1,6 +1,7 @@
 import { formValues, h, replace } from '../../shared/dom.js';
 import { describeError, localToday } from '../../shared/format.js';
 import type { Screen } from '../context.js';
+import { myReportsCard, testCodeCard } from './test-code.js';
 
 const COMMON_SYMPTOMS = [
   'fever',
@@ -12,8 +13,14 @@ const COMMON_SYMPTOMS = [
   'headache',
 ];
 
-/** Reporting a symptom and when it began: people who were near the person are then told, without their name. */
-export const symptomsScreen: Screen = (main, context) => {
+/**
+ * Reporting a symptom and when it began: people who were near the person are then told, without their name. Below:
+ * entering the code from a positive test (opened here by a code's link, `#redeem/<code>`), and the person's reports,
+ * a self-report withdrawable by its author.
+ */
+export const symptomsScreen: Screen = (main, context, params = []) => {
+  const reports = myReportsCard(context);
+  const code = testCodeCard(context, { code: params[0], onConfirmed: () => void reports.reload() });
   const result = h('p', { role: 'status', id: 'symptom-result' });
   const form = h(
     'form',
@@ -60,8 +67,15 @@ export const symptomsScreen: Screen = (main, context) => {
         result.textContent =
           'Thank you. Your report was received. Stay at home if you can, and get tested. People who were near you will be told, without your name.';
         context.announce(result.textContent);
+        void reports.reload();
       })
       .catch((e: unknown) => (result.textContent = describeError(e)));
   });
-  replace(main, form);
+  replace(main, form, code.element, reports.element);
+  void reports.reload();
+  if (params[0] !== undefined) {
+    code.element.scrollIntoView({ block: 'start' });
+    code.element.querySelector<HTMLButtonElement>('button[type="submit"]')?.focus();
+  }
+  return code.stop;
 };
