@@ -15,69 +15,14 @@ import {
   FLU1918_INCIDENCE,
   FLU1918_SI_DISTR,
 } from '../fixtures/flu1918.js';
-import type { EpiEstimRow } from '../fixtures/flu2009.js';
 import { createStaff, type StaffUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
+import { addDays, compareWithEpiEstim, type Estimate, incidenceLineList } from '../helpers/epiestim-table.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
-const FIELDS = [
-  'mean',
-  'std',
-  'quantile_0_025',
-  'quantile_0_05',
-  'quantile_0_25',
-  'quantile_0_5',
-  'quantile_0_75',
-  'quantile_0_95',
-  'quantile_0_975',
-] as const;
-
-interface Estimate {
-  t_start: number;
-  t_end: number;
-  start_date: string;
-  end_date: string;
-  [field: string]: number | string;
-}
-
-const addDays = (day: string, n: number) =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const LAST_DATE = addDays(FLU1918_FIRST_DATE, FLU1918_INCIDENCE.length - 1);
 const TOTAL_CASES = FLU1918_INCIDENCE.reduce((sum, n) => sum + n, 0);
 const LAST_CASE_DAY = FLU1918_INCIDENCE.findLastIndex((n) => n > 0);
-
-/** Largest relative difference over every field of every window; fails on a window or date mismatch. */
-function maxRelativeError(estimates: readonly Estimate[], table: readonly EpiEstimRow[]): number {
-  expect(estimates.map((e) => [e.t_start, e.t_end])).toEqual(table.map((r) => [r[0], r[1]]));
-  let worst = 0;
-  table.forEach((row, i) => {
-    const est = estimates[i]!;
-    expect(est.start_date).toBe(addDays(FLU1918_FIRST_DATE, row[0] - 1));
-    expect(est.end_date).toBe(addDays(FLU1918_FIRST_DATE, row[1] - 1));
-    FIELDS.forEach((field, j) => {
-      const expected = row[j + 2]!;
-      const actual = est[field] as number;
-      const error = Math.abs(actual - expected) / Math.abs(expected);
-      if (!(error <= 1e-6)) {
-        throw new Error(
-          `window ${row[0]}-${row[1]} ${field}: got ${actual}, expected ${expected} (relative error ${error})`,
-        );
-      }
-      worst = Math.max(worst, error);
-    });
-  });
-  return worst;
-}
-
-/** The Flu1918 incidence as a CSV line list: one row per case, onset and report on the day counted. */
-function flu1918LineList(): string {
-  const lines = ['external_id,onset_date,report_date'];
-  FLU1918_INCIDENCE.forEach((count, day) => {
-    const date = addDays(FLU1918_FIRST_DATE, day);
-    for (let k = 0; k < count; k++) lines.push(`flu1918-${day + 1}-${k + 1},${date},${date}`);
-  });
-  return `${lines.join('\n')}\n`;
-}
 
 describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu1918 (%s)', (dialect) => {
   let t: TestApp;
@@ -89,7 +34,7 @@ describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu1918 (%s)'
       method: 'POST',
       url: '/cases/import',
       headers: { ...authority.auth, 'content-type': 'text/csv' },
-      payload: flu1918LineList(),
+      payload: incidenceLineList(FLU1918_INCIDENCE, FLU1918_FIRST_DATE, 'flu1918'),
     });
     expect(imported.statusCode, imported.body).toBe(200);
     expect(imported.json()).toEqual({
@@ -128,7 +73,9 @@ describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu1918 (%s)'
     // EpiEstim's SI.Moments for Flu1918$si_distr: mean 2.596 days.
     expect(body.serial_interval.mean).toBeCloseTo(2.596, 12);
     expect(body.estimates).toHaveLength(85);
-    expect(maxRelativeError(body.estimates, EPIESTIM_FLU1918_NON_PARAMETRIC)).toBeLessThanOrEqual(1e-6);
+    expect(
+      compareWithEpiEstim(body.estimates, EPIESTIM_FLU1918_NON_PARAMETRIC, FLU1918_FIRST_DATE, 1e-6),
+    ).toBeLessThanOrEqual(1e-6);
     expect(body.warnings).toEqual([]);
   });
 });

@@ -18,61 +18,10 @@ import {
 } from '../fixtures/flu2009.js';
 import { createStaff, expectProblem, type StaffUser } from '../helpers/actors.js';
 import { testDialects } from '../helpers/dialects.js';
+import { addDays, compareWithEpiEstim, type Estimate, incidenceLineList } from '../helpers/epiestim-table.js';
 import { buildTestApp, type TestApp } from '../helpers/test-app.js';
 
-type Row = readonly [number, number, number, number, number, number, number, number, number, number, number];
-
-const FIELDS = [
-  'mean',
-  'std',
-  'quantile_0_025',
-  'quantile_0_05',
-  'quantile_0_25',
-  'quantile_0_5',
-  'quantile_0_75',
-  'quantile_0_95',
-  'quantile_0_975',
-] as const;
-
-interface Estimate {
-  t_start: number;
-  t_end: number;
-  start_date: string;
-  end_date: string;
-  [field: string]: number | string;
-}
-
-const addDays = (day: string, n: number) =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const LAST_DATE = addDays(FLU2009_FIRST_DATE, FLU2009_INCIDENCE.length - 1);
-
-function expectTable(estimates: readonly Estimate[], table: readonly Row[], relTol: number): void {
-  expect(estimates.map((e) => [e.t_start, e.t_end])).toEqual(table.map((r) => [r[0], r[1]]));
-  table.forEach((row, i) => {
-    const est = estimates[i]!;
-    expect(est.start_date).toBe(addDays(FLU2009_FIRST_DATE, row[0] - 1));
-    expect(est.end_date).toBe(addDays(FLU2009_FIRST_DATE, row[1] - 1));
-    FIELDS.forEach((field, j) => {
-      const expected = row[j + 2]!;
-      const actual = est[field] as number;
-      const error = Math.abs(actual - expected) / Math.abs(expected);
-      if (!(error <= relTol))
-        throw new Error(
-          `window ${row[0]}-${row[1]} ${field}: got ${actual}, expected ${expected} (relative error ${error})`,
-        );
-    });
-  });
-}
-
-/** The Flu2009 incidence as a CSV line list: one row per case, onset and report on the day counted. */
-function flu2009LineList(): string {
-  const lines = ['external_id,onset_date,report_date'];
-  FLU2009_INCIDENCE.forEach((count, day) => {
-    for (let k = 0; k < count; k++)
-      lines.push(`flu2009-${day + 1}-${k + 1},${addDays(FLU2009_FIRST_DATE, day)},${addDays(FLU2009_FIRST_DATE, day)}`);
-  });
-  return `${lines.join('\n')}\n`;
-}
 
 describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu2009 (%s)', (dialect) => {
   let t: TestApp;
@@ -84,7 +33,7 @@ describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu2009 (%s)'
       method: 'POST',
       url: '/cases/import',
       headers: { ...authority.auth, 'content-type': 'text/csv' },
-      payload: flu2009LineList(),
+      payload: incidenceLineList(FLU2009_INCIDENCE, FLU2009_FIRST_DATE, 'flu2009'),
     });
     expect(imported.statusCode, imported.body).toBe(200);
     expect(imported.json()).toEqual({
@@ -127,7 +76,7 @@ describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu2009 (%s)'
     const body = response.json<{ method: string; estimates: Estimate[]; warnings: string[] }>();
     expect(body.method).toBe('parametric_si');
     expect(body.estimates).toHaveLength(25);
-    expectTable(body.estimates, EPIESTIM_SNAPSHOT_PARAMETRIC, 1e-6);
+    compareWithEpiEstim(body.estimates, EPIESTIM_SNAPSHOT_PARAMETRIC, FLU2009_FIRST_DATE, 1e-6);
     expect(body.warnings).toEqual([]);
   });
 
@@ -142,7 +91,7 @@ describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu2009 (%s)'
     expect(body.method).toBe('non_parametric_si');
     // EpiEstim's SI.Moments for Flu2009$si_distr: mean 2.596 days.
     expect(body.serial_interval.mean).toBeCloseTo(2.596, 12);
-    expectTable(body.estimates, EPIESTIM_SNAPSHOT_NON_PARAMETRIC, 1e-6);
+    compareWithEpiEstim(body.estimates, EPIESTIM_SNAPSHOT_NON_PARAMETRIC, FLU2009_FIRST_DATE, 1e-6);
   });
 
   it('`from` defaults to the first case; a series longer than 3660 days is refused with a hint', async () => {
@@ -154,7 +103,7 @@ describe.each(testDialects())('Rt over HTTP reproduces EpiEstim on Flu2009 (%s)'
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json<{ from: string; estimates: Estimate[] }>();
     expect(body.from).toBe(FLU2009_FIRST_DATE);
-    expectTable(body.estimates, EPIESTIM_SNAPSHOT_PARAMETRIC, 1e-6);
+    compareWithEpiEstim(body.estimates, EPIESTIM_SNAPSHOT_PARAMETRIC, FLU2009_FIRST_DATE, 1e-6);
     // Up to today, the 2009 outbreak is more than ten years away.
     const tooLong = await t.app.inject({
       method: 'GET',
