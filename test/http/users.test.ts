@@ -217,4 +217,20 @@ describe.each(testDialects())('users on %s', (dialect) => {
     );
     expect((await tableCounts(t)).users).toBe(0);
   });
+
+  it('a bad token is refused with a message about the kind of token presented', async () => {
+    const user = await registerUser(t.app);
+    const detailFor = async (token: string) =>
+      expectProblem(
+        await t.app.inject({ method: 'GET', url: `/users/${user.id}`, headers: { authorization: `Bearer ${token}` } }),
+        401,
+      ).detail;
+    const appToken = user.token;
+    expect(await detailFor(`${appToken.slice(0, -1)}${appToken.endsWith('A') ? 'B' : 'A'}`)).toBe(
+      'unknown or revoked app token',
+    );
+    expect(await detailFor(appToken.slice(0, 20))).toBe('malformed app token: ept_ followed by 43 characters expected');
+    expect(await detailFor('not-a-token')).toBe('unrecognised token: neither an app token nor a staff sign-in token');
+    expect(await detailFor('aaa.bbb.ccc')).toBe('invalid or expired staff token');
+  });
 });

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { hashAppToken, looksLikeAppToken } from '../crypto/app-tokens.js';
+import { APP_TOKEN_PREFIX, hashAppToken, looksLikeAppToken } from '../crypto/app-tokens.js';
 import type { StaffTokens } from '../crypto/staff-tokens.js';
 import { forbidden, unauthorized } from './problem.js';
 
@@ -45,6 +45,13 @@ async function resolve(request: FastifyRequest, resolvers: PrincipalResolvers): 
     return userId === null
       ? { kind: 'invalid', reason: 'unknown or revoked app token' }
       : { kind: 'user', userId, tokenHash };
+  }
+  // Say which kind of token was wrong: a resident's damaged app token is not an "expired staff token".
+  if (token.startsWith(APP_TOKEN_PREFIX)) {
+    return { kind: 'invalid', reason: `malformed app token: ${APP_TOKEN_PREFIX} followed by 43 characters expected` };
+  }
+  if (token.split('.').length !== 3) {
+    return { kind: 'invalid', reason: 'unrecognised token: neither an app token nor a staff sign-in token' };
   }
   const claims = resolvers.staffTokens.check(token);
   if (claims === null) return { kind: 'invalid', reason: 'invalid or expired staff token' };
