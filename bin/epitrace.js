@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx epitrace ...` needs no build step.
+// Runs the TypeScript CLI through tsx, so `npx epitrace ...` needs no build step. src/cli/index.ts checks the Node.js
+// version (package.json engines) before loading anything else.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startLocalServer, type LocalServer } from '../simulator/local-server.js';
 import { progressPrinter } from '../simulator/progress.js';
 import { formatReport } from '../simulator/report.js';
@@ -9,45 +8,26 @@ import { runSimulation, type StaffCredentials } from '../simulator/runner.js';
 import { generatedScenario } from '../simulator/scenario.js';
 import { UsageError } from './usage-error.js';
 
-export const SIMULATE_USAGE = `  simulate [--population N] [--days D] [--speed-up S] [--seed X] [--url URL]
-           [--staff-username U --staff-password P] [--authority-username U --authority-password P]
-           [--streams N] [--concurrency N] [--report-json FILE]
-                             an agent-based city driving the server through its API; without --url it starts
-                             its own server on a temporary embedded database`;
+/** The options of `epitrace simulate`, already parsed and checked by src/cli/commands/simulate.ts. */
+export interface SimulateOptions {
+  population: number;
+  days: number;
+  speedUp: number;
+  seed: string;
+  url?: string;
+  staffUsername?: string;
+  staffPassword?: string;
+  authorityUsername?: string;
+  authorityPassword?: string;
+  streams: number;
+  concurrency: number;
+  reportJson?: string;
+}
 
-const integer = (value: string | undefined, fallback: number, name: string, min: number, max: number): number => {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
-};
-
-/** `epitrace simulate`: returns the exit code. */
-export async function simulateCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      population: { type: 'string' },
-      days: { type: 'string' },
-      'speed-up': { type: 'string' },
-      seed: { type: 'string' },
-      url: { type: 'string' },
-      'staff-username': { type: 'string' },
-      'staff-password': { type: 'string' },
-      'authority-username': { type: 'string' },
-      'authority-password': { type: 'string' },
-      streams: { type: 'string' },
-      concurrency: { type: 'string' },
-      'report-json': { type: 'string' },
-    },
-  });
-  const population = integer(values.population, 10_000, 'population', 1, 100_000);
-  const days = integer(values.days, 14, 'days', 1, 20);
-  const speedUp = values['speed-up'] === undefined ? 5000 : Number(values['speed-up']);
-  if (!Number.isFinite(speedUp) || speedUp <= 1) throw new UsageError('--speed-up must be a number greater than 1');
-  const seed = values.seed === undefined ? 1 : /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
+/** `epitrace simulate`: returns the exit code. `commandLine` is recorded in the --report-json file. */
+export async function simulateCommand(values: SimulateOptions, commandLine: string): Promise<number> {
+  const { population, days, speedUp } = values;
+  const seed = /^\d+$/.test(values.seed) ? Number(values.seed) : values.seed;
   const credentials = (
     user: string | undefined,
     password: string | undefined,
@@ -58,8 +38,8 @@ export async function simulateCommand(args: string[]): Promise<number> {
       throw new UsageError(`give both --${what}-username and --${what}-password`);
     return { username: user, password };
   };
-  let professional = credentials(values['staff-username'], values['staff-password'], 'staff');
-  let authority = credentials(values['authority-username'], values['authority-password'], 'authority');
+  let professional = credentials(values.staffUsername, values.staffPassword, 'staff');
+  let authority = credentials(values.authorityUsername, values.authorityPassword, 'authority');
   let server: LocalServer | undefined;
   let baseUrl = values.url;
   if (baseUrl === undefined) {
@@ -84,21 +64,21 @@ export async function simulateCommand(args: string[]): Promise<number> {
       seed,
       professional,
       authority,
-      streams: values.streams === undefined ? undefined : integer(values.streams, 2000, 'streams', 0, 100_000),
-      concurrency: integer(values.concurrency, 16, 'concurrency', 1, 1000),
+      streams: values.streams,
+      concurrency: values.concurrency,
       onProgress: progressPrinter(),
     });
     process.stdout.write(`\n\n${formatReport(result.report)}\n`);
-    if (values['report-json'] !== undefined) {
+    if (values.reportJson !== undefined) {
       const record = {
         benchmark: 'simulation (issue 7)',
-        command: `npx epitrace simulate ${args.join(' ')}`,
+        command: commandLine,
         date: new Date().toISOString(),
         load_average: loadavg().map((x) => Math.round(x * 100) / 100),
         report: result.report,
         text: formatReport(result.report),
       };
-      writeFileSync(values['report-json'], `${JSON.stringify(record, null, 2)}\n`);
+      writeFileSync(values.reportJson, `${JSON.stringify(record, null, 2)}\n`);
     }
     return result.report.errors.total === 0 ? 0 : 1;
   } finally {
