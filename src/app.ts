@@ -42,9 +42,11 @@ import { registerOpenApi } from './platform/http/openapi.js';
 import { principalPlugin, rejectInvalidTokens } from './platform/http/principal.js';
 import { registerProblemHandlers } from './platform/http/problem.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
+import { refuseWhileClosing } from './platform/http/refuse-while-closing.js';
 import { registerValidators } from './platform/http/validation.js';
 import { RedisLeases } from './platform/jobs/lease.js';
 import { type PeriodicTask, startPeriodicTasks } from './platform/jobs/periodic.js';
+import { loggerOptions } from './platform/observability/logger.js';
 import { registerMetrics } from './platform/observability/metrics.js';
 import { closeWebSocketsGoingAway } from './platform/realtime/hub.js';
 import { MS_PER_DAY } from './platform/time/calendar.js';
@@ -58,6 +60,8 @@ declare module 'fastify' {
     traceWorker: TraceWorker;
     /** The tracing engine (benchmarks time `tracing.traceCase`). */
     tracing: TracingService;
+    /** How many staff accounts exist (the start-up banner tells an operator how to create the first). */
+    staffAccountCount: () => Promise<number>;
   }
 }
 
@@ -94,20 +98,24 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const background = options.background !== false;
 
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    logger: options.logger ?? loggerOptions(config),
     bodyLimit: config.bodyLimitBytes,
     // Fastify accepts a hop count too (proxy-addr), though its types omit it.
     trustProxy: config.trustProxy as boolean | string,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    // Refused during shutdown with a problem+json 503 instead (refuseWhileClosing).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // ioredis reconnects by itself; without a listener each failed attempt would print a stack trace to stderr.
+  redis?.on('error', (error: Error) => app.log.warn({ err: error }, 'Redis connection error; reconnecting'));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  refuseWhileClosing(app);
   // Everything that must stop when the server closes, in this order (background work before the database).
   const closers: Array<() => Promise<unknown>> = [];
   app.addHook('onClose', async () => {
@@ -138,7 +146,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const { audit } = setupAudit(ctx);
   const { access } = setupAccess({ cases: caseManagementFacts(ctx), audit });
   const users = setupUsers(ctx, { cipher, access });
-  const staff = setupStaff(ctx, { staffTokens });
+  const staff = setupStaff(ctx, { staffTokens, audit });
   const notifications = setupNotifications(ctx);
   const proximityTokens = setupProximityTokens(ctx, { tokenSecret });
   const tracing = await setupTracing(ctx, {
@@ -168,8 +176,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const lineList = setupLineList(ctx, { analytics: analytics.engine });
   const alerts = setupAlerts(ctx);
   const zones = setupZones(ctx, { alerts: alerts.alerts, audit, epidemic });
-  const venues = setupVenues(ctx);
+  const venues = setupVenues(ctx, { tokenSecret });
   app.decorate('tracing', tracing.tracing);
+  app.decorate('staffAccountCount', () => staff.staff.count());
   app.decorate('traceWorker', tracing.traceWorker);
   app.decorate('analytics', analytics.engine);
   app.decorate('zoneScanner', zones.zoneScanner);

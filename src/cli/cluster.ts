@@ -4,8 +4,12 @@ import { pino, type Logger } from 'pino';
 import { openConfiguredDatabase } from '../platform/db/configured.js';
 import type { Config } from '../config/index.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
+import { loggerOptions } from '../platform/observability/logger.js';
 import { ConnectionDispatcher, isReadyMessage } from './connection-dispatcher.js';
-import { serve } from './serve.js';
+import { checkCanListen, listenFailure } from './listen-failure.js';
+import { serve, takeDataDirLock } from './serve.js';
+import { StartupFailure } from './startup-failure.js';
+import { checkDataDir, checkServices, usesDataDir } from './start-checks.js';
 
 export class ClusterConfigError extends Error {}
 
@@ -26,6 +30,9 @@ export const STREAM_WORKER_NICE = 5;
 /** How long the primary waits for a new connection's request line (Node's own default for request headers). */
 const FIRST_LINE_TIMEOUT_MS = 60_000;
 
+/** A worker's exit code when it met a StartupFailure (it printed why): replacing it would not help. */
+const WORKER_CANNOT_START = 78;
+
 /** Shortest time between replacing crashed workers, so a worker that crashes at start cannot spin the CPU. */
 const RESTART_DELAY_MS = 1_000;
 
@@ -40,11 +47,19 @@ const RESTART_DELAY_MS = 1_000;
 export async function serveWorkers(config: Config, workers: number, streamWorkers = 0): Promise<void> {
   if (!cluster.isPrimary) {
     const role = process.env[PROCESS_ROLE] as Role | undefined;
-    await serve(config, {
-      traceRunner: role === 'trace-runner',
-      handedConnections: process.env[HANDED_CONNECTIONS] === '1',
-      background: role !== 'streams',
-    });
+    try {
+      await serve(config, {
+        banner: false,
+        traceRunner: role === 'trace-runner',
+        handedConnections: process.env[HANDED_CONNECTIONS] === '1',
+        background: role !== 'streams',
+      });
+    } catch (error) {
+      if (!(error instanceof StartupFailure)) throw error;
+      // A replacement would fail the same way (the port is taken): the primary stops instead of retrying forever.
+      process.stderr.write(`epitrace: ${error.message}\n`);
+      process.exit(WORKER_CANNOT_START);
+    }
     return;
   }
   if (workers + streamWorkers > 1 && config.redisUrl === undefined) {
@@ -52,7 +67,14 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
       '--workers above 1 or --stream-workers needs REDIS_URL: the processes share real-time events, rate limits and job leadership through Redis',
     );
   }
-  const log = pino({ level: config.logLevel }).child({ role: 'primary' });
+  // What would stop every worker is checked once here, and said in one line (a worker that cannot start is replaced
+  // again and again). The primary shares the data directory's lock with its workers for as long as it runs.
+  if (usesDataDir(config)) checkDataDir(config.dataDir);
+  await checkServices(config);
+  await checkCanListen(config.host, config.port);
+  if (config.dialect === 'sqlite' && config.redisUrl !== undefined) takeDataDirLock(config);
+  const { stream, ...logOptions } = loggerOptions(config);
+  const log = (stream === undefined ? pino(logOptions) : pino(logOptions, stream)).child({ role: 'primary' });
   const database = openConfiguredDatabase(config);
   try {
     const applied = await migrateToLatest(database);
@@ -88,8 +110,10 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
                 'primary accepting connections',
               ),
             (error: unknown) => {
-              log.fatal({ err: error }, 'cannot listen');
-              process.exit(1);
+              const failure = listenFailure(error, config.host, config.port);
+              if (failure === undefined) log.fatal({ err: error }, 'cannot listen');
+              else process.stderr.write(`epitrace: ${failure.message}\n`);
+              stop('SIGTERM', failure?.exitCode ?? 1);
             },
           );
       });
@@ -99,6 +123,10 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
   cluster.on('exit', (worker, code, signal) => {
     dispatcher?.remove(worker);
     if (stopping) return;
+    if (code === WORKER_CANNOT_START) {
+      stop('SIGTERM', 1);
+      return;
+    }
     const role = roleOf.get(worker.id) ?? 'server';
     roleOf.delete(worker.id);
     log.error({ worker: worker.process.pid, role, code, signal }, 'worker died; starting a replacement');
@@ -115,18 +143,18 @@ export async function serveWorkers(config: Config, workers: number, streamWorker
   for (let i = 0; i < streamWorkers; i++) fork('streams');
   if (withRunner) fork('trace-runner');
 
-  const stop = (signal: NodeJS.Signals) => {
+  const stop = (signal: NodeJS.Signals, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping workers');
     void dispatcher?.close();
     const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
-    if (alive.length === 0) process.exit(0);
+    if (alive.length === 0) process.exit(exitCode);
     let remaining = alive.length;
     for (const worker of alive) {
       worker.once('exit', () => {
         remaining -= 1;
-        if (remaining === 0) process.exit(0);
+        if (remaining === 0) process.exit(exitCode);
       });
       worker.process.kill('SIGTERM');
     }

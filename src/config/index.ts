@@ -21,9 +21,17 @@ export interface Config {
   readonly sqliteMmapMib: number;
   readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
+  /** Log lines: JSON (for machines), pretty (for people), or auto: pretty when standard output is a terminal. */
+  readonly logFormat: 'auto' | 'json' | 'pretty';
+  /** The start-up banner (URLs, where data lives, first steps): auto prints it when standard output is a terminal. */
+  readonly banner: 'auto' | 'on' | 'off';
   readonly encryptionKeys: string | undefined;
   readonly tokenSecret: string | undefined;
   readonly staffTokenTtlSeconds: number;
+  /** A staff session ends when it was not refreshed for this long. */
+  readonly staffSessionIdleMinutes: number;
+  /** A staff session ends this long after its sign-in, however active. */
+  readonly staffSessionMaxHours: number;
   readonly bodyLimitBytes: number;
   readonly rateLimitMax: number;
   readonly rateLimitWindowMs: number;
@@ -189,9 +197,13 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
     sqliteMmapMib: r.int('SQLITE_MMAP_MB', 0, 2047),
     redisUrl,
     logLevel: r.oneOf('LOG_LEVEL', ['info', 'fatal', 'error', 'warn', 'debug', 'trace', 'silent'] as const),
+    logFormat: r.oneOf('LOG_FORMAT', ['auto', 'json', 'pretty'] as const),
+    banner: r.oneOf('BANNER', ['auto', 'on', 'off'] as const),
     encryptionKeys,
     tokenSecret,
-    staffTokenTtlSeconds: r.int('STAFF_TOKEN_TTL_SECONDS', 60, 86_400),
+    staffTokenTtlSeconds: r.int('STAFF_TOKEN_TTL_SECONDS', 2, 86_400),
+    staffSessionIdleMinutes: r.int('STAFF_SESSION_IDLE_MINUTES', 1, 10_080),
+    staffSessionMaxHours: r.int('STAFF_SESSION_MAX_HOURS', 1, 8_760),
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
     rateLimitMax: r.int('RATE_LIMIT_MAX', 1, 10_000_000),
     rateLimitWindowMs: r.int('RATE_LIMIT_WINDOW_MS', 1000, 86_400_000),
@@ -216,6 +228,11 @@ export function loadConfig(env: Env = environmentWithDotenv()): Config {
   if (config.zones.scanResolution > config.h3Resolution) {
     r.problems.push(
       `SCAN_RESOLUTION must not be finer than H3_RESOLUTION (${config.h3Resolution}), the resolution case cells are known at (got ${config.zones.scanResolution})`,
+    );
+  }
+  if (config.staffSessionIdleMinutes * 60 <= config.staffTokenTtlSeconds) {
+    r.problems.push(
+      `STAFF_SESSION_IDLE_MINUTES (${config.staffSessionIdleMinutes}) must be longer than a staff token lasts (STAFF_TOKEN_TTL_SECONDS=${config.staffTokenTtlSeconds}): the dashboard refreshes when the token runs out`,
     );
   }
   if (r.problems.length > 0) throw new ConfigError(r.problems);

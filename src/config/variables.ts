@@ -66,6 +66,18 @@ export const VARIABLES = [
     description: 'pino log level: fatal, error, warn, info, debug, trace or silent.',
   },
   {
+    name: 'LOG_FORMAT',
+    default: 'auto',
+    description:
+      'Log lines: `json` (one JSON object a line, for log collectors), `pretty` (coloured, for people), or `auto`: pretty when standard output is a terminal, JSON otherwise.',
+  },
+  {
+    name: 'BANNER',
+    default: 'auto',
+    description:
+      'The short text printed once the server listens (the URLs of the app, the dashboard and the API docs, where data and keys live, how to create the first staff account): `auto` prints it when standard output is a terminal, `on` always, `off` never.',
+  },
+  {
     name: 'ENCRYPTION_KEYS',
     default: undefined,
     description:
@@ -80,7 +92,20 @@ export const VARIABLES = [
   {
     name: 'STAFF_TOKEN_TTL_SECONDS',
     default: '900',
-    description: 'Lifetime of a staff token issued by POST /auth/login.',
+    description:
+      'Lifetime of a staff access token issued by POST /auth/login and POST /auth/refresh (2 to 86400; the dashboard refreshes it while in use).',
+  },
+  {
+    name: 'STAFF_SESSION_IDLE_MINUTES',
+    default: '30',
+    description:
+      'A staff session not refreshed for this many minutes ends (its refresh token no longer works); must be longer than STAFF_TOKEN_TTL_SECONDS.',
+  },
+  {
+    name: 'STAFF_SESSION_MAX_HOURS',
+    default: '12',
+    description:
+      'A staff session ends this many hours after its sign-in, however active; then the person signs in again.',
   },
   { name: 'BODY_LIMIT_BYTES', default: '1048576', description: 'Largest accepted request body.' },
   {

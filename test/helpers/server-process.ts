@@ -86,6 +86,33 @@ export async function startServer(env: Record<string, string>, cli?: readonly st
   };
 }
 
+/**
+ * Runs `src/main.ts` (or the CLI with `cli` arguments) with `env` until it exits by itself, as when it cannot start;
+ * returns its exit code and what it wrote. A PORT and HOST of the caller's are kept (unlike startServer).
+ */
+export async function runUntilExit(
+  env: Record<string, string>,
+  cli?: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(cli === undefined ? ['src/main.ts'] : ['src/cli/index.ts', ...cli])],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (exitCode) => resolve(exitCode)));
+  running.delete(child);
+  return { code, stdout, stderr };
+}
+
 /** The JSON log lines a server process has written so far (pino), parsed. */
 export function logLinesOf<T>(server: ServerProcess): T[] {
   return server

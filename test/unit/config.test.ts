@@ -61,9 +61,12 @@ describe('configuration', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
   });
 
-  it('is documented: the README configuration table lists every variable the server reads', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  it('is documented: the configuration table of docs/configuration.md lists every variable the server reads', () => {
+    const table = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
     for (const variable of VARIABLES)
-      expect(readme, variable.name).toMatch(new RegExp(`\\|\\s*\`${variable.name}\`\\s*\\|`));
+      expect(table, variable.name).toMatch(new RegExp(`\\|\\s*\`${variable.name}\`\\s*\\|`));
+    // The README keeps a short table of the main ones and links to the full one.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain('(docs/configuration.md)');
   });
 });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleScripts, type CompiledScript } from './bundle.js';
+import { registerLanding } from './landing.js';
 
 export interface WebRoutesOptions {
   /** The web/ folder: pages, static assets and the TypeScript the scripts are compiled from. */
@@ -49,6 +50,7 @@ export async function webRoutes(app: FastifyInstance, options: WebRoutesOptions)
     maxAge: 0,
   });
 
+  registerLanding(app);
   app.get('/app', hidden, async (_request, reply) => reply.redirect('/app/', 301));
   app.get('/dashboard', hidden, async (_request, reply) => reply.redirect('/dashboard/', 301));
   for (const [url, file] of Object.entries(PAGES)) {
