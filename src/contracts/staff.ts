@@ -22,12 +22,19 @@ export const LoginBody = Type.Object(
 export type LoginBody = Static<typeof LoginBody>;
 
 export const LoginResponse = Type.Object({
-  token: Type.String(),
+  token: Type.String({ description: 'access token: send it as "Authorization: Bearer <token>"' }),
   token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ description: 'seconds' }),
+  expires_in: Type.Integer({ description: 'seconds the access token lasts' }),
   staff_id: Uuid,
   role: StaffRole,
+  refresh_token: Type.String({
+    description: 'one-time token for POST /auth/refresh (a new one comes with each refresh); keep it secret',
+  }),
+  refresh_expires_in: Type.Integer({
+    description: 'seconds until the refresh token stops working unless used (idle limit, capped by the session limit)',
+  }),
 });
+export type LoginResponse = Static<typeof LoginResponse>;
 
 export const CreateStaffBody = Type.Object(
   { username: Username, password: Password, role: StaffRole },

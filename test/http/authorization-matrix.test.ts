@@ -351,6 +351,17 @@ interface RouteSpec {
   prepare(w: World, caller: Caller): Promise<Prepared>;
 }
 
+/** A refresh token of a new sign-in of loginStaff (each cell spends or revokes its own). */
+async function freshRefreshToken(w: World): Promise<string> {
+  const response = await w.t.app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: w.loginStaff.username, password: w.loginStaff.password },
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json<{ refresh_token: string }>().refresh_token;
+}
+
 const PUBLIC = (status: number): Record<GoodCaller, number> =>
   Object.fromEntries(GOOD_CALLERS.map((c) => [c, status])) as Record<GoodCaller, number>;
 const STAFF_ONLY = (role: 'admin' | 'health_professional', status: number): Expected => ({
@@ -517,6 +528,55 @@ const ROUTES: RouteSpec[] = [
             staff_id: w.loginStaff.id,
             role: w.loginStaff.role,
           }),
+      };
+    },
+  },
+  {
+    route: 'POST /auth/refresh',
+    expected: PUBLIC(200),
+    async prepare(w, caller) {
+      const refreshToken = await freshRefreshToken(w);
+      return {
+        request: {
+          method: 'POST',
+          url: '/auth/refresh',
+          headers: headersOf(w, caller),
+          payload: { refresh_token: refreshToken },
+        },
+        subject: w.victim,
+        verify: (response) => {
+          expect(response.json()).toMatchObject({
+            token_type: 'Bearer',
+            staff_id: w.loginStaff.id,
+            role: w.loginStaff.role,
+          });
+          expect(response.json().refresh_token).not.toBe(refreshToken);
+        },
+      };
+    },
+  },
+  {
+    route: 'POST /auth/logout',
+    expected: PUBLIC(204),
+    async prepare(w, caller) {
+      const refreshToken = await freshRefreshToken(w);
+      return {
+        request: {
+          method: 'POST',
+          url: '/auth/logout',
+          headers: headersOf(w, caller),
+          payload: { refresh_token: refreshToken },
+        },
+        subject: w.victim,
+        verify: async (response) => {
+          expect(response.body).toBe('');
+          const again = await w.t.app.inject({
+            method: 'POST',
+            url: '/auth/refresh',
+            payload: { refresh_token: refreshToken },
+          });
+          expect(again.statusCode).toBe(401);
+        },
       };
     },
   },

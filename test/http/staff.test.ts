@@ -74,6 +74,8 @@ describe.each(testDialects())('staff accounts and login on %s', (dialect) => {
       expires_in: t.config.staffTokenTtlSeconds,
       staff_id: member.id,
       role: 'health_professional',
+      refresh_token: expect.stringMatching(/^eprt_[A-Za-z0-9_-]{43}$/),
+      refresh_expires_in: t.config.staffSessionIdleMinutes * 60,
     });
     const auth = { authorization: `Bearer ${loggedIn.json().token}` };
     expect((await t.app.inject({ method: 'GET', url: '/cases', headers: auth })).statusCode).toBe(200);

@@ -33,7 +33,7 @@ import type {
   VerificationCode,
 } from '../../src/contracts/verification-codes.js';
 import type { ExposureSitePage, ExposureSitesQuery, ZonesResponse, ZonesQuery } from '../../src/contracts/zones.js';
-import { apiErrorOf } from './errors.js';
+import { apiErrorOf, isUnauthorized } from './errors.js';
 import { RealtimeStream, type RealtimeStreamOptions } from './realtime.js';
 
 /** Most observations the server takes in one POST /interactions. */
@@ -90,6 +90,25 @@ export interface EpitraceClientOptions {
   readonly headers?: Record<string, string>;
   /** fetch implementation (default: the global one). */
   readonly fetch?: typeof fetch;
+  /**
+   * A staff session that renews itself: its current access token is sent (instead of `token`), and a request refused
+   * with 401 is sent once more with the token `renew` gives (see StaffSessionProvider).
+   */
+  readonly session?: StaffSessionProvider;
+}
+
+/**
+ * Keeps a staff member's access token fresh for the client (the dashboard's session keeper implements it, with
+ * POST /auth/refresh and, when the session has ended, a new sign-in).
+ */
+export interface StaffSessionProvider {
+  /** The access token to send now. */
+  token(): string | undefined;
+  /**
+   * Called when the server refused `rejected` with 401: resolves with a token to try once more, or undefined to give
+   * up (the request then fails with the 401); a rejection fails the request with that error.
+   */
+  renew(rejected: string | undefined): Promise<string | undefined>;
 }
 
 /** Options of a real-time stream opened by the client. */
@@ -103,18 +122,22 @@ type Query = Record<string, string | number | boolean | undefined>;
  */
 export class EpitraceClient {
   readonly baseUrl: string;
-  readonly token: string | undefined;
   private readonly fetchImpl: typeof fetch;
 
   constructor(private readonly options: EpitraceClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.token = options.token;
     this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  /** The same client acting with another bearer token. */
+  /** The bearer token sent now: the session's current one, or the fixed one. */
+  get token(): string | undefined {
+    return this.options.session !== undefined ? this.options.session.token() : this.options.token;
+  }
+
+  /** The same client acting with another bearer token (and no self-renewing session). */
   withToken(token: string | undefined): EpitraceClient {
-    return new EpitraceClient({ ...this.options, token });
+    const { session: _session, ...options } = this.options;
+    return new EpitraceClient({ ...options, token });
   }
 
   /** URL of a route with its query string (undefined values left out). */
@@ -155,13 +178,37 @@ export class EpitraceClient {
   ): Promise<{ response: Response; url: string }> {
     const url = this.url(path, options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...this.options.headers, ...options.headers };
-    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
     if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
     }
-    return { response: await this.fetchImpl(url, { method, headers, body }), url };
+    // The sign-in routes (login, refresh, sign-out) take no bearer token (an expired one would be refused) and answer
+    // 401 for a bad password or refresh token, which no renewal can fix.
+    if (path.startsWith('/auth/')) return { response: await this.fetchImpl(url, { method, headers, body }), url };
+    return { response: await this.fetchWithSession(url, { method, headers, body }), url };
+  }
+
+  /**
+   * fetch with the current bearer token; with a session, a 401 is renewed once and the request sent again with the
+   * new token (a 401 the session cannot renew is returned as it is).
+   */
+  private async fetchWithSession(url: string, init: RequestInit): Promise<Response> {
+    const headers = { ...(init.headers as Record<string, string> | undefined) };
+    const token = this.token;
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    else delete headers.authorization;
+    const response = await this.fetchImpl(url, { ...init, headers });
+    const session = this.options.session;
+    if (response.status !== 401 || session === undefined) return response;
+    const renewed = await session.renew(token).catch(async (error: unknown) => {
+      // The request's own 401 is the clearer answer when the renewal was refused too.
+      if (isUnauthorized(error)) return undefined;
+      throw error;
+    });
+    if (renewed === undefined) return response;
+    await response.body?.cancel().catch(() => undefined);
+    return this.fetchImpl(url, { ...init, headers: { ...headers, authorization: `Bearer ${renewed}` } });
   }
 
   // Accounts ---------------------------------------------------------------------------------------------------
@@ -181,9 +228,25 @@ export class EpitraceClient {
     await this.request('DELETE', `/users/${encodeURIComponent(id)}`);
   }
 
-  /** POST /auth/login (staff). Use `withToken(login.token)` to act as the staff member. */
+  /**
+   * POST /auth/login (staff). Use `withToken(login.token)` to act as the staff member, and `refreshStaffSession` with
+   * `login.refresh_token` for a new access token before `expires_in` runs out.
+   */
   login(username: string, password: string): Promise<Login> {
     return this.request('POST', '/auth/login', { body: { username, password } });
+  }
+
+  /**
+   * POST /auth/refresh: a new access token and a new refresh token; the one sent is spent (sending it again ends the
+   * session). 401 when the session has ended (idle or absolute limit, signed out, account disabled).
+   */
+  refreshStaffSession(refreshToken: string): Promise<Login> {
+    return this.request('POST', '/auth/refresh', { body: { refresh_token: refreshToken } });
+  }
+
+  /** POST /auth/logout: ends the session of this refresh token. */
+  async signOutStaff(refreshToken: string): Promise<void> {
+    await this.request('POST', '/auth/logout', { body: { refresh_token: refreshToken } });
   }
 
   /** POST /staff (admin). */
@@ -391,6 +454,11 @@ export class EpitraceClient {
   }
 
   private stream<T>(path: string, options: StreamOptions<T>): RealtimeStream<T> {
-    return new RealtimeStream<T>({ ...options, url: this.url(path), token: this.token, fetch: this.options.fetch });
+    // With a session, each (re)connection sends the token current at that moment, renewed on a 401.
+    const fetchImpl: typeof fetch | undefined =
+      this.options.session === undefined
+        ? this.options.fetch
+        : (input, init) => this.fetchWithSession(String(input), init ?? {});
+    return new RealtimeStream<T>({ ...options, url: this.url(path), token: this.token, fetch: fetchImpl });
   }
 }

@@ -55,3 +55,8 @@ export async function apiErrorOf(method: string, url: string, response: Response
     Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
   );
 }
+
+/** The server refused the caller's credentials (401): no token, a bad or expired one, or an ended session. */
+export function isUnauthorized(error: unknown): error is EpitraceApiError {
+  return error instanceof EpitraceApiError && error.status === 401;
+}

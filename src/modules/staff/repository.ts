@@ -41,6 +41,15 @@ export class StaffRepository {
     return row === undefined || row.disabled !== 0 ? null : row.role;
   }
 
+  /** How many staff accounts exist, disabled ones included. */
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('staff')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   list(): Promise<Row<'staff'>[]> {
     return this.db.selectFrom('staff').selectAll().orderBy('username').execute();
   }

@@ -51,6 +51,11 @@ export class StaffService {
     return this.staff.activeRole(id);
   }
 
+  /** How many staff accounts exist (the start-up banner says when there is none yet). */
+  count(): Promise<number> {
+    return this.staff.count();
+  }
+
   async list(): Promise<StaffMember[]> {
     return (await this.staff.list()).map(present);
   }

@@ -1,4 +1,8 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
+
+/** Staff refresh tokens: 256 random bits after this prefix, stored only as a keyed hash. */
+export const REFRESH_TOKEN_PREFIX = 'eprt_';
 
 export interface StaffClaims {
   readonly sub: string;
@@ -9,6 +13,8 @@ export interface StaffClaims {
 export class StaffTokens {
   private readonly sign: (payload: Record<string, unknown>) => string;
   private readonly verify: (token: string) => Record<string, unknown>;
+  /** The key refresh tokens are hashed under: derived from the secret, never the secret itself. */
+  private readonly refreshKey: Buffer;
 
   constructor(
     secret: string,
@@ -28,6 +34,7 @@ export class StaffTokens {
       allowedAud: 'epitrace-staff',
       cache: true,
     });
+    this.refreshKey = createHmac('sha256', secret).update('staff-refresh-tokens').digest();
   }
 
   issue(claims: StaffClaims): string {
@@ -43,5 +50,22 @@ export class StaffTokens {
     } catch {
       return null;
     }
+  }
+
+  /** A new opaque refresh token (shown once to the client). */
+  newRefreshToken(): string {
+    return REFRESH_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  }
+
+  /** Whether a string has the shape of a refresh token (not whether one was ever issued). */
+  looksLikeRefreshToken(token: string): boolean {
+    return (
+      token.startsWith(REFRESH_TOKEN_PREFIX) && /^[A-Za-z0-9_-]{43}$/.test(token.slice(REFRESH_TOKEN_PREFIX.length))
+    );
+  }
+
+  /** The keyed hash a refresh token is stored and looked up by (HMAC-SHA256). */
+  hashRefreshToken(token: string): string {
+    return createHmac('sha256', this.refreshKey).update(token, 'utf8').digest('hex');
   }
 }

@@ -14,6 +14,7 @@ import * as m0012 from './0012_venue_places_case_insensitive.js';
 import * as m0013 from './0013_case_life_cycle.js';
 import * as m0014 from './0014_verification_codes.js';
 import * as m0015 from './0015_case_changes.js';
+import * as m0016 from './0016_staff_sessions.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013_case_life_cycle': m0013,
   '0014_verification_codes': m0014,
   '0015_case_changes': m0015,
+  '0016_staff_sessions': m0016,
 };
 
 export const migrationProvider: MigrationProvider = {
