@@ -21,6 +21,14 @@ export const CreateVenueBody = Type.Object(
   {
     name: VenueText(120, 'Name shown to people who check in, e.g. "Café Lumière"'),
     address: Type.Optional(VenueText(255, 'Street address, so people can recognise the place in a notification')),
+    allow_duplicate: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Register it even if the caller already registered a venue with the same name and address (compared in any ' +
+          'case and spacing). Without it, such a registration is answered 409 with the existing venue.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -40,3 +48,23 @@ export type Venue = Static<typeof Venue>;
 
 export const VenueParams = Type.Object({ id: VenueCode }, { additionalProperties: false });
 export type VenueParams = Static<typeof VenueParams>;
+
+/** 409 to POST /venues: the caller already registered a venue with this name and address; here it is. */
+export const DuplicateVenueProblem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    request_id: Type.Optional(Type.String()),
+    existing_venue: Venue,
+  },
+  {
+    title: 'DuplicateVenueProblem',
+    description:
+      'RFC 9457 problem details: the venue the caller registered before with the same name and address, with its ' +
+      'code and QR code. Send `allow_duplicate: true` to register a second one anyway.',
+  },
+);
+export type DuplicateVenueProblem = Static<typeof DuplicateVenueProblem>;

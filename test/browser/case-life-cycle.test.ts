@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  appTab,
   chromiumAvailable,
   collectPageErrors,
   DESKTOP,
@@ -12,6 +13,7 @@ import {
   launchChromium,
   markDocument,
   PHONE,
+  registerInApp,
   screenshot,
   startWebServer,
   type WebServer,
@@ -51,23 +53,8 @@ describe.skipIf(!chromiumAvailable())('the life of a case, in the dashboard and 
     return page;
   }
 
-  const tab = (page: Page, name: string | RegExp) =>
-    page
-      .locator('#nav')
-      .getByRole('link', { name, exact: typeof name === 'string' })
-      .click();
-
-  async function register(page: Page, name: string): Promise<{ userId: string; token: string }> {
-    await page.goto(`${web.baseUrl}/app`);
-    await page.getByRole('heading', { name: 'Join Epitrace' }).waitFor();
-    await page.getByLabel('Name (optional)').fill(name);
-    await page.getByLabel('I have read the above and agree to it.').check();
-    await page.getByRole('button', { name: 'Register' }).click();
-    await page.getByRole('heading', { name: 'Location recording' }).waitFor();
-    return page.evaluate(
-      () => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string },
-    );
-  }
+  const tab = appTab;
+  const register = (page: Page, name: string) => registerInApp(page, web.baseUrl, name);
 
   async function checkin(person: { token: string }, venue: string, from: number, to: number): Promise<void> {
     const upload = await api(web.baseUrl, 'POST', '/interactions', person.token, {

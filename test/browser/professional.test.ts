@@ -15,7 +15,16 @@ import {
   type WebServer,
 } from './support.js';
 
-const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+const DAY = 86_400_000;
+/**
+ * Stays are placed before this moment: now, or early in a (UTC) day the minute before its midnight, so that every stay
+ * of the test falls on one day and the feed's grouping by day is what the test sees.
+ */
+const ANCHOR = (() => {
+  const now = Date.now();
+  return now % DAY < 210 * 60_000 ? now - (now % DAY) - 60_000 : now;
+})();
+const minutesAgo = (m: number) => new Date(ANCHOR - m * 60_000).toISOString();
 const today = () => new Date().toISOString().slice(0, 10);
 
 /**
@@ -72,7 +81,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
       .id;
     const gym = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', source.token, { name: 'Gym' })).body.id;
     await checkin(source, bakery, 90, 30);
-    await checkin(close, bakery, 80, 20); // 50 minutes together (counted as 30): high
+    await checkin(close, bakery, 80, 50); // 30 minutes together, and
+    await checkin(close, bakery, 45, 20); // back for 15 more minutes: high, two risks for the same day
     await checkin(brief, bakery, 42, 20); // 12 minutes together: medium
     await checkin(close, gym, 200, 140);
     await checkin(gymMate, gym, 200, 140); // 60 minutes with `close`, who becomes a case next
@@ -99,9 +109,21 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     expect(await page.locator('#contacts-body tr').count()).toBe(2);
     await eventually(() => page.locator(`#chain [data-person="${close.id}"]`).count()).toBe(1);
 
-    await eventually(() => overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count(), {
-      timeout: 60_000,
-    }).toBe(2);
+    // One entry per exposure (case, person, day): the close contact's two stays are one entry with two updates.
+    const feedEntry = (person: string) =>
+      overview.locator(`#risk-feed li[data-case-id="${caseId}"][data-contact="${person}"]`);
+    await eventually(() => feedEntry(close.id).getAttribute('data-updates'), { timeout: 60_000 }).toBe('2');
+    await eventually(() => feedEntry(brief.id).getAttribute('data-tier')).toBe('medium');
+    expect(await overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count()).toBe(2);
+    expect(await feedEntry(close.id).textContent()).toMatch(/^high risk · case .+ · 2 updates, last /);
+    // The brief contact's phone uploads another stay at the bakery: the same entry rises to high, with two updates.
+    await checkin(brief, bakery, 60, 48);
+    await eventually(() => feedEntry(brief.id).getAttribute('data-tier'), { timeout: 60_000 }).toBe('high');
+    expect(await feedEntry(brief.id).getAttribute('data-updates')).toBe('2');
+    expect(await feedEntry(brief.id).textContent()).toMatch(/^high risk · .+ · 2 updates, last /);
+    expect(await overview.locator(`#risk-feed li[data-case-id="${caseId}"]`).count()).toBe(2);
+    // The newest change is at the top.
+    expect(await overview.locator('#risk-feed li').first().getAttribute('data-contact')).toBe(brief.id);
     expect(await sameDocument()).toBe(true);
     await eventually(() => overview.locator(`#cases-body tr[data-case-id="${caseId}"]`).count()).toBe(0); // listed on the next load
     await overview.reload();

@@ -2,12 +2,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   api,
+  appTab,
   chromiumAvailable,
   collectPageErrors,
   expectAccessible,
   launchChromium,
   markDocument,
   PHONE,
+  registerInApp,
   screenshot,
   startWebServer,
   eventually,
@@ -44,23 +46,8 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
     return page;
   }
 
-  const tab = (page: Page, name: string | RegExp) =>
-    page
-      .locator('#nav')
-      .getByRole('link', { name, exact: typeof name === 'string' })
-      .click();
-
-  async function register(page: Page, name: string): Promise<{ userId: string; token: string }> {
-    await page.goto(`${web.baseUrl}/app`);
-    await page.getByRole('heading', { name: 'Join Epitrace' }).waitFor();
-    await page.getByLabel('Name (optional)').fill(name);
-    await page.getByLabel('I have read the above and agree to it.').check();
-    await page.getByRole('button', { name: 'Register' }).click();
-    await page.getByRole('heading', { name: 'Location recording' }).waitFor();
-    return page.evaluate(
-      () => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string },
-    );
-  }
+  const tab = appTab;
+  const register = (page: Page, name: string) => registerInApp(page, web.baseUrl, name);
 
   async function checkIn(page: Page, venueName: string, arrivedMinutesAgo: number, minutes: number): Promise<void> {
     await page.getByRole('heading', { name: `Check in at ${venueName}` }).waitFor();
@@ -76,7 +63,7 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
     // A venue owner registers their café from the app and prints its poster.
     const owner = await phone('owner');
     await register(owner, 'Café owner');
-    await tab(owner, 'Venue');
+    await tab(owner, /Register a venue/);
     await owner.getByLabel('Venue name').fill('Café Lumière');
     await owner.getByLabel('Address (optional)').fill('12 rue des Lilas');
     await owner.getByRole('button', { name: 'Register venue' }).click();

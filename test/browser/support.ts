@@ -187,6 +187,34 @@ export function eventually<T>(value: () => T | Promise<T>, options: { timeout?: 
   return expect.poll(value, { timeout: options.timeout ?? 20_000, interval: 100 });
 }
 
+/** Registers a resident in the app (name given, consent checked); returns the session the app keeps. */
+export async function registerInApp(
+  page: Page,
+  baseUrl: string,
+  name: string,
+): Promise<{ userId: string; token: string }> {
+  await page.goto(`${baseUrl}/app`);
+  await page.getByRole('heading', { name: 'Join Epitrace' }).waitFor();
+  await page.getByLabel('Name (optional)').fill(name);
+  await page.getByLabel('I have read the above and agree to it.').check();
+  await page.getByRole('button', { name: 'Register' }).click();
+  await page.getByRole('heading', { name: 'Location recording' }).waitFor();
+  return page.evaluate(
+    () => JSON.parse(localStorage.getItem('epitrace.session')!) as { userId: string; token: string },
+  );
+}
+
+/**
+ * Opens a screen of the app from its tab bar, as a person would: a tab, or a link under "More" (My data, Register a
+ * venue), opening that menu first.
+ */
+export async function appTab(page: Page, name: string | RegExp): Promise<void> {
+  const nav = page.locator('#nav');
+  const link = nav.getByRole('link', { name, exact: typeof name === 'string' });
+  if (!(await link.isVisible())) await nav.getByRole('button', { name: 'More' }).click();
+  await link.click();
+}
+
 /**
  * Usable on a phone: nothing wider than the screen (no sideways scrolling), and every button and link at least 24 px
  * tall.

@@ -54,6 +54,11 @@ describe.each(testDialects())('venues on %s', (dialect) => {
 
   const register = (payload: unknown, headers: Record<string, string> = owner.auth) =>
     t.app.inject({ method: 'POST', url: '/venues', headers, payload: payload as object });
+  /** A 409 problem offering the caller's existing venue. */
+  const duplicate = (response: Awaited<ReturnType<typeof register>>) =>
+    expectProblem(response, 409) as ReturnType<typeof expectProblem> & {
+      existing_venue: { id: string; qr_svg: string };
+    };
   const venueCount = async () =>
     Number(
       (
@@ -95,10 +100,68 @@ describe.each(testDialects())('venues on %s', (dialect) => {
     }
   });
 
-  it('two registrations of the same name are two venues with different codes', async () => {
-    const first = (await register({ name: 'Bakery' })).json();
-    const second = (await register({ name: 'Bakery' })).json();
-    expect(first.id).not.toBe(second.id);
+  it('the same name at two addresses, or by two owners, is two venues with different codes', async () => {
+    const first = await register({ name: 'Bakery', address: '1 Main Street' });
+    const second = await register({ name: 'Bakery', address: '2 Main Street' });
+    const noAddress = await register({ name: 'Bakery' });
+    const otherOwner = await register({ name: 'Bakery', address: '1 Main Street' }, (await registerUser(t.app)).auth);
+    const byStaff = await register({ name: 'Bakery', address: '1 Main Street' }, nurse.auth);
+    for (const response of [first, second, noAddress, otherOwner, byStaff])
+      expect(response.statusCode, response.body).toBe(201);
+    const ids = [first, second, noAddress, otherOwner, byStaff].map((r) => r.json<{ id: string }>().id);
+    expect(new Set(ids).size).toBe(5);
+  });
+
+  it('the same owner registering the same name and address again (any case and spacing) is offered the one they have', async () => {
+    const owned = await registerUser(t.app);
+    const first = await register({ name: 'Café de la Gare', address: '3 Station Road' }, owned.auth);
+    expect(first.statusCode, first.body).toBe(201);
+    const venue = first.json<{ id: string; qr_svg: string }>();
+    const before = await venueCount();
+    for (const again of [
+      { name: 'Café de la Gare', address: '3 Station Road' },
+      { name: '  CAFÉ  de la   gare ', address: '3 station\troad ' },
+    ]) {
+      const response = await register(again, owned.auth);
+      const problem = duplicate(response);
+      expect(problem.detail).toContain(venue.id);
+      expect(problem.existing_venue).toEqual(first.json());
+      expect(decodeQrSvg(problem.existing_venue.qr_svg)).toBe(venue.id);
+    }
+    expect(await venueCount()).toBe(before);
+    // Asked for: a second venue of the same name and address; the first is still the one offered after that.
+    const second = await register({ name: 'cafe de la gare', address: '3 Station Road' }, owned.auth);
+    expect(second.statusCode, 'without the accent it is another name').toBe(201);
+    const forced = await register(
+      { name: 'Café de la Gare', address: '3 Station Road', allow_duplicate: true },
+      owned.auth,
+    );
+    expect(forced.statusCode, forced.body).toBe(201);
+    expect(forced.json<{ id: string }>().id).not.toBe(venue.id);
+    expect(forced.json()).toMatchObject({ name: 'Café de la Gare', address: '3 Station Road' });
+    const third = duplicate(await register({ name: 'Café de la Gare', address: '3 Station Road' }, owned.auth));
+    expect(third.existing_venue.id).toBe(venue.id);
+    // Neither the account nor the name is stored in the key: a keyed hash.
+    const row = await t.database.db
+      .selectFrom('venues')
+      .selectAll()
+      .where('code', '=', venue.id)
+      .executeTakeFirstOrThrow();
+    expect(row.duplicate_key).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(row)).not.toContain(owned.id);
+  });
+
+  it('a staff member registering the same venue twice is offered the first; an address and none differ', async () => {
+    const first = await register({ name: 'Community Hall' }, nurse.auth);
+    expect(first.statusCode, first.body).toBe(201);
+    const problem = duplicate(await register({ name: 'community hall' }, nurse.auth));
+    expect(problem.existing_venue).toEqual(first.json());
+    expect((await register({ name: 'Community Hall', address: 'Park Lane' }, nurse.auth)).statusCode).toBe(201);
+  });
+
+  it('allow_duplicate must be a boolean', async () => {
+    const problem = expectProblem(await register({ name: 'Bar', allow_duplicate: 'yes' }), 400);
+    expect(problem.detail).toContain('allow_duplicate');
   });
 
   const bad: Array<[string, number, () => InjectOptions]> = [

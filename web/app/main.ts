@@ -5,6 +5,7 @@ import { checkinObservation, loadActiveCheckin, saveActiveCheckin } from './chec
 import type { AppContext, Screen } from './context.js';
 import { NotificationCenter } from './notifications.js';
 import { Outbox } from './outbox.js';
+import { MoreMenu } from './more-menu.js';
 import { LocationRecorder } from './recorder.js';
 import { clearLocalStorage, loadSession, saveSession, type Session } from './session.js';
 import { alertsScreen } from './views/alerts.js';
@@ -28,6 +29,10 @@ const anonymous = new EpitraceClient({ baseUrl: location.origin });
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
 const live = document.getElementById('live')!;
+const moreMenu = new MoreMenu(
+  document.getElementById('more-button') as HTMLButtonElement,
+  document.getElementById('more-menu')!,
+);
 wireSkipLink(main);
 
 function announce(message: string): void {
@@ -83,7 +88,7 @@ function start(session: Session): void {
   const badge = document.getElementById('alerts-badge')!;
   notifications.onChange(() => {
     const unread = notifications.unacknowledged;
-    badge.textContent = unread > 0 ? String(unread) : '';
+    badge.textContent = unread > 99 ? '99+' : unread > 0 ? String(unread) : '';
     badge.hidden = unread === 0;
     badge.setAttribute('aria-label', `${unread} unread`);
   });
@@ -104,6 +109,8 @@ function start(session: Session): void {
       if (link.getAttribute('href') === `#${name}`) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
+    moreMenu.close();
+    moreMenu.showCurrent(SCREENS[name] === undefined ? 'home' : name);
     release = entry.screen(main, context, params);
   }
 

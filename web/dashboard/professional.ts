@@ -6,18 +6,10 @@ import { venueRegistration } from '../shared/venue-form.js';
 import { describeStreamState, type View } from './context.js';
 import { hexMap } from './hex-map.js';
 import { issueCodeCard } from './issue-code.js';
-import { selfReportsCard } from './self-reports.js';
+import { RiskFeed, type StaffStreamEvent } from './risk-feed.js';
 
-/** What the case managers' live stream sends for each new or raised exposure risk. */
-export interface ExposureRiskEvent {
-  readonly case_id: string;
-  readonly contact_user_id: string;
-  readonly risk_level: number;
-  readonly exposure_date: string;
-  readonly contact_kind: string;
-  readonly tier: string;
-  readonly updated_at: string;
-}
+export type { ExposureRiskEvent } from './risk-feed.js';
+import { selfReportsCard } from './self-reports.js';
 
 /**
  * Health professionals: issue a verification code, confirm a case, the self-reports waiting for confirmation, the
@@ -25,7 +17,7 @@ export interface ExposureRiskEvent {
  */
 export const professionalView: View = (main, context) => {
   const casesBody = h('tbody', { id: 'cases-body' });
-  const feed = h('ol', { class: 'feed', id: 'risk-feed', 'aria-live': 'polite', 'aria-label': 'New exposure risks' });
+  const feed = new RiskFeed();
   const feedState = h('p', { class: 'muted', id: 'risk-feed-state' }, 'Connecting…');
   const sites = h('div', { id: 'sites-map' });
   const confirmMessage = h('p', { role: 'status', id: 'confirm-message' });
@@ -150,20 +142,9 @@ export const professionalView: View = (main, context) => {
       .catch((e: unknown) => (confirmMessage.textContent = context.failed(e)));
   });
 
-  const stream = context.client.streamExposureRisks<ExposureRiskEvent>({
-    onEvent: ({ data }) => {
-      feed.prepend(
-        h(
-          'li',
-          { 'data-case-id': data.case_id },
-          h('span', { class: `tier-text-${data.tier}` }, `${data.tier} risk`),
-          ' · ',
-          h('a', { href: `#case/${data.case_id}` }, `case ${shortId(data.case_id)}`),
-          ` exposed ${shortId(data.contact_user_id)} (${data.contact_kind}) on ${formatDate(data.exposure_date)}`,
-        ),
-      );
-      if (feed.children.length > 200) feed.lastElementChild?.remove();
-    },
+  // Updates of the same exposure (case, person, day) make one entry with the latest tier and how many updates.
+  const stream = context.client.streamExposureRisks<StaffStreamEvent>({
+    onEvent: ({ data }) => feed.add(data),
     onStateChange: (state) => (feedState.textContent = describeStreamState(state)),
     onError: (error, info) => {
       if (!info.willRetry) feedState.textContent = context.failed(error);
@@ -192,7 +173,7 @@ export const professionalView: View = (main, context) => {
         { class: 'card', 'aria-labelledby': 'feed-heading' },
         h('h2', { id: 'feed-heading' }, 'New exposure risks'),
         feedState,
-        feed,
+        feed.element,
       ),
       h(
         'section',

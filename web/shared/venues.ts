@@ -1,4 +1,4 @@
-import type { EpitraceClient } from '../sdk/index.js';
+import { type EpitraceClient, EpitraceApiError } from '../sdk/index.js';
 import type { CreateVenueBody, Venue } from '../../src/contracts/venues.js';
 
 export type { Venue };
@@ -6,6 +6,20 @@ export type { Venue };
 /** POST /venues and GET /venues/{code}: venue calls the SDK does not have, on its generic request method. */
 export function registerVenue(client: EpitraceClient, body: CreateVenueBody): Promise<Venue> {
   return client.request('POST', '/venues', { body });
+}
+
+/**
+ * The venue offered instead when POST /venues answered 409: the caller already registered one with the same name and
+ * address (`existing_venue` of the problem). Null for any other error.
+ */
+export function existingVenueOf(error: unknown): Venue | null {
+  if (!(error instanceof EpitraceApiError) || error.status !== 409) return null;
+  const existing = (error.problem as { existing_venue?: unknown }).existing_venue;
+  if (typeof existing !== 'object' || existing === null) return null;
+  const venue = existing as Partial<Venue>;
+  return typeof venue.id === 'string' && typeof venue.name === 'string' && typeof venue.qr_svg === 'string'
+    ? (venue as Venue)
+    : null;
 }
 
 export function getVenue(client: EpitraceClient, code: string): Promise<Venue> {

@@ -17,6 +17,18 @@ export class VenuesRepository {
     return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
+  /** The first venue registered under a duplicates key (the same owner, name and address), if any. */
+  async findByDuplicateKey(duplicateKey: string): Promise<VenueRow | undefined> {
+    return this.db
+      .selectFrom('venues')
+      .selectAll()
+      .where('duplicate_key', '=', duplicateKey)
+      .orderBy('created_at')
+      .orderBy('code')
+      .limit(1)
+      .executeTakeFirst();
+  }
+
   async find(code: string): Promise<VenueRow | undefined> {
     return this.db.selectFrom('venues').selectAll().where('code', '=', code).executeTakeFirst();
   }

@@ -39,7 +39,8 @@ export const homeScreen: Screen = (main, context) => {
       replace(
         checkinCard,
         h('h2', { id: 'current-checkin-heading' }, 'Check-in'),
-        h('p', {}, 'You are not checked in anywhere. ', h('a', { href: '#checkin' }, 'Check in at a venue')),
+        h('p', {}, 'You are not checked in anywhere.'),
+        h('a', { href: '#checkin', class: 'action-link' }, 'Check in at a venue'),
       );
       return;
     }

@@ -15,6 +15,7 @@ import * as m0013 from './0013_case_life_cycle.js';
 import * as m0014 from './0014_verification_codes.js';
 import * as m0015 from './0015_case_changes.js';
 import * as m0016 from './0016_staff_sessions.js';
+import * as m0017 from './0017_venue_duplicates.js';
 
 /** Migrations are compiled into the program (no directory scanning), in order. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014_verification_codes': m0014,
   '0015_case_changes': m0015,
   '0016_staff_sessions': m0016,
+  '0017_venue_duplicates': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {
