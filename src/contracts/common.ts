@@ -56,7 +56,7 @@ const problemResponse = (description: string) => ({
 export function withProblems<T extends Record<number, TSchema>>(success: T, codes: number[] = [400, 401, 403, 429]) {
   const descriptions: Record<number, string> = {
     400: 'Malformed or invalid input',
-    401: 'Missing or invalid bearer token',
+    401: 'Invalid bearer token, or none where the route needs one',
     403: 'Authenticated but not allowed',
     404: 'Not found',
     409: 'Conflicts with stored data',

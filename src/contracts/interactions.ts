@@ -19,7 +19,7 @@ export const LocationObservation = Type.Object(
       Type.Number({ minimum: 0, maximum: 10_000, description: 'Reported GPS accuracy in metres' }),
     ),
   },
-  { additionalProperties: false, title: 'LocationObservation' },
+  { additionalProperties: false, $id: 'LocationObservation', title: 'LocationObservation' },
 );
 
 export const CheckinObservation = Type.Object(
@@ -33,7 +33,7 @@ export const CheckinObservation = Type.Object(
       description: 'Venue code from its QR code',
     }),
   },
-  { additionalProperties: false, title: 'CheckinObservation' },
+  { additionalProperties: false, $id: 'CheckinObservation', title: 'CheckinObservation' },
 );
 
 export const ProximityObservation = Type.Object(
@@ -48,7 +48,7 @@ export const ProximityObservation = Type.Object(
     }),
     attenuation_db: Type.Number({ minimum: 0, maximum: 150, description: 'Bluetooth attenuation in dB' }),
   },
-  { additionalProperties: false, title: 'ProximityObservation' },
+  { additionalProperties: false, $id: 'ProximityObservation', title: 'ProximityObservation' },
 );
 
 export type LocationObservation = Static<typeof LocationObservation>;
@@ -56,7 +56,10 @@ export type CheckinObservation = Static<typeof CheckinObservation>;
 export type ProximityObservation = Static<typeof ProximityObservation>;
 export type Observation = LocationObservation | CheckinObservation | ProximityObservation;
 
-/** oneOf with a discriminator, so a bad item is reported against its own kind's schema. */
+/**
+ * oneOf with a discriminator, so a bad item is reported against its own kind's schema (ajv's `discriminator` option).
+ * Each kind has an `$id`, so the API document names it as a component and the oneOf lists references to them.
+ */
 export const Observation = Type.Unsafe<Observation>({
   type: 'object',
   required: ['kind'],

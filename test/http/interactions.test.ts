@@ -496,7 +496,7 @@ describe.each(testDialects())('POST /interactions rejects bad input on %s', (dia
 
   it('a validation problem names the offending field', async () => {
     const response = await upload(t, user, [loc(), loc({ lat: '48.8' })]);
-    const problem = expectProblem(response, 400) as { detail: string; errors?: Array<{ path: string }> };
+    const problem = expectProblem(response, 400) as unknown as { detail: string; errors?: Array<{ path: string }> };
     expect(problem.detail).toContain('body/interactions/1');
     const times = expectProblem(
       await upload(t, user, [loc(), loc({ started_at: at(-HOUR), ended_at: at(-2 * HOUR) })]),
@@ -504,6 +504,87 @@ describe.each(testDialects())('POST /interactions rejects bad input on %s', (dia
     );
     expect(times.detail).toContain('body/interactions/1');
     expect(times.detail).toContain('ended_at');
+  });
+});
+
+/** The exact errors of a 400: only those of the kind the item says it is, at that item's index. */
+describe.each(testDialects())('POST /interactions reports the errors of the kind sent on %s', (dialect) => {
+  let t: TestApp;
+  let user: AppUser;
+  beforeAll(async () => {
+    t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000' });
+    user = await registerUser(t.app);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const errorsOf = async (items: unknown[]) => {
+    const before = await tableCounts(t);
+    const response = await upload(t, user, items);
+    expectProblem(response, 400);
+    const problem = response.json<{ detail: string; errors: Array<{ path: string; message: string }> }>();
+    expect(await tableCounts(t)).toEqual(before);
+    return { detail: problem.detail, errors: problem.errors };
+  };
+
+  it('a bad lat on a location stay names lat only, not the fields of check-ins and proximity encounters', async () => {
+    expect(await errorsOf([locationObservation({ lat: 91 })])).toEqual({
+      detail: 'body/interactions/0/lat must be <= 90',
+      errors: [{ path: 'body/interactions/0/lat', message: 'must be <= 90' }],
+    });
+  });
+
+  it('a check-in without venue_id names venue_id only', async () => {
+    const checkin: Record<string, unknown> = checkinObservation();
+    delete checkin.venue_id;
+    expect(await errorsOf([checkin])).toEqual({
+      detail: 'body/interactions/0 is missing required field "venue_id"',
+      errors: [{ path: 'body/interactions/0', message: 'is missing required field "venue_id"' }],
+    });
+  });
+
+  it('a bad attenuation on a proximity encounter names attenuation_db only', async () => {
+    expect(await errorsOf([proximityObservation({ attenuation_db: 151 })])).toEqual({
+      detail: 'body/interactions/0/attenuation_db must be <= 150',
+      errors: [{ path: 'body/interactions/0/attenuation_db', message: 'must be <= 150' }],
+    });
+  });
+
+  it('an unknown kind, or a kind that is not text, says which kinds exist', async () => {
+    const expected = {
+      detail: 'body/interactions/0/kind must be one of "location", "checkin", "proximity"',
+      errors: [{ path: 'body/interactions/0/kind', message: 'must be one of "location", "checkin", "proximity"' }],
+    };
+    expect(await errorsOf([locationObservation({ kind: 'wifi' })])).toEqual(expected);
+    expect(await errorsOf([locationObservation({ kind: 1 })])).toEqual(expected);
+    const noKind: Record<string, unknown> = locationObservation();
+    delete noKind.kind;
+    expect(await errorsOf([noKind])).toEqual({
+      detail: 'body/interactions/0 is missing required field "kind"',
+      errors: [{ path: 'body/interactions/0', message: 'is missing required field "kind"' }],
+    });
+  });
+
+  it('in a batch whose item 3 is bad, the error names item 3 and its field only', async () => {
+    const batch = [
+      locationObservation(),
+      checkinObservation(),
+      proximityObservation(),
+      checkinObservation({ venue_id: 'cafe de flore' }),
+      locationObservation(),
+    ];
+    expect(await errorsOf(batch)).toEqual({
+      detail: 'body/interactions/3/venue_id must match pattern "^[A-Za-z0-9_.:-]+$"',
+      errors: [{ path: 'body/interactions/3/venue_id', message: 'must match pattern "^[A-Za-z0-9_.:-]+$"' }],
+    });
+  });
+
+  it('a field of another kind on an item is an unknown field of its own kind', async () => {
+    expect(await errorsOf([locationObservation({ venue_id: 'cafe-de-flore' })])).toEqual({
+      detail: 'body/interactions/0 has unknown field "venue_id"',
+      errors: [{ path: 'body/interactions/0', message: 'has unknown field "venue_id"' }],
+    });
   });
 });
 

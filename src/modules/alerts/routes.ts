@@ -20,6 +20,7 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertsService; bu
       preValidation: requireRole('authority'),
       schema: {
         tags: ['alerts'],
+        operationId: 'listAlerts',
         summary: 'Cluster alerts raised for authorities',
         description:
           'One alert per cluster, raised by the scan that first found it significant (found again later, it raises no new alert). Newest first, paginated; ' +
@@ -38,6 +39,7 @@ export const alertsRoutes: FastifyPluginAsyncTypebox<{ alerts: AlertsService; bu
       preValidation: requireRole('authority'),
       schema: {
         tags: ['alerts'],
+        operationId: 'streamAlerts',
         summary: 'Live cluster alerts (Server-Sent Events)',
         description:
           "For authorities: an `alert` event the moment a cluster becomes significant. Event ids are the alerts' consecutive numbers (`seq`): reconnect " +

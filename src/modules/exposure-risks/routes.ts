@@ -14,6 +14,7 @@ export const exposureRisksRoutes: FastifyPluginAsyncTypebox<{ exposureRisks: Exp
       preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
       schema: {
         tags: ['exposure risks'],
+        operationId: 'listExposureRisks',
         summary: 'Retrieve a list of exposure risks for a given interaction',
         description:
           'Each risk carries the factors it was computed from (minutes, proximity, infectiousness, report type, model version).',

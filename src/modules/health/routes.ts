@@ -17,8 +17,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       config: { rateLimit: false },
       schema: {
         tags: ['operations'],
+        operationId: 'health',
+        security: [],
         summary: 'Liveness: the process is up',
-        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+        response: withProblems({ 200: Type.Object({ status: Type.Literal('ok') }) }, [401]),
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -30,12 +32,14 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       config: { rateLimit: false },
       schema: {
         tags: ['operations'],
+        operationId: 'readiness',
+        security: [],
         summary: 'Readiness: the database (and Redis, when configured) answer',
         response: withProblems(
           {
             200: Type.Object({ status: Type.Literal('ready'), checks: Type.Record(Type.String(), Type.Literal('ok')) }),
           },
-          [503],
+          [401, 503],
         ),
       },
     },
@@ -60,8 +64,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
       config: { rateLimit: false },
       schema: {
         tags: ['operations'],
+        operationId: 'metrics',
+        security: [],
         summary: 'Prometheus metrics (text exposition format)',
-        produces: ['text/plain'],
+        response: {
+          ...withProblems({}, [401]),
+          200: {
+            description: 'The metrics, in the Prometheus text exposition format',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+        },
       },
     },
     async (_request, reply) => reply.type(metrics.contentType).send(await metrics.metrics()),

@@ -19,6 +19,7 @@ export const interactionsRoutes: FastifyPluginAsyncTypebox<{ interactions: Inter
       preValidation: requireRole('user'),
       schema: {
         tags: ['interactions'],
+        operationId: 'uploadInteractions',
         summary: "Upload a batch of the app's observations",
         description:
           'Up to 1,000 location stays, venue check-ins and Bluetooth proximity encounters. Idempotent by the client-generated `id`: ' +
@@ -37,6 +38,7 @@ export const interactionsRoutes: FastifyPluginAsyncTypebox<{ interactions: Inter
       preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
       schema: {
         tags: ['interactions'],
+        operationId: 'listInteractions',
         summary: 'Retrieve a list of interactions for a given user',
         description:
           'Newest first, paginated. App users list their own; health professionals those of people whose cases they manage (audited).',

@@ -16,6 +16,7 @@ export const lineListRoutes: FastifyPluginAsyncTypebox<{ lineList: LineListServi
       attachValidation: true,
       schema: {
         tags: ['cases'],
+        operationId: 'importLineList',
         summary: 'Import a line list of cases (authority)',
         description:
           `Imports up to ${MAX_IMPORT_ROWS} cases that are not app users (historical or from other sources, dates of any age) as ` +

@@ -37,6 +37,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesO
       preValidation: requireRole('user'),
       schema: {
         tags: ['notifications'],
+        operationId: 'listNotifications',
         summary: "List the caller's exposure notifications",
         description:
           'Newest first (by `seq`), paginated. `unacked=true` lists only those not acknowledged yet: polling this is the fallback for clients without a stream.',
@@ -54,6 +55,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesO
       preValidation: requireRole('user'),
       schema: {
         tags: ['notifications'],
+        operationId: 'ackNotification',
         summary: 'Acknowledge that the app showed a notification',
         description:
           'Idempotent: acknowledging again returns the notification with the first acknowledgement time. Acknowledged notifications are no longer replayed to a stream opened without Last-Event-ID.',
@@ -71,6 +73,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesO
       preValidation: requireRole('user'),
       schema: {
         tags: ['notifications'],
+        operationId: 'streamNotifications',
         summary: 'Live notifications as Server-Sent Events',
         description:
           'A `text/event-stream` that stays open. Each notification is an event `notification` whose `id` is its `seq` and whose ' +
@@ -101,6 +104,7 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesO
     preValidation: requireRole('user'),
     schema: {
       tags: ['notifications'],
+      operationId: 'notificationsWebSocket',
       summary: 'Live notifications over WebSocket',
       description:
         'Upgrade to a WebSocket (JSON text frames). Server → client: `{"type":"event","id":<seq>,"event":"notification","data":<Notification>}`; ' +

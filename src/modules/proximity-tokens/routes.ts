@@ -14,6 +14,7 @@ export const proximityTokensRoutes: FastifyPluginAsyncTypebox<{ proximityTokens:
       preValidation: requireRole('user'),
       schema: {
         tags: ['proximity tokens'],
+        operationId: 'proximityTokens',
         summary: "The caller's rotating Bluetooth tokens for the next 24 hours",
         description:
           'One token per 15-minute interval (aligned to the epoch) for 24 hours, starting at the interval containing `from` (default now). ' +

@@ -11,6 +11,7 @@ export const symptomsRoutes: FastifyPluginAsyncTypebox<{ symptoms: SymptomsServi
       preValidation: requireRole('user'),
       schema: {
         tags: ['symptoms'],
+        operationId: 'reportSymptom',
         summary: 'Report a symptom and its corresponding date',
         description: 'An app user reports a symptom with its onset date.',
         security: BearerSecurity,

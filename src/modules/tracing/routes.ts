@@ -27,6 +27,7 @@ export const tracingRoutes: FastifyPluginAsyncTypebox<TracingRoutesOptions> = as
       preValidation: requireRole('health_professional'),
       schema: {
         tags: ['exposure risks'],
+        operationId: 'streamExposureRisks',
         summary: "Live exposure risks of the caller's cases (Server-Sent Events)",
         description:
           'For health professionals: an `exposure_risk` event (case, contact, risk, tier) each time tracing writes or upgrades a risk of a case they manage. ' +
@@ -48,6 +49,7 @@ export const tracingRoutes: FastifyPluginAsyncTypebox<TracingRoutesOptions> = as
       preValidation: requireRole('health_professional'),
       schema: {
         tags: ['cases'],
+        operationId: 'caseContacts',
         summary: "A case's contacts with their exposure risks",
         description:
           'For the professional managing the case: every exposed person, their daily tiers, whether they were notified, and each risk with its factors. Every person listed is an audited read.',

@@ -18,6 +18,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       config: perAddressLimit(authRateLimit.max, authRateLimit.windowMs),
       schema: {
         tags: ['users'],
+        operationId: 'registerUser',
+        security: [],
         summary: 'Create a new user account (app registration)',
         description:
           'Returns the new user and a bearer token for the app. `name` and `contact_info` are optional and stored encrypted.',
@@ -37,6 +39,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
       schema: {
         tags: ['users'],
+        operationId: 'getUser',
         summary: "Read a user's account",
         description:
           'App users read their own account; health professionals the people whose cases they manage (audited).',
@@ -54,6 +57,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRoutesOptions> = async 
       preValidation: requireRole('user', 'health_professional', 'authority', 'admin'),
       schema: {
         tags: ['users'],
+        operationId: 'deleteUser',
         summary: "Erase a user's data everywhere",
         description:
           'Deletes the account, tokens, interactions, symptoms, cases and exposure risks of the person. App users erase themselves; admins on request.',

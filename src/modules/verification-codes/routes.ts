@@ -15,6 +15,7 @@ export const verificationCodesRoutes: FastifyPluginAsyncTypebox<{ codes: Verific
       preValidation: requireRole('health_professional', 'lab'),
       schema: {
         tags: ['cases'],
+        operationId: 'issueVerificationCode',
         summary: 'Issue a verification code for a confirmed result (health professional or laboratory)',
         description:
           'Issues a one-time code that lets the person tested turn their report in the app into a confirmed case with ' +
@@ -37,6 +38,7 @@ export const verificationCodesRoutes: FastifyPluginAsyncTypebox<{ codes: Verific
       preValidation: requireRole('user'),
       schema: {
         tags: ['cases'],
+        operationId: 'redeemCode',
         summary: 'Redeem a verification code (app user)',
         description:
           "The resident's case becomes confirmed with the code's claims (report type, test date, onset date unless " +

@@ -11,6 +11,7 @@ export const zonesRoutes: FastifyPluginAsyncTypebox<{ zones: ZonesService }> = a
       preValidation: requireRole('authority', 'health_professional'),
       schema: {
         tags: ['zones'],
+        operationId: 'zones',
         summary: 'Infection zones: space-time clusters of the latest scan',
         description:
           'The latest prospective space-time permutation scan (Kulldorff et al. 2005) over H3 cells: its study period and settings, and its clusters ' +
@@ -30,6 +31,7 @@ export const zonesRoutes: FastifyPluginAsyncTypebox<{ zones: ZonesService }> = a
       preValidation: requireRole('health_professional'),
       schema: {
         tags: ['zones'],
+        operationId: 'exposureSites',
         summary: 'Exposure sites: cells and venues where infectious cases were present',
         description:
           'For health professionals: every H3 cell (location stays) and venue (check-ins) where an active case was during their infectious window, with the ' +

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { describeIssue, type ValidationError, type ValidationIssue } from './validation.js';
 
 /**
  * RFC 9457 problem details. Throw an HttpProblem anywhere in a request and the error handler
@@ -68,26 +69,12 @@ export function sendProblem(
     });
 }
 
-interface ValidationIssue {
-  instancePath: string;
-  message?: string;
-  keyword: string;
-  params: Record<string, unknown>;
-}
-
 function describeValidation(
   context: string | undefined,
   issues: ValidationIssue[],
-): { detail: string; errors: unknown[] } {
+): { detail: string; errors: ValidationError[] } {
   const where = context ?? 'request';
-  const errors = issues.map((issue) => {
-    const path = `${where}${issue.instancePath}`;
-    let message = issue.message ?? 'is invalid';
-    if (issue.keyword === 'additionalProperties')
-      message = `has unknown field "${String(issue.params.additionalProperty)}"`;
-    if (issue.keyword === 'required') message = `is missing required field "${String(issue.params.missingProperty)}"`;
-    return { path, message };
-  });
+  const errors = issues.map((issue) => describeIssue(where, issue));
   const first = errors[0];
   return { detail: first ? `${first.path} ${first.message}` : `${where} is invalid`, errors };
 }
