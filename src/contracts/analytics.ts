@@ -165,6 +165,14 @@ export const RtResult = Type.Object({
     description: 'Cases in the period left out because their onset date is unknown (dates=onset)',
   }),
   estimates: Type.Array(RtWindowEstimate),
+  needs_days: Type.Integer({
+    description:
+      'Fewest days the series (from its first case to `to`) needs for one estimate with this window and serial interval',
+  }),
+  reason: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Why there is no estimate, in words (e.g. "Rt needs at least 8 days of cases; the cases so far span 3 days."); null when there are estimates',
+  }),
   warnings: Type.Array(Type.String()),
 });
 export type RtResult = Static<typeof RtResult>;

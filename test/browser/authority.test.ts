@@ -37,6 +37,36 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     await web?.close();
   });
 
+  // Runs first, on the fresh install (no case yet).
+  it('on a fresh install, the Rt panel says in words how many days of cases Rt needs, never a raw error', async () => {
+    const authority = web.createStaff('authority');
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${web.baseUrl}/dashboard/`);
+    await page.getByLabel('Username').fill(authority.username);
+    await page.getByLabel('Password').fill(authority.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Reproduction number Rt' }).waitFor();
+    // The default 7-day window with the default serial interval (mean 4.7 days) needs 8 days: windows start on day 2.
+    await eventually(() => page.locator('#rt-latest').textContent()).toBe(
+      'Rt needs at least 8 days of cases; there is no case yet.',
+    );
+    expect(await page.locator('#rt-chart').textContent()).toContain('Rt needs at least 8 days of cases');
+    // By report date too (the case curve's choice of dates), and after asking again.
+    await page.getByLabel('Count cases by').selectOption('report');
+    await eventually(() => page.locator('#case-curve-legend').textContent()).toContain('report date');
+    await page.getByRole('button', { name: 'Update Rt' }).click();
+    await eventually(() => page.locator('#rt-latest').textContent()).toBe(
+      'Rt needs at least 8 days of cases; there is no case yet.',
+    );
+    const panel = (await page.locator('section[aria-labelledby="rt-heading"]').textContent()) ?? '';
+    expect(panel).not.toMatch(/too long|incidence series|window of|error|problem/i);
+    await expectAccessible(page, 'authority dashboard on a fresh install');
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('shows the case curve and Rt, then a new cluster on the map and in the alert feed as it is detected', async () => {
     const authority = web.createStaff('authority');
     const login = await api<{ token: string }>(web.baseUrl, 'POST', '/auth/login', undefined, authority);
@@ -71,6 +101,9 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     await page.getByRole('heading', { name: 'Infection zones' }).waitFor();
     await eventually(() => page.locator('#alert-feed-state').textContent()).toBe('Live');
     await eventually(() => page.locator('#case-curve rect').count()).toBe(28); // the last 28 days, one bar each
+    // The line list has report dates only: the curve and Rt by report date.
+    await page.getByLabel('Count cases by').selectOption('report');
+    await eventually(() => page.locator('#case-curve-legend').textContent()).toContain('7-day average');
     await eventually(() => page.locator('#rt-latest').textContent()).toMatch(
       /Latest window: Rt \d+\.\d\d \(95% credible interval \d+\.\d\d to \d+\.\d\d\)/,
     );

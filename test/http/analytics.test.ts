@@ -198,6 +198,8 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
         from: null,
         to: day(0),
         estimates: [],
+        needs_days: 8,
+        reason: 'Rt needs at least 8 days of cases; there is no case yet.',
         warnings: [expect.stringMatching(/no case/)],
       });
       const open = await t.app.inject({ method: 'GET', url: '/analytics/public' });
@@ -208,6 +210,65 @@ describe.each(testDialects())('analytics on %s', (dialect) => {
       expect(
         open.json().days.every((d: { cases: number; suppressed: boolean }) => d.cases === 0 && !d.suppressed),
       ).toBe(true);
+    });
+  });
+
+  describe('Rt with too little data', () => {
+    let t: TestApp;
+    let authority: StaffUser;
+    beforeAll(async () => {
+      t = await buildTestApp(dialect, { RATE_LIMIT_MAX: '100000' });
+      authority = await createStaff(t, 'authority');
+      // Cases on the day before yesterday and today: a series of 3 days.
+      await importCases(t, authority, [...casesOn(day(-2), 2), ...casesOn(day(0), 1)]);
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    const rt = (query: string) =>
+      t.app.inject({ method: 'GET', url: `/analytics/rt?${query}`, headers: authority.auth });
+
+    it('a series shorter than a window: 200, no estimate, how many days Rt needs, in words', async () => {
+      for (const dates of ['onset', 'report']) {
+        const response = await rt(`si_mean=4.7&si_sd=2.9&dates=${dates}`);
+        expect(response.statusCode, response.body).toBe(200);
+        expect(response.json()).toMatchObject({
+          from: day(-2),
+          to: day(0),
+          dates,
+          window: 7,
+          incidence: [2, 0, 1],
+          estimates: [],
+          needs_days: 8,
+          reason: 'Rt needs at least 8 days of cases; the cases so far span 3 days.',
+        });
+      }
+    });
+
+    it('the days needed follow the window and the serial interval', async () => {
+      const shortWindow = await rt('si_mean=4.7&si_sd=2.9&window=3');
+      expect(shortWindow.statusCode, shortWindow.body).toBe(200);
+      expect(shortWindow.json()).toMatchObject({
+        estimates: [],
+        needs_days: 4, // windows of 3 days start on day 2 at the earliest
+        reason: 'Rt needs at least 4 days of cases; the cases so far span 3 days.',
+      });
+      // Windows of 2 days fit in 3: estimates as before, no reason.
+      const fits = await rt('si_mean=4.7&si_sd=2.9&window=2');
+      expect(fits.statusCode, fits.body).toBe(200);
+      expect(fits.json()).toMatchObject({ needs_days: 3, reason: null });
+      expect(fits.json().estimates).toHaveLength(1);
+      // A serial interval of exactly 10 days: windows must end after day 10.
+      const si = [...Array.from({ length: 10 }, () => 0), 1].join(',');
+      const longSi = await rt(`si_distr=${si}&window=2`);
+      expect(longSi.statusCode, longSi.body).toBe(200);
+      expect(longSi.json()).toMatchObject({ estimates: [], needs_days: 11 });
+    });
+
+    it("a period chosen with from that cannot hold one window is still the caller's error (400)", async () => {
+      const response = await rt(`si_mean=4.7&si_sd=2.9&from=${day(-2)}`);
+      expect(expectProblem(response, 400).detail).toMatch(/too long/);
     });
   });
 

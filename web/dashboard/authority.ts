@@ -2,7 +2,7 @@ import { gridDisk } from 'h3-js';
 import type { Alert, RtResult, ZonesResponse } from '../sdk/index.js';
 import { formValues, h, replace } from '../shared/dom.js';
 import { formatDate, formatDateTime } from '../shared/format.js';
-import { caseCurve, rtChart } from './charts.js';
+import { caseCurve, rtChart, type CaseDates } from './charts.js';
 import { describeStreamState, type View } from './context.js';
 import { hexMap } from './hex-map.js';
 
@@ -17,6 +17,16 @@ export const authorityView: View = (main, context) => {
   const clusterTable = h('tbody', { id: 'clusters-body' });
   const scanInfo = h('p', { class: 'muted', id: 'scan-info' });
   const curve = h('div', { id: 'case-curve' });
+  const curveLegend = h('p', { class: 'legend', id: 'case-curve-legend' });
+  const curveNote = h('p', { class: 'muted', id: 'case-curve-note' });
+  // One choice for the curve and Rt: by symptom onset (the epidemic curve) or by the day cases were reported.
+  let dates: CaseDates = 'onset';
+  const datesSelect = h(
+    'select',
+    { id: 'case-dates', name: 'dates' },
+    h('option', { value: 'onset' }, 'Symptom onset date'),
+    h('option', { value: 'report' }, 'Report date'),
+  );
   const totals = h('p', { id: 'case-totals' });
   const rt = h('div', { id: 'rt-chart' });
   const rtLatest = h('p', { id: 'rt-latest' });
@@ -76,7 +86,19 @@ export const authorityView: View = (main, context) => {
   const loadSummary = async () => {
     try {
       const summary = await context.client.analyticsSummary();
-      replace(curve, caseCurve(summary));
+      replace(curve, caseCurve(summary, dates));
+      if (dates === 'report') {
+        replace(
+          curveLegend,
+          h('span', { class: 'l-cases' }, 'Cases per day (report date)'),
+          h('span', { class: 'l-avg' }, '7-day average'),
+        );
+        curveNote.textContent = '';
+      } else {
+        replace(curveLegend, h('span', { class: 'l-cases' }, 'Cases per day (symptom onset date)'));
+        curveNote.textContent =
+          'The last days fill in as people who fell ill are reported. Cases without a known onset are not shown.';
+      }
       const last = summary.days.at(-1);
       totals.textContent = `${summary.totals.cases} cases in ${summary.days.length} days${last ? `; 7-day average today ${last.cases_7day_avg.toFixed(1)}` : ''}; ${summary.totals.contacts_traced} contacts traced, ${summary.totals.notified} notified.`;
     } catch (e) {
@@ -117,18 +139,19 @@ export const authorityView: View = (main, context) => {
       const result: RtResult = await context.client.analyticsRt({
         si_mean: Number(v.si_mean),
         si_sd: Number(v.si_sd),
-        dates: 'report',
+        dates,
       });
       replace(rt, rtChart(result));
-      const latest = result.estimates.at(-1);
-      rtLatest.textContent = latest
-        ? `Latest window: Rt ${latest.mean.toFixed(2)} (95% credible interval ${latest.quantile_0_025.toFixed(2)} to ${latest.quantile_0_975.toFixed(2)}).`
-        : 'Not enough cases to estimate Rt yet.';
-      if (result.warnings.length > 0) rtLatest.textContent += ` ${result.warnings.join(' ')}`;
+      rtLatest.textContent = describeRt(result);
     } catch (e) {
       rtLatest.textContent = context.failed(e);
     }
   };
+  datesSelect.addEventListener('change', () => {
+    dates = datesSelect.value === 'report' ? 'report' : 'onset';
+    void loadSummary();
+    void loadRt();
+  });
   rtForm.addEventListener('submit', (event) => {
     event.preventDefault();
     void loadRt();
@@ -219,13 +242,10 @@ export const authorityView: View = (main, context) => {
         'section',
         { class: 'card', 'aria-labelledby': 'curve-heading' },
         h('h2', { id: 'curve-heading' }, 'Case curve'),
-        h(
-          'p',
-          { class: 'legend' },
-          h('span', { class: 'l-cases' }, 'Cases per day (report date)'),
-          h('span', { class: 'l-avg' }, '7-day average'),
-        ),
+        h('p', { class: 'legend' }, h('label', { for: 'case-dates' }, 'Count cases by'), datesSelect),
+        curveLegend,
         curve,
+        curveNote,
         totals,
       ),
       h(
@@ -257,3 +277,24 @@ export const authorityView: View = (main, context) => {
     void stream?.close();
   };
 };
+
+/** The latest Rt in words, or why there is none yet: how many days of cases it needs (never a raw error). */
+function describeRt(result: RtResult): string {
+  const latest = result.estimates.at(-1);
+  if (latest === undefined) {
+    const have =
+      result.from === null
+        ? 'there is no case yet'
+        : `the cases so far span ${result.incidence.length} day${result.incidence.length === 1 ? '' : 's'}`;
+    return `Rt needs at least ${result.needs_days} days of cases; ${have}.`;
+  }
+  const parts = [
+    `Latest window: Rt ${latest.mean.toFixed(2)} (95% credible interval ${latest.quantile_0_025.toFixed(2)} to ${latest.quantile_0_975.toFixed(2)}), cases from ${formatDate(latest.start_date)} to ${formatDate(latest.end_date)}.`,
+  ];
+  if (result.dates === 'onset' && result.cases_without_onset > 0)
+    parts.push(
+      `${result.cases_without_onset} case${result.cases_without_onset === 1 ? '' : 's'} without a known onset date left out.`,
+    );
+  parts.push(...result.warnings);
+  return parts.join(' ');
+}

@@ -45,28 +45,45 @@ function ticks(max: number): number[] {
 const formatTick = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
 const shortDate = (date: string) => date.slice(5);
 
-/** Daily cases (bars, by report date) and their 7-day average (line). */
-export function caseCurve(summary: Summary): SVGSVGElement {
+/** Which date a case is counted on: its symptom onset or the day it was reported. */
+export type CaseDates = 'onset' | 'report';
+
+/**
+ * Daily cases (bars) by onset or by report date; by report date, with their 7-day average (line), which the server
+ * works out on the report-date series only.
+ */
+export function caseCurve(summary: Summary, dates: CaseDates = 'report'): SVGSVGElement {
   const days = summary.days;
-  const yMax = Math.max(1, ...days.map((d) => Math.max(d.cases, d.cases_7day_avg)));
+  const count = (d: Summary['days'][number]) => (dates === 'onset' ? d.cases_by_onset : d.cases);
+  const withAverage = dates === 'report';
+  const yMax = Math.max(1, ...days.map((d) => Math.max(count(d), withAverage ? d.cases_7day_avg : 0)));
+  const period = `from ${summary.days[0]?.date ?? ''} to ${summary.days.at(-1)?.date ?? ''}`;
   const { root, x, y, barWidth } = frame(
-    `Cases per day from ${summary.days[0]?.date ?? ''} to ${summary.days.at(-1)?.date ?? ''}, with the 7-day average`,
+    withAverage
+      ? `Cases per day by report date ${period}, with the 7-day average`
+      : `Cases per day by symptom onset date ${period}`,
     yMax * 1.1,
     days.map((d) => shortDate(d.date)),
   );
   for (const [i, day] of days.entries()) {
+    const n = count(day);
+    const tip = withAverage
+      ? `${day.date}: ${n} cases reported, 7-day average ${day.cases_7day_avg.toFixed(1)}`
+      : `${day.date}: ${n} cases fell ill`;
     root.append(
       svg(
         'rect',
-        { x: x(i) - barWidth / 2, y: y(day.cases), width: barWidth, height: y(0) - y(day.cases), fill: '#8fb3d9' },
-        svg('title', {}, `${day.date}: ${day.cases} cases, 7-day average ${day.cases_7day_avg.toFixed(1)}`),
+        { x: x(i) - barWidth / 2, y: y(n), width: barWidth, height: y(0) - y(n), fill: '#8fb3d9' },
+        svg('title', {}, tip),
       ),
     );
   }
-  const line = days
-    .map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d.cases_7day_avg).toFixed(1)}`)
-    .join(' ');
-  root.append(svg('path', { d: line, fill: 'none', stroke: '#083a66', 'stroke-width': 2.5 }));
+  if (withAverage) {
+    const line = days
+      .map((d, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(d.cases_7day_avg).toFixed(1)}`)
+      .join(' ');
+    root.append(svg('path', { d: line, fill: 'none', stroke: '#083a66', 'stroke-width': 2.5 }));
+  }
   return root;
 }
 
@@ -113,7 +130,7 @@ export function rtChart(rt: RtResult): SVGSVGElement {
       svg(
         'text',
         { x: W / 2, y: H / 2, 'text-anchor': 'middle', fill: '#4d4d4d' },
-        'Not enough cases to estimate Rt yet',
+        `Rt needs at least ${rt.needs_days} days of cases`,
       ),
     );
   }

@@ -17,6 +17,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ analytics: AnalyticsSe
       preValidation: requireRole('authority', 'health_professional'),
       schema: {
         tags: ['analytics'],
+        operationId: 'analyticsSummary',
         summary: 'Daily epidemic indicators and notification outcomes (authorities, health professionals)',
         description:
           'Day by day: cases by report and by onset date, symptom reports, contacts traced and notified per traced case, the 7-day ' +
@@ -37,12 +38,15 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ analytics: AnalyticsSe
       preValidation: requireRole('authority', 'health_professional'),
       schema: {
         tags: ['analytics'],
+        operationId: 'analyticsRt',
         summary: 'Time-varying reproduction number Rt (authorities, health professionals)',
         description:
           "Rt over sliding windows by the method of Cori et al. (2013) with the conventions of EpiEstim's estimate_R (gamma prior " +
           'mean 5, sd 5; windows t_start = 2..T-window+1; day 1 cases imported; windows ending on or before the mean serial interval ' +
           'dropped), on the daily incidence of every case, app and imported line list. Give the serial interval either as si_mean and ' +
-          'si_sd (parametric_si) or as si_distr (non_parametric_si).',
+          'si_sd (parametric_si) or as si_distr (non_parametric_si). Too little data is an answer, not an error: with no case yet, ' +
+          'or fewer days since the first case than one window needs, estimates is empty, needs_days says how many days of cases ' +
+          'Rt needs and reason says so in words (a from that leaves too short a period is a 400).',
         security: BearerSecurity,
         querystring: RtQuery,
         response: withProblems({ 200: RtResult }, [400, 401, 403, 429]),
@@ -56,6 +60,8 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<{ analytics: AnalyticsSe
     {
       schema: {
         tags: ['analytics'],
+        operationId: 'analyticsPublic',
+        security: [],
         summary: 'Public aggregate: daily cases and cases per area, small counts suppressed (anyone)',
         description:
           'Completed days and weeks only. Any day, or H3 cell in a week, with fewer than k cases (PUBLIC_MIN_CASES) is suppressed: a ' +

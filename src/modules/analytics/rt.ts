@@ -368,3 +368,35 @@ export function estimateRt(options: EstimateRtOptions): RtEstimation {
 
   return { estimates, droppedWindows, siDistribution, siMean, siSd, local, imported, lambda, warnings };
 }
+
+/**
+ * The fewest days T an incidence series needs for at least one estimate with the default sliding windows of
+ * `window` days and this serial interval: the windows must fit (T >= window + 1, windows start on day 2) and the
+ * last one, ending on day T, must end after the mean of the discrete serial interval (EpiEstim drops the windows
+ * ending on or before it). The parametric serial interval is discretised on days 0..T-1 as {@link estimateRt}
+ * does, so its mean is worked out for each T. Returns null when no T up to `maxDays` is enough. Throws
+ * {@link RtInputError} on an invalid window or serial interval.
+ */
+export function shortestSeriesForEstimate(
+  serialInterval: SerialIntervalSpec,
+  window: number = DEFAULT_RT_WINDOW,
+  maxDays = 3660,
+): number | null {
+  if (!Number.isInteger(window) || window < 1) {
+    throw new RtInputError(`window must be a positive integer number of days, got ${String(window)}`);
+  }
+  if (serialInterval.kind === 'parametric') {
+    validateParametricSerialInterval(serialInterval.mean, serialInterval.sd);
+  } else {
+    validateSerialIntervalDistribution(serialInterval.distribution);
+  }
+  const meanFor = (T: number): number => {
+    const distribution =
+      serialInterval.kind === 'parametric'
+        ? discretiseGammaSerialInterval(serialInterval.mean, serialInterval.sd, T - 1)
+        : [...serialInterval.distribution];
+    return serialIntervalMoments(distribution).mean;
+  };
+  for (let T = window + 1; T <= maxDays; T++) if (T > meanFor(T)) return T;
+  return null;
+}

@@ -22,7 +22,7 @@ import {
   weekStartOf,
 } from './model.js';
 import type { AnalyticsRepository } from './repository.js';
-import { RtInputError, estimateRt, type SerialIntervalSpec } from './rt.js';
+import { RtInputError, estimateRt, shortestSeriesForEstimate, type SerialIntervalSpec } from './rt.js';
 
 /** Longest period a summary or an Rt series may cover (days). */
 export const MAX_PERIOD_DAYS = 3660;
@@ -66,6 +66,13 @@ function period(
   if (dayDifference(to, from) + 1 > maxDays)
     throw badRequest(`the period from ${from} to ${to} is longer than ${maxDays} days`);
   return { from, to };
+}
+
+/** Why there is no Rt estimate yet, in words: how many days of cases it needs and how many there are. */
+function rtNeedsMore(needsDays: number, haveDays: number, period = false): string {
+  const none = period ? 'there is no case in the period' : 'there is no case yet';
+  const have = haveDays === 0 ? none : `the cases so far span ${haveDays} day${haveDays === 1 ? '' : 's'}`;
+  return `Rt needs at least ${needsDays} days of cases; ${have}.`;
 }
 
 export class AnalyticsService {
@@ -166,6 +173,7 @@ export class AnalyticsService {
     );
     const from = query.from ?? known.reduce<string | null>((min, d) => (min === null || d < min ? d : min), null);
     const method = serialInterval.kind === 'parametric' ? 'parametric_si' : 'non_parametric_si';
+    const needsDays = this.rtNeedsDays(serialInterval, window);
     if (from === null) {
       return {
         from: null,
@@ -177,6 +185,8 @@ export class AnalyticsService {
         incidence: [],
         cases_without_onset: 0,
         estimates: [],
+        needs_days: needsDays,
+        reason: rtNeedsMore(needsDays, 0, query.from !== undefined || query.to !== undefined),
         warnings: ['no case in the period: nothing to estimate'],
       };
     }
@@ -189,6 +199,24 @@ export class AnalyticsService {
       dates === 'onset'
         ? cases.filter((c) => c.onset_date === null && c.report_date >= from && c.report_date <= to).length
         : 0;
+    // Too few days since the first case for one window: not an error of the request, the data is not there yet. A
+    // period the caller chose (from) that cannot hold one window is their error (400 below).
+    if (query.from === undefined && length < needsDays) {
+      return {
+        from,
+        to,
+        dates,
+        window,
+        method,
+        serial_interval: { mean: 0, sd: 0 },
+        incidence,
+        cases_without_onset: withoutOnset,
+        estimates: [],
+        needs_days: needsDays,
+        reason: rtNeedsMore(needsDays, length),
+        warnings: [],
+      };
+    }
     try {
       const result = estimateRt({
         incidence,
@@ -211,8 +239,20 @@ export class AnalyticsService {
           start_date: addDays(from, e.t_start - 1),
           end_date: addDays(from, e.t_end - 1),
         })),
+        needs_days: needsDays,
+        reason: result.estimates.length > 0 ? null : rtNeedsMore(needsDays, length),
         warnings: result.warnings,
       };
+    } catch (error) {
+      if (error instanceof RtInputError) throw badRequest(error.message);
+      throw error;
+    }
+  }
+
+  /** Fewest days from the first case to `to` that give one Rt estimate (the window's length + 1 at least). */
+  private rtNeedsDays(serialInterval: SerialIntervalSpec, window: number): number {
+    try {
+      return shortestSeriesForEstimate(serialInterval, window, MAX_PERIOD_DAYS) ?? window + 1;
     } catch (error) {
       if (error instanceof RtInputError) throw badRequest(error.message);
       throw error;
