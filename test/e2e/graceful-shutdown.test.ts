@@ -79,7 +79,7 @@ describe('graceful shutdown', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-sigint-'));
     dirs.push(dataDir);
     const port = await freePort();
-    // As a terminal runs it: npm, its shell and the server in one process group of their own.
+    // As a terminal runs it: npm and the server in one process group of their own.
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: PROJECT_ROOT,
       detached: true,
@@ -98,7 +98,7 @@ describe('graceful shutdown', () => {
     let output = '';
     npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    // Closed once every process writing to them (npm, the shell, the server) has ended.
+    // Closed once every process writing to them (npm, the server) has ended.
     const outputClosed = new Promise((resolve) => npm.stdout!.once('close', resolve));
     const npmExit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       npm.once('exit', (code, signal) => resolve({ code, signal })),
@@ -124,7 +124,8 @@ describe('graceful shutdown', () => {
       expect(statSync(wal).size).toBeGreaterThan(0);
 
       process.kill(-group, 'SIGINT');
-      await npmExit;
+      // npm's script execs the server (no shell in between), so npm ends with the server's own exit code.
+      expect(await npmExit, output).toEqual({ code: 0, signal: null });
       await outputClosed;
       expect(await waitUntil(() => !groupAlive(group), 15_000)).toBe(true);
 
