@@ -211,6 +211,7 @@ describe.runIf(testDialects().includes('postgres'))('partitioned interactions on
     );
 
     const user = await registerUser(t.app);
+    const startedAt = Date.now() - 3_600_000;
     const upload = await t.app.inject({
       method: 'POST',
       url: '/interactions',
@@ -222,15 +223,16 @@ describe.runIf(testDialects().includes('postgres'))('partitioned interactions on
             kind: 'location',
             lat: 48.85,
             lng: 2.35,
-            started_at: new Date(Date.now() - 3_600_000).toISOString(),
+            started_at: new Date(startedAt).toISOString(),
             ended_at: new Date(Date.now() - 1_800_000).toISOString(),
           },
         ],
       },
     });
     expect(upload.statusCode).toBe(200);
-    const todays = partitionName('interactions', today);
-    const inPartition = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(todays)}`.execute(db);
+    // The row lives in the partition of the day it started (yesterday's in the first hour of a UTC day).
+    const itsDay = partitionName('interactions', utcDayStart(startedAt));
+    const inPartition = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(itsDay)}`.execute(db);
     expect(inPartition.rows[0]!.n).toBe(1);
     const inDefault = await sql<{ n: number }>`select count(*)::int as n from interactions_default`.execute(db);
     expect(inDefault.rows[0]!.n).toBe(0);
@@ -251,7 +253,8 @@ describe.runIf(testDialects().includes('postgres'))('partitioned interactions on
     // Days entirely before the cutoff minus one day (an observation lasts at most a day) are gone; the rest stay.
     expect(left).not.toContain(partitionName('interactions', today - 23 * DAY));
     expect(left).toContain(partitionName('interactions', today - 21 * DAY));
-    expect(left).toContain(todays);
+    expect(left).toContain(partitionName('interactions', today));
+    expect(left).toContain(itsDay);
     expect(await db.selectFrom('interactions').select('id').execute()).toHaveLength(1);
   });
 });
