@@ -16,6 +16,14 @@ export const CreateCaseBody = Type.Object(
     report_type: Type.Union([Type.Literal('confirmed_test'), Type.Literal('clinical_diagnosis')]),
     test_date: Type.Optional(CalendarDate),
     onset_date: Type.Optional(CalendarDate),
+    report_date: Type.Optional(
+      Type.String({
+        format: 'date',
+        maxLength: 10,
+        description:
+          'The day the case was reported to the health service, when it was earlier than today (a paper register, a laboratory batch): not in the future, at most 60 days ago, not before test_date. Default: today.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -47,6 +55,8 @@ export const Case = Type.Object({
   status: CaseStatus,
   test_date: Type.Union([CalendarDate, Type.Null()]),
   onset_date: Type.Union([CalendarDate, Type.Null()]),
+  /** The day the case was reported, which analytics and the zone scan count it on (null only for old cases). */
+  report_date: Type.Union([CalendarDate, Type.Null()]),
   managed_by: Type.Union([Uuid, Type.Null()]),
   created_at: IsoDateTime,
   /** When a professional or a verification code confirmed it (null while unconfirmed). */

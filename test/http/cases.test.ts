@@ -138,6 +138,82 @@ describe.each(testDialects())('cases on %s', (dialect) => {
     expect(rows).toEqual([{ report_type: 'confirmed_test', status: 'active', managed_by: professional.id }]);
   });
 
+  it('a case reported earlier counts on its report date: stored, shown, audited, traced and in the case curve', async () => {
+    const person = await registerUser(t.app);
+    const curveOn = async (date: string) => {
+      await t.app.analytics.idle();
+      const summary = await t.app.inject({
+        method: 'GET',
+        url: `/analytics/summary?from=${date}&to=${date}`,
+        headers: professional.auth,
+      });
+      expect(summary.statusCode, summary.body).toBe(200);
+      return summary.json<{ days: Array<{ date: string; cases: number }> }>().days[0]!.cases;
+    };
+    const before = { reported: await curveOn(day(-20)), today: await curveOn(day(0)) };
+    const response = await confirm({
+      user_id: person.id,
+      report_type: 'confirmed_test',
+      test_date: day(-21),
+      report_date: day(-20),
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    expect(response.json()).toMatchObject({ report_date: day(-20), test_date: day(-21), onset_date: null });
+    const row = await t.database.db
+      .selectFrom('cases')
+      .selectAll()
+      .where('user_id', '=', person.id)
+      .executeTakeFirstOrThrow();
+    expect(row.report_date).toBe(day(-20));
+    // No onset known: the onset is taken as 4 days before the report; the window is that onset -4 .. +5 days.
+    const windowStart = Date.parse(`${day(-28)}T00:00:00Z`);
+    expect(Number(row.window_start)).toBe(windowStart);
+    expect(Number(row.window_end)).toBe(Date.parse(`${day(-18)}T00:00:00Z`));
+    // The case curve counts it on the day it was reported, not today.
+    expect(await curveOn(day(-20))).toBe(before.reported + 1);
+    expect(await curveOn(day(0))).toBe(before.today);
+    const audit = await t.database.db
+      .selectFrom('audit_log')
+      .select(['action', 'detail'])
+      .where('subject_user_id', '=', person.id)
+      .execute();
+    expect(audit).toEqual([{ action: 'cases.confirm', detail: `reported on ${day(-20)}` }]);
+  });
+
+  it('a confirmation entered with an earlier report date moves a self-report back to that day; a later one does not', async () => {
+    const person = await registerUser(t.app);
+    const reported = await t.app.inject({
+      method: 'POST',
+      url: '/symptoms',
+      headers: person.auth,
+      payload: { symptom: 'fever', date: day(-6) },
+    });
+    expect(reported.statusCode, reported.body).toBe(201);
+    const reportDate = async () =>
+      (
+        await t.database.db
+          .selectFrom('cases')
+          .select('report_date')
+          .where('user_id', '=', person.id)
+          .executeTakeFirstOrThrow()
+      ).report_date;
+    expect(await reportDate()).toBe(day(0));
+    const earlier = await confirm({
+      user_id: person.id,
+      report_type: 'confirmed_test',
+      test_date: day(-4),
+      report_date: day(-3),
+    });
+    expect(earlier.statusCode, earlier.body).toBe(200);
+    expect(earlier.json()).toMatchObject({ report_date: day(-3), onset_date: day(-6), status: 'confirmed' });
+    expect(await reportDate()).toBe(day(-3));
+    const later = await confirm({ user_id: person.id, report_type: 'confirmed_test', report_date: day(-1) });
+    expect(later.statusCode, later.body).toBe(200);
+    expect(later.json()).toMatchObject({ report_date: day(-3) });
+    const plain = await confirm({ user_id: person.id, report_type: 'confirmed_test' });
+    expect(plain.json()).toMatchObject({ report_date: day(-3) });
+  });
+
   it('the database itself refuses a second active case for a person', async () => {
     const person = await registerUser(t.app);
     expect((await confirm({ user_id: person.id, report_type: 'clinical_diagnosis' })).statusCode).toBe(201);
@@ -253,6 +329,33 @@ describe.each(testDialects())('cases on %s', (dialect) => {
       'an onset date-time',
       400,
       () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', onset_date: `${day(-1)}T08:00:00Z` } }),
+    ],
+    [
+      'a report date tomorrow',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', report_date: day(1) } }),
+    ],
+    [
+      'a report date more than 60 days ago',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', report_date: day(-61) } }),
+    ],
+    [
+      'a report date before the test date',
+      400,
+      () => ({
+        payload: { user_id: patient.id, report_type: 'confirmed_test', test_date: day(-2), report_date: day(-3) },
+      }),
+    ],
+    [
+      'a report date that does not exist',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', report_date: '2026-02-30' } }),
+    ],
+    [
+      'a null report date',
+      400,
+      () => ({ payload: { user_id: patient.id, report_type: 'confirmed_test', report_date: null } }),
     ],
     [
       'a managed_by field',

@@ -16,20 +16,30 @@ export interface CaseReport {
   readonly onsetDate: string | null;
   readonly testDate: string | null;
   readonly managedBy: string | null;
+  /**
+   * The day the case was reported, when a professional enters one reported earlier (YYYY-MM-DD); null: the day the
+   * report arrives.
+   */
+  readonly reportDate?: string | null;
 }
+
+const earliestOf = (...dates: ReadonlyArray<string | null | undefined>): string | null =>
+  dates.filter((d): d is string => typeof d === 'string').sort()[0] ?? null;
 
 /**
  * Pure: how a new report changes a person's active case. The stronger report type wins (a confirmed test
- * upgrades a self-report, never the reverse), the earliest known onset wins, a manager once set stays.
+ * upgrades a self-report, never the reverse), the earliest known onset wins, so does the earliest report date (a
+ * confirmation entered with the day it was reported, earlier than a self-report that reached the server first), a
+ * manager once set stays.
  */
 export function mergeReport(existing: Row<'cases'>, report: CaseReport): Partial<Row<'cases'>> {
-  const earliest = [existing.onset_date, report.onsetDate].filter((d): d is string => d !== null).sort()[0] ?? null;
   return {
     report_type:
       STRENGTH[report.reportType] > STRENGTH[existing.report_type] ? report.reportType : existing.report_type,
-    onset_date: earliest,
+    onset_date: earliestOf(existing.onset_date, report.onsetDate),
     test_date: report.testDate ?? existing.test_date,
     managed_by: existing.managed_by ?? report.managedBy,
+    report_date: earliestOf(existing.report_date, report.reportDate),
   };
 }
 
@@ -87,7 +97,7 @@ export class CaseReportsService {
           onset_date: report.onsetDate,
           test_date: report.testDate,
           managed_by: report.managedBy,
-          report_date: calendarDay(now, this.timeZone),
+          report_date: report.reportDate ?? calendarDay(now, this.timeZone),
           created_at: now,
           updated_at: now,
           confirmed_at: report.reportType === 'self_reported' ? null : now,

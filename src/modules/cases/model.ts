@@ -19,6 +19,7 @@ export function presentCase(row: Row<'cases'>): Case {
     status: caseStatusOf(row),
     test_date: row.test_date,
     onset_date: row.onset_date,
+    report_date: row.report_date,
     managed_by: row.managed_by,
     created_at: new Date(row.created_at).toISOString(),
     confirmed_at: iso(row.confirmed_at),

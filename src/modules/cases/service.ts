@@ -46,6 +46,7 @@ export class CasesService {
   ): Promise<{ case: Case; created: boolean }> {
     const staffId = this.professional(actor, 'only health professionals confirm cases');
     this.checkDates(body);
+    this.checkReportDate(body);
     const userId = body.user_id.toLowerCase();
     if ((await this.users.findById(userId)) === undefined) throw notFound(`user ${body.user_id} does not exist`);
     const { case: row, created } = await this.reports.record(
@@ -55,10 +56,13 @@ export class CasesService {
         onsetDate: body.onset_date ?? null,
         testDate: body.test_date ?? null,
         managedBy: staffId,
+        reportDate: body.report_date ?? null,
       },
       async () => undefined,
     );
-    await this.audit.recordAccess(actor, 'cases.confirm', userId, requestId);
+    // A case entered as reported earlier says so in the audit log (the day it then counts on).
+    const detail = body.report_date === undefined ? null : `reported on ${body.report_date}`;
+    await this.audit.recordAccess(actor, 'cases.confirm', userId, requestId, detail);
     return { case: presentCase(row), created };
   }
 
@@ -169,6 +173,20 @@ export class CasesService {
   private professional(actor: AuthenticatedPrincipal, denial: string): string {
     if (actor.kind !== 'staff' || actor.role !== 'health_professional') throw forbidden(denial);
     return actor.staffId;
+  }
+
+  /**
+   * A case reported earlier than today: a real day, not in the future, no older than an onset may be, and not before
+   * the test that established it.
+   */
+  private checkReportDate(body: { report_date?: string; test_date?: string }): void {
+    if (body.report_date === undefined) return;
+    const problem = isPlausibleOnsetDate(body.report_date, Date.now(), this.rules.timeZone, this.rules.maxOnsetAgeDays);
+    if (problem !== null) throw badRequest(`body/report_date ${problem}`);
+    if (body.test_date !== undefined && body.report_date < body.test_date)
+      throw badRequest(
+        `body/report_date may not be before test_date (${body.test_date}): a case is reported once tested`,
+      );
   }
 
   private checkDates(body: { test_date?: string | null; onset_date?: string | null }): void {
