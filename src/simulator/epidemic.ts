@@ -2,6 +2,7 @@ import { createRng, type Seed, type Xoshiro128 } from '../modules/zones/prng.js'
 import type { City } from './city.js';
 import { contactsOf, type Contact } from './contacts.js';
 import { DEFAULT_DISEASE, drawCourse, infectiousnessAt, type Course, type DiseaseParameters } from './disease.js';
+import { gatheringDecision, type Gathering } from './gathering.js';
 import type { Stay } from './schedule.js';
 import { MS_PER_MINUTE } from '../platform/time/calendar.js';
 
@@ -50,6 +51,8 @@ export interface EpidemicOptions {
   readonly decide?: TransmissionDecision;
   /** Overrides the random course (scripted scenarios). */
   readonly course?: CourseDrawer;
+  /** Superspreading events: contacts there transmit with the event's hazard (see gathering.ts). */
+  readonly gatherings?: readonly Gathering[];
 }
 
 /**
@@ -69,7 +72,9 @@ export class Epidemic {
     private readonly options: EpidemicOptions,
   ) {
     this.disease = options.disease ?? DEFAULT_DISEASE;
-    this.decide = options.decide ?? hazardDecision(this.disease, this.courses);
+    const decide = options.decide ?? hazardDecision(this.disease, this.courses);
+    const gatherings = options.gatherings ?? [];
+    this.decide = gatherings.length === 0 ? decide : gatheringDecision(gatherings, this.courses, decide);
     this.course =
       options.course ??
       ((agent, infectedAt, infector, rng) =>

@@ -131,20 +131,49 @@ function notificationLatency(run: Run, sources: readonly TracedSource[]): Simula
   };
 }
 
-/** The authority's view of the clusters and alerts (null without an authority). */
+/** How long the zone scan's answer must stay the same before it is read as the run's (see readZones). */
+const SCAN_QUIET_MS = 3000;
+const SCAN_WAIT_MS = 30_000;
+
+/**
+ * The authority's view of the clusters and alerts (null without an authority), once the server's scan has caught up
+ * with the run's last reports and traces: the same scan for SCAN_QUIET_MS (the scanner reruns about a second after
+ * the last case event), or SCAN_WAIT_MS at most.
+ */
 export async function readZones(run: Run, authority: StaffSession | undefined): Promise<SimulationReport['zones']> {
   run.phase = 'reading zones';
   if (authority === undefined) return null;
-  const staff = await authority.get();
-  const [current, alerts] = await Promise.all([
-    call(run.log, 'GET /zones', () => staff.zones()),
-    call(run.log, 'GET /alerts', () => staff.listAlerts()),
-  ]);
+  const readAt = Date.now();
+  let staff = await authority.get();
+  let current = await call(run.log, 'GET /zones', () => staff.zones());
+  let seenSince = readAt;
+  while (Date.now() - seenSince < SCAN_QUIET_MS && Date.now() - readAt < SCAN_WAIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    staff = await authority.get();
+    const next = await call(run.log, 'GET /zones', () => staff.zones());
+    if (next.scan?.id !== current.scan?.id) seenSince = Date.now();
+    current = next;
+  }
+  const alerts = await call(run.log, 'GET /alerts', () => staff.listAlerts());
+  const top = current.clusters[0];
   return {
     clusters: current.clusters.length,
     significant: current.clusters.filter((c) => c.significant).length,
     alerts: alerts.alerts.length,
     scannedCases: current.scan?.located_cases ?? 0,
+    top:
+      top === undefined
+        ? null
+        : {
+            cells: top.cells.length,
+            start_date: top.start_date,
+            end_date: top.end_date,
+            observed: top.observed,
+            expected: top.expected,
+            p_value: top.p_value,
+            significant: top.significant,
+            alerted: top.alert_id !== null,
+          },
   };
 }
 
@@ -179,6 +208,7 @@ export function reportOfRun(
     },
     latency: outcome.latency,
     zones,
+    gatherings: run.scenario.gatherings ?? [],
   });
   return { report, lived };
 }

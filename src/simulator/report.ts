@@ -1,6 +1,7 @@
 import type { Seed } from '../modules/zones/prng.js';
 import type { Place } from './city.js';
 import type { Epidemic } from './epidemic.js';
+import type { Gathering } from './gathering.js';
 import { distributionOf, type Distribution, type TierScore } from './ground-truth.js';
 import type { RequestLog } from './pacing.js';
 import type { Timeline } from './timeline.js';
@@ -58,7 +59,26 @@ export interface SimulationReport {
     readonly significant: number;
     readonly alerts: number;
     readonly scannedCases: number;
+    /** The most likely cluster of the last scan. */
+    readonly top: {
+      readonly cells: number;
+      readonly start_date: string;
+      readonly end_date: string;
+      readonly observed: number;
+      readonly expected: number;
+      readonly p_value: number;
+      readonly significant: boolean;
+      /** Its alert is in the authority's feed. */
+      readonly alerted: boolean;
+    } | null;
   } | null;
+  /** Superspreading events of the scenario, and whom each infected (ground truth). */
+  readonly gatherings: ReadonlyArray<{
+    readonly what: string;
+    readonly at: string;
+    readonly attendees: number;
+    readonly infected_there: number;
+  }>;
 }
 
 export interface ReportInput {
@@ -81,6 +101,7 @@ export interface ReportInput {
   readonly tracing: { sources: number; attributed: TierScore[]; unattributed: TierScore[] };
   readonly latency: SimulationReport['latency'];
   readonly zones: SimulationReport['zones'];
+  readonly gatherings: readonly Gathering[];
 }
 
 const round = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
@@ -133,6 +154,13 @@ export function buildReport(input: ReportInput): SimulationReport {
     },
     latency: input.latency,
     zones: input.zones,
+    gatherings: input.gatherings.map((g) => ({
+      what: g.what,
+      at: new Date(input.timeline.origin + g.start).toISOString(),
+      attendees: g.attendees.length,
+      infected_there: input.epidemic.transmissions.filter((t) => t.place === g.place && t.at >= g.start && t.at < g.end)
+        .length,
+    })),
   };
 }
 
@@ -156,6 +184,10 @@ export function formatReport(r: SimulationReport): string {
   lines.push(
     `  ${e.symptomatic} fell ill; ${e.self_reports} symptom reports, ${e.confirmations} confirmed by a test in the app, ${e.line_list_cases} line-list cases`,
   );
+  for (const g of r.gatherings)
+    lines.push(
+      `  Superspreading: ${g.what} on ${g.at.slice(0, 16).replace('T', ' ')} UTC infected ${g.infected_there} of its ${g.attendees} attendees`,
+    );
   lines.push(
     `Uploads: ${r.uploads.location} location stays, ${r.uploads.checkin} check-ins, ${r.uploads.proximity} Bluetooth encounters (${r.uploads.token_fetches} token fetches)`,
   );
@@ -181,10 +213,20 @@ export function formatReport(r: SimulationReport): string {
   lines.push(
     `Streams: ${r.streams.held} held, ${r.streams.open_at_end} open at the end, ${r.streams.connections} connections made`,
   );
-  if (r.zones)
+  if (r.zones) {
     lines.push(
       `Zones: ${r.zones.clusters} clusters (${r.zones.significant} significant) over ${r.zones.scannedCases} located cases; ${r.zones.alerts} alerts`,
     );
+    const top = r.zones.top;
+    if (top !== null) {
+      const verdict = top.significant
+        ? `significant${top.alerted ? ", its alert is in the authority's feed" : ''}`
+        : 'not significant, so no alert';
+      lines.push(
+        `  most likely cluster: ${top.cells} cells, ${top.start_date} to ${top.end_date}, ${top.observed} cases where ${top.expected.toFixed(1)} were expected, p = ${top.p_value} (${verdict})`,
+      );
+    }
+  }
   lines.push('Requests (client-side latency):');
   for (const q of r.requests)
     lines.push(

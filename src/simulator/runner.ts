@@ -111,7 +111,12 @@ function startRun(options: SimulationOptions): Run {
     log: new RequestLog(),
     pool: new TaskPool(options.concurrency ?? 16),
     anonymous: new EpitraceClient({ baseUrl: options.baseUrl }),
-    epidemic: new Epidemic(city, { seed: options.seed, decide: scenario.decide, course: scenario.course }),
+    epidemic: new Epidemic(city, {
+      seed: options.seed,
+      decide: scenario.decide,
+      course: scenario.course,
+      gatherings: scenario.gatherings,
+    }),
     rng: createRng(options.seed, 4),
     phones: new Map(),
     byUser: new Map(),

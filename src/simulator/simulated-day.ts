@@ -217,6 +217,8 @@ async function confirmCase(
       user_id: phone.userId,
       report_type: 'confirmed_test',
       test_date: testDate,
+      // The day the professional enters it: in a replay the server's today is later, so it is sent as the report date.
+      report_date: testDate,
       ...(onsetDate ? { onset_date: onsetDate } : {}),
     }),
   );

@@ -4,6 +4,13 @@ import { generateCity } from '../../src/simulator/city.js';
 import { contactsOf } from '../../src/simulator/contacts.js';
 import { DEFAULT_DISEASE, drawCourse } from '../../src/simulator/disease.js';
 import { Epidemic } from '../../src/simulator/epidemic.js';
+import {
+  CHOIR_HAZARD_PER_MINUTE,
+  gatheringDecision,
+  neighbourhoodChoir,
+  presymptomaticAt,
+  withGathering,
+} from '../../src/simulator/gathering.js';
 import { haversineMeters as distanceMetres } from '../../src/platform/geo/haversine.js';
 import { SPOT_PITCH_METRES, spotPosition } from '../../src/simulator/geometry.js';
 import { distributionOf, scoreTracing } from '../../src/simulator/ground-truth.js';
@@ -216,5 +223,118 @@ describe('Bluetooth encounters', () => {
     ]);
     expect(observations.every((o) => o.attenuation_db >= 45 && o.attenuation_db <= 65)).toBe(true);
     expect(proximityObservations(timeline, contact, [], createRng(1), () => 'x')).toEqual([]);
+  });
+});
+
+describe('a superspreading event: a choir rehearsal', () => {
+  const city = generateCity({ population: 600, seed: 2026 });
+  const choir = neighbourhoodChoir(city, { day: 3 });
+  const distance = (agent: number) => {
+    const home = city.places[city.agents[agent]!.home]!;
+    return distanceMetres(home, city.places[choir.place]!);
+  };
+
+  it("has Skagit County's attack rate: 52 of 60 over a 150-minute rehearsal (Hamner et al., MMWR 2020)", () => {
+    expect(1 - Math.exp(-CHOIR_HAZARD_PER_MINUTE * 150)).toBeCloseTo(52 / 60, 10);
+    expect(choir.end - choir.start).toBe(150 * MINUTE);
+    expect(choir.start).toBe(3 * DAY + 19 * HOUR);
+    expect(choir.hazardPerMinute).toBe(CHOIR_HAZARD_PER_MINUTE);
+  });
+
+  it('is sung at a venue by the adults living nearest to it, the index singer among them', () => {
+    expect(city.places[choir.place]!.kind).toBe('venue');
+    const adults = city.agents.filter((a) => !a.child).length;
+    expect(choir.attendees).toHaveLength(Math.min(61, Math.floor(adults / 8)));
+    expect(new Set(choir.attendees).size).toBe(choir.attendees.length);
+    expect(choir.attendees).toContain(choir.index);
+    const farthest = Math.max(...choir.attendees.map(distance));
+    for (const agent of city.agents) {
+      if (choir.attendees.includes(agent.id)) expect(agent.child).toBe(false);
+      else if (!agent.child) expect(distance(agent.id)).toBeGreaterThanOrEqual(farthest - 1e-6);
+    }
+    expect(neighbourhoodChoir(city, { day: 3 })).toEqual(choir);
+  });
+
+  it("puts the rehearsal into a singer's day: contiguous stays, an evening out given up for it", () => {
+    const home = 7;
+    const day = [
+      stay(1, home, 0, 3 * 1440, 3 * 1440 + 18.5 * 60),
+      stay(1, 40, 2, 3 * 1440 + 18.5 * 60, 3 * 1440 + 20 * 60), // an evening out at another venue
+      stay(1, home, 0, 3 * 1440 + 20 * 60, 4 * 1440),
+    ];
+    const withChoir = withGathering(day, choir, home, 5);
+    expect(withChoir).toEqual([
+      stay(1, home, 0, 3 * 1440, 3 * 1440 + 18.5 * 60),
+      stay(1, home, 0, 3 * 1440 + 18.5 * 60, 3 * 1440 + 19 * 60),
+      { agent: 1, place: choir.place, spot: 5, start: choir.start, end: choir.end },
+      stay(1, home, 0, 3 * 1440 + 21.5 * 60, 4 * 1440),
+    ]);
+  });
+
+  it('infects attendees with its own hazard and leaves every other contact to the everyday rule', () => {
+    const infector = choir.attendees[0]!;
+    const infectee = choir.attendees[1]!;
+    const course = presymptomaticAt(drawCourse(createRng(1), 0, null, true, DEFAULT_DISEASE), choir.start);
+    const courses = new Map([[infector, course]]);
+    const everyday = () => 123;
+    const decide = gatheringDecision([choir], courses, everyday);
+    const contactAt = (place: number, a: number, b: number) => {
+      const x = { agent: a, place, spot: 0, start: choir.start, end: choir.end };
+      const y = { agent: b, place, spot: 3, start: choir.start, end: choir.end };
+      return { infector: a, infectee: b, contact: { a: x, b: y, close: false, start: choir.start, end: choir.end } };
+    };
+    // The chance over the whole rehearsal is 52/60 (infectiousness 1 before onset): a draw below it infects.
+    const below = { nextFloat: () => 0.86 } as never;
+    const above = { nextFloat: () => 0.87 } as never;
+    expect(course.infectiousness).toBe(1);
+    expect(decide(contactAt(choir.place, infector, infectee), below)).not.toBeNull();
+    expect(decide(contactAt(choir.place, infector, infectee), above)).toBeNull();
+    // Someone who is not a singer, or the same people elsewhere: the everyday rule decides.
+    const stranger = city.agents.find((a) => !choir.attendees.includes(a.id))!.id;
+    expect(decide(contactAt(choir.place, infector, stranger), above)).toBe(123);
+    expect(decide(contactAt(choir.place + 1, infector, infectee), above)).toBe(123);
+  });
+
+  it('brings it with an index singer who is infectious and not yet ill that evening, the durations kept', () => {
+    const drawn = drawCourse(createRng(9), 5 * DAY, null, true, DEFAULT_DISEASE);
+    const moved = presymptomaticAt(drawn, choir.start);
+    expect(moved.infectiousFrom).toBe(choir.start - 6 * HOUR);
+    expect(moved.infectiousUntil - moved.infectiousFrom).toBe(drawn.infectiousUntil - drawn.infectiousFrom);
+    expect(moved.infectiousFrom - moved.infectedAt).toBe(drawn.infectiousFrom - drawn.infectedAt);
+    if (moved.onsetAt !== null) expect(moved.onsetAt).toBeGreaterThan(choir.end);
+    expect(moved.isolatesFrom === null || moved.isolatesFrom > choir.end).toBe(true);
+  });
+
+  it('infects most singers in a generated city, the same way for the same seed', () => {
+    const run = () => {
+      const scenario = generatedScenario({ population: 600, seed: 2026, initialInfections: 12, choir: { day: 3 } });
+      const [gathering] = scenario.gatherings!;
+      const epidemic = new Epidemic(scenario.city, {
+        seed: 2026,
+        course: scenario.course,
+        gatherings: scenario.gatherings,
+      });
+      epidemic.seed(scenario.seeds);
+      const rng = createRng(2026, 4);
+      for (let day = 0; day <= 3; day++) {
+        const stays = scenario.city.agents.flatMap((agent) => {
+          rng.reseed(2026, 10_000_000 + day * 600 + agent.id);
+          const context = { day, weekday: (day + 1) % 7, staysHome: false };
+          return scenario.stays(agent, context, rng, 4 * DAY);
+        });
+        epidemic.advance(stays, day * DAY, (day + 1) * DAY);
+      }
+      const atRehearsal = epidemic.transmissions.filter(
+        (t) => t.place === gathering!.place && t.at >= gathering!.start && t.at < gathering!.end,
+      );
+      return { gathering: gathering!, atRehearsal, index: epidemic.courses.get(gathering!.index)! };
+    };
+    const { gathering, atRehearsal, index } = run();
+    expect(index.infector).toBeNull();
+    expect(index.infectiousFrom).toBeLessThan(gathering.start);
+    for (const t of atRehearsal) expect(gathering.attendees).toContain(t.infectee);
+    // 52/60 expected among the others; far above what an evening at a venue does otherwise.
+    expect(atRehearsal.length).toBeGreaterThan(0.7 * (gathering.attendees.length - 1));
+    expect(run().atRehearsal).toEqual(atRehearsal);
   });
 });
