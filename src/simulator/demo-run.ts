@@ -8,8 +8,14 @@
  * case was reported (the server's today is later in a replay), and the
  * health department's line list (people without the app) with the days their cases were reported. Everything the
  * dashboard then shows (the case curve by onset, Rt, the zones and their alerts, notifications and follow-ups) is
- * worked out by the server from that. A week before the end, a neighbourhood choir's rehearsal is a superspreading
- * event (gathering.ts: the Skagit County attack rate), an outbreak in one place for the zone scan to find.
+ * worked out by the server from that.
+ *
+ * The scenario (demoScenario): a town whose epidemic simmers, fed by people infected elsewhere (a steady trickle since
+ * ten days before the replayed days, everyday transmission held low by careful habits), and a village 4 km away,
+ * which keeps to itself, where a choir's rehearsal a week before the end is a superspreading event (gathering.ts: the
+ * Skagit County attack rate). The health department tests everyone who reports symptoms in the app. The zone scan
+ * then finds the village's outbreak as a significant cluster and raises its alert: it is an outbreak concentrated in
+ * one place and in the last days, which the town's cases, spread over the days, are not.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +23,8 @@ import { join } from 'node:path';
 import { startLocalServer, type LocalServer } from './local-server.js';
 import { formatReport } from './report.js';
 import { runSimulation, type SimulationProgress, type SimulationResult } from './runner.js';
-import { generatedScenario } from './scenario.js';
+import { DEFAULT_DISEASE, type DiseaseParameters } from './disease.js';
+import { generatedScenario, type Scenario } from './scenario.js';
 
 export interface DemoSettings {
   readonly population: number;
@@ -39,9 +46,46 @@ export const DEFAULT_DEMO: DemoSettings = { population: 600, days: 12, seed: 202
 
 /**
  * The day of the demo's superspreading event (a choir rehearsal, see gathering.ts): a week before the last day, so
- * the singers fall ill, report and are confirmed before the run ends.
+ * most singers fall ill and report in the last days of the run.
  */
-export const choirDay = (days: number): number => Math.max(0, days - 8);
+export const choirDay = (days: number): number => Math.max(0, days - 7);
+
+/** The village's share of the demo's people (200 of 600), and how far it is from the town. */
+export const VILLAGE_SHARE = 1 / 3;
+export const VILLAGE_DISTANCE_METRES = 4000;
+/** People of the town infected elsewhere: per day and per 600 people; since this many days before the first day. */
+export const IMPORTS_PER_DAY_PER_600 = 5;
+export const IMPORTS_SINCE_DAYS_BEFORE = 10;
+
+/**
+ * The demo's disease: everyday transmission half of DEFAULT_DISEASE's (a careful town, where the epidemic simmers
+ * rather than grows), and every self-report followed by a test (the health department tests everyone who reports
+ * symptoms in the app; all of them are infected in the simulation, so all are confirmed).
+ */
+export const DEMO_DISEASE: DiseaseParameters = {
+  ...DEFAULT_DISEASE,
+  betaClose: DEFAULT_DISEASE.betaClose / 2,
+  betaFar: DEFAULT_DISEASE.betaFar / 2,
+  confirmAfterReportShare: 1,
+};
+
+/** The demo's town, village and choir (see the top of this file). */
+export function demoScenario(settings: Pick<DemoSettings, 'population' | 'days' | 'seed'>): Scenario {
+  const { population, days, seed } = settings;
+  return generatedScenario({
+    population,
+    seed,
+    initialInfections: 0,
+    importations: {
+      perDay: (IMPORTS_PER_DAY_PER_600 * population) / 600,
+      fromDay: -IMPORTS_SINCE_DAYS_BEFORE,
+      toDay: days - 1,
+    },
+    village: { population: Math.round(population * VILLAGE_SHARE), distanceMetres: VILLAGE_DISTANCE_METRES },
+    choir: { day: choirDay(days) },
+    disease: DEMO_DISEASE,
+  });
+}
 
 /** Where the demo writes for people (the terminal). */
 export type DemoOutput = (text: string) => void;
@@ -79,15 +123,10 @@ export async function simulateDemoCity(
   out: DemoOutput,
   onProgress?: (progress: SimulationProgress) => void,
 ): Promise<SimulationResult> {
-  const { population, seed } = settings;
+  const { seed } = settings;
   const result = await runSimulation({
     baseUrl: server.baseUrl,
-    scenario: generatedScenario({
-      population,
-      seed,
-      initialInfections: Math.max(5, Math.round(population / 50)),
-      choir: { day: choirDay(settings.days) },
-    }),
+    scenario: demoScenario(settings),
     days: settings.days,
     speedUp: settings.speedUp,
     seed,

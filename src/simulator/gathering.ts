@@ -44,6 +44,11 @@ export interface ChoirOptions {
   readonly day: number;
   /** Singers (default: Skagit's 61, at most one adult in eight of the city). */
   readonly size?: number;
+  /**
+   * Held in this neighbourhood (a village, see city.ts), sung by its adults: at most one in three of them. Default:
+   * wherever in the city the singers live closest together.
+   */
+  readonly neighbourhood?: number;
 }
 
 /**
@@ -52,8 +57,12 @@ export interface ChoirOptions {
  * living nearest the venue.
  */
 export function neighbourhoodChoir(city: City, options: ChoirOptions): Gathering {
-  const adults = city.agents.filter((a) => !a.child);
-  const size = Math.max(2, Math.min(options.size ?? CHOIR_SIZE, Math.floor(adults.length / 8)));
+  const where = options.neighbourhood;
+  const adults = city.agents.filter(
+    (a) => !a.child && (where === undefined || city.places[a.home]!.neighbourhood === where),
+  );
+  const cap = where === undefined ? Math.floor(adults.length / 8) : Math.floor(adults.length / 3);
+  const size = Math.max(2, Math.min(options.size ?? CHOIR_SIZE, cap));
   const distance = (agent: Agent, place: number) => {
     const home = city.places[agent.home]!;
     const venue = city.places[place]!;
@@ -61,7 +70,9 @@ export function neighbourhoodChoir(city: City, options: ChoirOptions): Gathering
   };
   const nearest = (place: number) =>
     [...adults].sort((a, b) => distance(a, place) - distance(b, place) || a.id - b.id).slice(0, size);
-  const venues = city.places.filter((p) => p.kind === 'venue').map((p) => p.id);
+  const venues = city.places
+    .filter((p) => p.kind === 'venue' && (where === undefined || p.neighbourhood === where))
+    .map((p) => p.id);
   if (venues.length === 0) throw new RangeError('the city has no venue to hold a gathering');
   // The venue whose nearest singers live closest to it: a compact neighbourhood choir.
   const spread = (place: number) => nearest(place).reduce((sum, a) => sum + distance(a, place), 0);

@@ -1,3 +1,4 @@
+import { latLngToCell } from 'h3-js';
 import type { CaseContacts } from '../../web/sdk/index.js';
 import { distributionOf, scoreTracing, type NotifiedTier, type TierScore, type TracedSource } from './ground-truth.js';
 import { sleep, type RequestLog } from './pacing.js';
@@ -173,8 +174,20 @@ export async function readZones(run: Run, authority: StaffSession | undefined): 
             p_value: top.p_value,
             significant: top.significant,
             alerted: top.alert_id !== null,
+            gatherings: gatheringsIn(run, top.cells, top.resolution),
           },
   };
+}
+
+/** What the scenario's gatherings were (ground truth) of those held in one of `cells`. */
+function gatheringsIn(run: Run, cells: readonly string[], resolution: number): string[] {
+  const inside = new Set(cells);
+  return (run.scenario.gatherings ?? [])
+    .filter((g) => {
+      const place = run.city.places[g.place]!;
+      return inside.has(latLngToCell(place.lat, place.lng, resolution));
+    })
+    .map((g) => g.what);
 }
 
 /** The run's report, over the timeline it lived (which ends later than planned when the run fell behind). */

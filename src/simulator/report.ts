@@ -70,6 +70,8 @@ export interface SimulationReport {
       readonly significant: boolean;
       /** Its alert is in the authority's feed. */
       readonly alerted: boolean;
+      /** The scenario's gatherings held inside it (ground truth: what it found). */
+      readonly gatherings: readonly string[];
     } | null;
   } | null;
   /** Superspreading events of the scenario, and whom each infected (ground truth). */
@@ -222,8 +224,9 @@ export function formatReport(r: SimulationReport): string {
       const verdict = top.significant
         ? `significant${top.alerted ? ", its alert is in the authority's feed" : ''}`
         : 'not significant, so no alert';
+      const where = top.gatherings.length > 0 ? ` around where ${top.gatherings.join(' and ')} was held` : '';
       lines.push(
-        `  most likely cluster: ${top.cells} cells, ${top.start_date} to ${top.end_date}, ${top.observed} cases where ${top.expected.toFixed(1)} were expected, p = ${top.p_value} (${verdict})`,
+        `  most likely cluster: ${top.cells} cells${where}, ${top.start_date} to ${top.end_date}, ${top.observed} cases where ${top.expected.toFixed(1)} were expected, p = ${top.p_value} (${verdict})`,
       );
     }
   }

@@ -116,6 +116,7 @@ function startRun(options: SimulationOptions): Run {
       decide: scenario.decide,
       course: scenario.course,
       gatherings: scenario.gatherings,
+      ...(scenario.disease ? { disease: scenario.disease } : {}),
     }),
     rng: createRng(options.seed, 4),
     phones: new Map(),

@@ -71,10 +71,11 @@ function pickVenue(city: City, agent: Agent, rng: Xoshiro128): number {
   const home = city.places[agent.home]!;
   const local = venues.byNeighbourhood.get(home.neighbourhood) ?? [];
   if (local.length > 0 && rng.nextFloat() < 0.75) return local[rng.nextInt(local.length)]!;
-  return venues.all[rng.nextInt(venues.all.length)]!;
+  return venues.town[rng.nextInt(venues.town.length)]!;
 }
 
-const venueIndex = new WeakMap<City, { all: number[]; byNeighbourhood: Map<number, number[]> }>();
+/** The city's venues: those of the town (anyone may go there) and by neighbourhood (a village's are its own). */
+const venueIndex = new WeakMap<City, { town: number[]; byNeighbourhood: Map<number, number[]> }>();
 function venuesOf(city: City) {
   let index = venueIndex.get(city);
   if (index === undefined) {
@@ -84,7 +85,8 @@ function venuesOf(city: City) {
       const n = city.places[id]!.neighbourhood;
       byNeighbourhood.set(n, [...(byNeighbourhood.get(n) ?? []), id]);
     }
-    index = { all, byNeighbourhood };
+    const town = all.filter((id) => city.places[id]!.neighbourhood !== city.village);
+    index = { town: town.length > 0 ? town : all, byNeighbourhood };
     venueIndex.set(city, index);
   }
   return index;

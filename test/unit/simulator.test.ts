@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/modules/zones/prng.js';
 import { generateCity } from '../../src/simulator/city.js';
 import { contactsOf } from '../../src/simulator/contacts.js';
+import { DEMO_DISEASE, demoScenario } from '../../src/simulator/demo-run.js';
 import { DEFAULT_DISEASE, drawCourse } from '../../src/simulator/disease.js';
 import { Epidemic } from '../../src/simulator/epidemic.js';
 import {
@@ -336,5 +337,125 @@ describe('a superspreading event: a choir rehearsal', () => {
     // 52/60 expected among the others; far above what an evening at a venue does otherwise.
     expect(atRehearsal.length).toBeGreaterThan(0.7 * (gathering.attendees.length - 1));
     expect(run().atRehearsal).toEqual(atRehearsal);
+  });
+});
+
+describe('a village apart from the town', () => {
+  const city = generateCity({ population: 600, seed: 2026, village: { population: 200, distanceMetres: 4000 } });
+  const village = city.village!;
+  const villagers = city.agents.filter((a) => city.places[a.home]!.neighbourhood === village);
+  const townsfolk = city.agents.filter((a) => city.places[a.home]!.neighbourhood !== village);
+  const centre = (ids: readonly number[]) => ({
+    lat: ids.reduce((s, id) => s + city.places[id]!.lat, 0) / ids.length,
+    lng: ids.reduce((s, id) => s + city.places[id]!.lng, 0) / ids.length,
+  });
+
+  it('houses its people some 4 km from the town, with its own workplaces, school and venue', () => {
+    expect(generateCity({ population: 600, seed: 2026 }).village).toBeUndefined();
+    expect(villagers).toHaveLength(200);
+    expect(townsfolk).toHaveLength(400);
+    const gap = distanceMetres(centre(villagers.map((a) => a.home)), centre(townsfolk.map((a) => a.home)));
+    expect(gap).toBeGreaterThan(3000);
+    expect(gap).toBeLessThan(5000);
+    for (const kind of ['work', 'school', 'venue'] as const)
+      expect(city.places.some((p) => p.kind === kind && p.neighbourhood === village)).toBe(true);
+    expect(generateCity({ population: 600, seed: 2026, village: { population: 200, distanceMetres: 4000 } })).toEqual(
+      city,
+    );
+  });
+
+  it('keeps to itself: its people work and go out there mostly, the town never goes there', () => {
+    const inVillage = (place: number) => city.places[place]!.neighbourhood === village;
+    for (const a of townsfolk) if (a.daytime !== null) expect(inVillage(a.daytime)).toBe(false);
+    const commuting = villagers.filter((a) => a.daytime !== null);
+    const local = commuting.filter((a) => inVillage(a.daytime!)).length;
+    expect(local / commuting.length).toBeGreaterThan(0.8);
+    const rng = createRng(5, 9);
+    let townAtVillageVenue = 0;
+    let villagersOut = 0;
+    let villagersAtHome = 0;
+    for (let day = 0; day < 14; day++)
+      for (const agent of city.agents)
+        for (const s of dailyStays(city, agent, { day, weekday: day % 7, staysHome: false }, rng)) {
+          if (city.places[s.place]!.kind !== 'venue') continue;
+          if (villagers.includes(agent)) {
+            if (inVillage(s.place)) villagersAtHome++;
+            else villagersOut++;
+          } else if (inVillage(s.place)) townAtVillageVenue++;
+        }
+    expect(townAtVillageVenue).toBe(0);
+    // Three outings in four in one's own neighbourhood, as anyone's (schedule.ts); the others in the town.
+    expect(villagersAtHome).toBeGreaterThan(2 * villagersOut);
+  });
+
+  it("holds the scenario's choir in the village, sung by at most one in three of its adults", () => {
+    const scenario = generatedScenario({
+      population: 600,
+      seed: 2026,
+      village: { population: 200, distanceMetres: 4000 },
+      choir: { day: 5 },
+    });
+    const [choir] = scenario.gatherings!;
+    expect(scenario.city.places[choir!.place]!.neighbourhood).toBe(village);
+    const adults = villagers.filter((a) => !a.child).length;
+    expect(choir!.attendees).toHaveLength(Math.min(61, Math.floor(adults / 3)));
+    for (const id of choir!.attendees)
+      expect(scenario.city.places[scenario.city.agents[id]!.home]!.neighbourhood).toBe(village);
+  });
+});
+
+describe('infections from outside over the days', () => {
+  const options = {
+    population: 600,
+    seed: 7,
+    initialInfections: 0,
+    village: { population: 200, distanceMetres: 4000 },
+    importations: { perDay: 5, fromDay: -10, toDay: 11 },
+  };
+
+  it('infects townspeople (never villagers) at random times between the two days, the same for the same seed', () => {
+    const scenario = generatedScenario(options);
+    expect(scenario.seeds).toHaveLength(5 * 21);
+    for (const { agent, at } of scenario.seeds) {
+      expect(scenario.city.places[scenario.city.agents[agent]!.home]!.neighbourhood).not.toBe(scenario.city.village);
+      expect(at).toBeGreaterThanOrEqual(-10 * DAY);
+      expect(at).toBeLessThan(11 * DAY);
+    }
+    expect(scenario.seeds.filter((s) => s.at < 0).length).toBeGreaterThan(30);
+    expect(scenario.seeds.filter((s) => s.at >= 0).length).toBeGreaterThan(30);
+    expect(generatedScenario(options).seeds).toEqual(scenario.seeds);
+    expect(generatedScenario({ ...options, importations: undefined }).seeds).toEqual([]);
+  });
+
+  it("draws courses with the scenario's disease, and hands it to the epidemic", () => {
+    const disease = { ...DEFAULT_DISEASE, confirmAfterReportShare: 1 };
+    const scenario = generatedScenario({ ...options, disease });
+    expect(scenario.disease).toBe(disease);
+    let selfReports = 0;
+    for (let agent = 0; agent < 400; agent++) {
+      const course = scenario.course!(agent, 0, null, createRng(3, agent));
+      if (course.selfReportAt === null) continue;
+      selfReports++;
+      expect(course.confirmedAt).not.toBeNull();
+    }
+    expect(selfReports).toBeGreaterThan(50);
+    expect(generatedScenario(options).disease).toBeUndefined();
+  });
+});
+
+describe("the demo's scenario", () => {
+  it('is a town fed from outside and a village whose choir sings a week before the end, its self-reports all tested', () => {
+    const scenario = demoScenario({ population: 600, days: 12, seed: 2026 });
+    const { city } = scenario;
+    const [choir] = scenario.gatherings!;
+    expect(city.agents.filter((a) => city.places[a.home]!.neighbourhood === city.village)).toHaveLength(200);
+    expect(city.places[choir!.place]!.neighbourhood).toBe(city.village);
+    expect(choir!.start).toBe(5 * DAY + 19 * HOUR);
+    // 5 a day from 10 days before the first day to the last one, and the index singer.
+    expect(scenario.seeds).toHaveLength(5 * 21 + 1);
+    expect(scenario.disease).toEqual(DEMO_DISEASE);
+    expect(DEMO_DISEASE.confirmAfterReportShare).toBe(1);
+    expect(DEMO_DISEASE.betaClose).toBe(DEFAULT_DISEASE.betaClose / 2);
+    expect(demoScenario({ population: 600, days: 12, seed: 2026 }).seeds).toEqual(scenario.seeds);
   });
 });
