@@ -64,11 +64,11 @@ describe('webhook signature', () => {
   });
 });
 
-describe("README's verification recipe", () => {
+describe('the verification recipe of docs/zones-and-alerts.md', () => {
   it('accepts what the server signs and refuses a tampered body, another secret and an old timestamp', async () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = /<!-- webhook-verify:start -->\s*```js\n([\s\S]*?)```\s*<!-- webhook-verify:end -->/.exec(readme);
-    expect(block, 'README has the webhook-verify block').not.toBeNull();
+    const page = readFileSync(new URL('../../docs/zones-and-alerts.md', import.meta.url), 'utf8');
+    const block = /<!-- webhook-verify:start -->\s*```js\n([\s\S]*?)```\s*<!-- webhook-verify:end -->/.exec(page);
+    expect(block, 'docs/zones-and-alerts.md has the webhook-verify block').not.toBeNull();
     const dir = mkdtempSync(join(tmpdir(), 'epitrace-readme-'));
     try {
       const file = join(dir, 'verify.mjs');
