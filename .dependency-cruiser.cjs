@@ -1,5 +1,5 @@
 /**
- * The layering rules of README's "Code layout", checked by `npm test` (test/unit/dependency-rules.test.ts):
+ * The layering rules of docs/architecture.md's "Code layout", checked by `npm test` (test/unit/code-rules.test.ts):
  * platform never imports a module, a module reaches another module only through its services or the narrow
  * interfaces it exports (never its repositories), and no import cycle.
  */

@@ -113,7 +113,7 @@ export function loadSection(resultsDir: string): string {
       'minutes) and far less elsewhere in a building. The population is 2,000 rather than the default 10,000 to keep the run to a',
       'few minutes on this shared machine; the same seed gives the same epidemic (the ground truth does not depend on the server).',
       'No significant cluster formed: app cases are dated by the server on receipt, so a compressed run puts them all on the',
-      'run\'s days (see README, "Simulator and demo").',
+      "run's days (see docs/simulator.md).",
       '',
     );
   }

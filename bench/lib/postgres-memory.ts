@@ -13,7 +13,7 @@ const MIB = 2 ** 20;
 
 /**
  * Loads a bench schema into PostgreSQL's shared buffers when they can hold it, so that a run measures the
- * deployment README recommends (the working set in shared_buffers), not the disk. Where the page cache is
+ * deployment docs/deployment.md recommends (the working set in shared_buffers), not the disk. Where the page cache is
  * reclaimed by the host within minutes (this machine's VM does that), the default 128 MB of shared buffers
  * would make every run read its pages from disk. Needs the pg_prewarm extension (PostgreSQL's contrib).
  */

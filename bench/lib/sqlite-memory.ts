@@ -19,7 +19,7 @@ const MIB = 2 ** 20;
 /**
  * SQLite's counterpart of prewarmSchema (postgres-memory.ts): when the connection's page cache (SQLITE_CACHE_MB) can
  * hold the whole file and nothing is read through the memory mapping (SQLITE_MMAP_MB=0), every page is read once into
- * that cache, so the run measures the working set in the process's memory, as README recommends, rather than
+ * that cache, so the run measures the working set in the process's memory, as docs/deployment.md recommends, rather than
  * the host's page cache, which this machine's VM reclaims within minutes. Reading dbstat walks every b-tree page
  * through the connection's pager.
  */

@@ -59,7 +59,7 @@ export interface Config {
   readonly webhooks: WebhooksConfig;
 }
 
-/** Cluster scan settings (README: "Infection zones and alerts"). */
+/** Cluster scan settings (docs/zones-and-alerts.md). */
 export interface ZonesConfig {
   readonly scanResolution: number;
   readonly scanDays: number;

@@ -1,6 +1,6 @@
 /**
  * Every environment variable the server reads, with its default and meaning.
- * README's configuration table is checked against this list by a test.
+ * docs/configuration.md's table (and README's short one) is checked against this list by a test.
  */
 export interface VariableSpec {
   readonly name: string;

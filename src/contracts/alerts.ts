@@ -75,7 +75,7 @@ export const AlertPage = Type.Object(
 );
 export type AlertPage = Static<typeof AlertPage>;
 
-/** The body POSTed to each configured webhook (signed: see README, "Infection zones and alerts"). */
+/** The body POSTed to each configured webhook (signed: see docs/zones-and-alerts.md). */
 export const AlertWebhookBody = Type.Object(
   { type: Type.Literal('cluster_alert'), alert: Alert },
   { title: 'AlertWebhookBody' },

@@ -30,7 +30,7 @@ export function signedHeaders(secret: string, timestampSeconds: number, rawBody:
 export type VerificationResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 /**
- * What a receiver does (and what the README documents): recompute the HMAC over `<timestamp>.<raw body>`,
+ * What a receiver does (and what docs/zones-and-alerts.md documents): recompute the HMAC over `<timestamp>.<raw body>`,
  * compare in constant time, and refuse a timestamp more than `toleranceSeconds` from its own clock.
  */
 export function verifyWebhook(

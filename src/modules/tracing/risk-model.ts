@@ -1,7 +1,7 @@
 /**
  * Risk model v1: scoring of contact episodes and per-day tiers (its versioned configuration: risk-model-config.ts).
  *
- * Pure functions, no I/O. Defaults follow GAEN v2 / Corona-Warn-App practice (see the README's "Contact tracing",
+ * Pure functions, no I/O. Defaults follow GAEN v2 / Corona-Warn-App practice (see docs/tracing.md,
  * steps Score and Notify):
  *
  *   weighted minutes of an episode = minutes × proximity weight × infectiousness weight × report-type weight
