@@ -7,10 +7,10 @@
  * drives Debian's Chromium (`/usr/bin/chromium`, or CHROMIUM_PATH) with playwright-core and saves under
  * docs/screenshots/:
  *
- *   app-home.png                   the residents' app at 390×844: home, location recording on
- *   app-exposure-notification.png  the app: an exposure notification, as it arrived
- *   dashboard-professional.png     a health professional's dashboard: codes, confirming, live risks, cases, sites
- *   dashboard-authority.png        an authority's dashboard: clusters on the map, the alert, case curve and Rt
+ *   overview-app-home.png                   the residents' app at 390×844: home, location recording on
+ *   overview-app-exposure-notification.png  the app: an exposure notification, as it arrived
+ *   overview-dashboard-professional.png     a health professional's dashboard: codes, confirming, live risks, cases, sites
+ *   overview-dashboard-authority.png        an authority's dashboard: clusters on the map, the alert, case curve and Rt
  *
  * Nothing is made up: the curve, Rt, the cluster and its alert are what the server computed from those requests.
  * Options: --out DIR (default docs/screenshots).
@@ -274,14 +274,14 @@ async function main(): Promise<void> {
       .getByRole('link', { name: /Alerts/ })
       .click();
     await phone.locator('.notification').first().waitFor({ timeout: 30_000 });
-    await save(phone, 'app-exposure-notification', true);
+    await save(phone, 'overview-app-exposure-notification', true);
     await phone.locator('#nav').getByRole('link', { name: 'Home', exact: true }).click();
     await phoneContext.setGeolocation({ latitude: 48.8606, longitude: 2.3376, accuracy: 8 });
     await phone.getByRole('button', { name: 'Start recording' }).click();
     await waitFor('recording to start', async () =>
       ((await phone.locator('#recorder-status').textContent()) ?? '').includes('Recording.') ? true : undefined,
     );
-    await save(phone, 'app-home', false);
+    await save(phone, 'overview-app-home', false);
 
     // The nurse's overview, its live feed filling as she confirms one more case from another tab.
     say("The professional's dashboard ...");
@@ -305,7 +305,7 @@ async function main(): Promise<void> {
     );
     // Down to the cases and the exposure sites; the rest of the page (self-reports, venues) is lists.
     await overview.setViewportSize({ width: 1280, height: 1160 });
-    await save(overview, 'dashboard-professional', false);
+    await save(overview, 'overview-dashboard-professional', false);
 
     // The authority: the scan has found the cluster and raised its alert.
     say("The authority's dashboard ...");
@@ -328,7 +328,7 @@ async function main(): Promise<void> {
     await waitFor('Rt', async () =>
       /Rt \d/.test((await analystPage.locator('#rt-latest').textContent()) ?? '') ? true : undefined,
     );
-    await save(analystPage, 'dashboard-authority', true);
+    await save(analystPage, 'overview-dashboard-authority', true);
     say('Done.');
   } finally {
     await browser?.close();

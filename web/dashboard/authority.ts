@@ -1,7 +1,7 @@
 import { gridDisk } from 'h3-js';
 import type { Alert, RtResult, ZonesResponse } from '../sdk/index.js';
 import { formValues, h, replace } from '../shared/dom.js';
-import { formatDate, formatDateTime } from '../shared/format.js';
+import { countOf, formatDate, formatDateTime } from '../shared/format.js';
 import { caseCurve, rtChart, type CaseDates } from './charts.js';
 import { describeStreamState, type View } from './context.js';
 import { hexMap } from './hex-map.js';
@@ -76,7 +76,7 @@ export const authorityView: View = (main, context) => {
               h('td', {}, String(c.rank)),
               h('td', {}, c.start_date === c.end_date ? c.start_date : `${c.start_date} to ${c.end_date}`),
               h('td', {}, `${c.observed} / ${c.expected.toFixed(1)}`),
-              h('td', {}, `${Math.round(c.recurrence_interval_days)} days`),
+              h('td', {}, countOf(Math.round(c.recurrence_interval_days), 'day', 'days')),
               h('td', {}, c.significant ? 'Yes' : 'No'),
             ),
           )),
@@ -163,7 +163,7 @@ export const authorityView: View = (main, context) => {
       { 'data-alert-seq': alert.seq },
       h('strong', {}, alert.title),
       h('br'),
-      `${formatDateTime(alert.raised_at)} · ${alert.cluster.observed} cases, ${alert.cluster.cells.length} cell(s), recurrence interval ${Math.round(alert.cluster.recurrence_interval_days)} days`,
+      `${formatDateTime(alert.raised_at)} · ${countOf(alert.cluster.observed, 'case', 'cases')}, ${countOf(alert.cluster.cells.length, 'cell', 'cells')}, recurrence interval ${countOf(Math.round(alert.cluster.recurrence_interval_days), 'day', 'days')}`,
     );
 
   let stream: { close(): Promise<void> } | null = null;

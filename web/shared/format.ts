@@ -27,6 +27,9 @@ export function localToday(now = new Date()): string {
   return new Date(now.getTime() - offset).toISOString().slice(0, 10);
 }
 
+/** "1 day", "3 days": a count with its noun in the right number. */
+export const countOf = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
 export function shortId(id: string): string {
   return id.slice(0, 8);
 }
