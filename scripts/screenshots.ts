@@ -15,16 +15,17 @@
  * Nothing is made up: the curve, Rt, the cluster and its alert are what the server computed from those requests.
  * Options: --out DIR (default docs/screenshots).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { cellToCenterChild, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { Xoshiro128 } from '../src/modules/zones/prng.js';
+import { MS_PER_DAY } from '../src/platform/time/calendar.js';
+import { startLocalServer } from '../src/simulator/local-server.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -50,8 +51,7 @@ const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 960 },
 
 /** The neighbourhood of the pictures: central Paris, at the cluster scan's resolution (SCAN_RESOLUTION, 8). */
 const AREA = latLngToCell(48.8566, 2.3522, 8);
-const DAY = 86_400_000;
-const dayOffset = (days: number) => new Date(Date.now() + days * DAY).toISOString().slice(0, 10);
+const dayOffset = (days: number) => new Date(Date.now() + days * MS_PER_DAY).toISOString().slice(0, 10);
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
 const { values: options } = parseArgs({ options: { out: { type: 'string' } }, strict: true });
@@ -59,28 +59,6 @@ const outDir = resolve(options.out ?? join(ROOT, 'docs', 'screenshots'));
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-/** A small deterministic generator, so the same seed gives the same line list. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
-    });
-  });
 }
 
 /** Polls until `what` gives a value other than undefined, or fails after `ms` saying what it waited for. */
@@ -92,39 +70,6 @@ async function waitFor<T>(description: string, what: () => Promise<T | undefined
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${description}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-interface Server {
-  readonly baseUrl: string;
-  readonly env: Record<string, string>;
-  readonly child: ChildProcess;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const port = await freePort();
-  const env = {
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_MAX: '100000',
-    AUTH_RATE_LIMIT_MAX: '100000',
-    SCAN_DEBOUNCE_MS: '300',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await waitFor('the server to answer /healthz', async () => {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    return fetch(`${baseUrl}/healthz`).then(
-      (response) => (response.ok ? true : undefined),
-      () => undefined,
-    );
-  });
-  return { baseUrl, env, child };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the script reads whatever JSON the server answered
@@ -144,18 +89,6 @@ function apiOf(baseUrl: string) {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return text ? JSON.parse(text) : undefined;
   };
-}
-
-/** A staff account made with the CLI, as an operator makes the first ones. */
-function createStaff(server: Server, role: string, username: string): { username: string; password: string } {
-  const password = `a long passphrase for ${username}`;
-  const result = spawnSync(
-    process.execPath,
-    ['bin/epitrace.js', 'admin', 'create-staff', '--role', role, '--username', username, '--password', password],
-    { cwd: ROOT, env: { ...process.env, ...server.env }, encoding: 'utf8' },
-  );
-  if (result.status !== 0) throw new Error(`create-staff ${username} failed: ${result.stderr}`);
-  return { username, password };
 }
 
 async function signIn(page: Page, baseUrl: string, account: { username: string; password: string }): Promise<void> {
@@ -185,18 +118,23 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'epitrace-screenshots-'));
   say(`Starting Epitrace on a fresh database in ${dataDir} ...`);
-  const server = await startServer(dataDir);
+  const server = await startLocalServer({
+    dataDir,
+    env: { SCAN_DEBOUNCE_MS: '300' },
+    usernames: { professional: 'nurse.joy', authority: 'epi.analyst' },
+  });
   let browser: Browser | undefined;
   try {
     const api = apiOf(server.baseUrl);
-    const nurse = createStaff(server, 'health_professional', 'nurse.joy');
-    const analyst = createStaff(server, 'authority', 'epi.analyst');
+    const nurse = server.professional;
+    const analyst = server.authority;
     const nurseToken = (await api('POST', '/auth/login', undefined, nurse)).token as string;
     const analystToken = (await api('POST', '/auth/login', undefined, analyst)).token as string;
 
     // Four weeks of cases reported outside the app (the line list), growing, spread evenly over the neighbourhood.
     say('Importing four weeks of line-list cases ...');
-    const next = random(2026);
+    const generator = new Xoshiro128(2026);
+    const next = () => generator.nextFloat();
     const cells = gridDisk(AREA, 3);
     const lineList = Array.from({ length: 28 }, (_, i) => 27 - i).flatMap((daysAgo) =>
       Array.from({ length: Math.round(3 + 0.45 * (27 - daysAgo) + next() * 3) }, () => {
@@ -332,8 +270,7 @@ async function main(): Promise<void> {
     say('Done.');
   } finally {
     await browser?.close();
-    server.child.kill('SIGTERM');
-    await new Promise((r) => (server.child.exitCode !== null ? r(null) : server.child.once('exit', r)));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -40,6 +40,8 @@ export async function startLocalServer(options: {
   port?: number;
   env?: Record<string, string>;
   quiet?: boolean;
+  /** Usernames of the two staff accounts (default: sim.nurse.* and sim.epidemiologist.* with a random suffix). */
+  usernames?: { professional: string; authority: string };
 }): Promise<LocalServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const port = options.port ?? (await freePort());
@@ -56,8 +58,14 @@ export async function startLocalServer(options: {
     HOST: '127.0.0.1',
   };
   const suffix = randomBytes(3).toString('hex');
-  const professional = { username: `sim.nurse.${suffix}`, password: randomBytes(18).toString('base64url') };
-  const authority = { username: `sim.epidemiologist.${suffix}`, password: randomBytes(18).toString('base64url') };
+  const professional = {
+    username: options.usernames?.professional ?? `sim.nurse.${suffix}`,
+    password: randomBytes(18).toString('base64url'),
+  };
+  const authority = {
+    username: options.usernames?.authority ?? `sim.epidemiologist.${suffix}`,
+    password: randomBytes(18).toString('base64url'),
+  };
   const config = loadConfig({ ...process.env, ...env });
   await createStaff(config, { role: 'health_professional', ...professional });
   await createStaff(config, { role: 'authority', ...authority });
