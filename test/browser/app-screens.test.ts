@@ -1,5 +1,5 @@
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   appTab,
   chromiumAvailable,
@@ -8,12 +8,10 @@ import {
   eventually,
   expectAccessible,
   expectFitsPhone,
-  launchChromium,
   PHONE,
   registerInApp,
   screenshot,
-  startWebServer,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 const SIZES: Array<[string, BrowserContextOptions]> = [
@@ -29,16 +27,7 @@ const SIZES: Array<[string, BrowserContextOptions]> = [
  * open the QR code of the one they have.
  */
 describe.skipIf(!chromiumAvailable())("every screen of the residents' app", () => {
-  let web: WebServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    web = await startWebServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useBrowserSuite();
 
   /** Fits the screen (no sideways scrolling, controls large enough to tap) and passes axe-core. */
   async function check(page: Page, what: string): Promise<void> {
@@ -60,15 +49,15 @@ describe.skipIf(!chromiumAvailable())("every screen of the residents' app", () =
   it.each(SIZES)(
     'on %s',
     async (size, options) => {
-      const context = await browser.newContext(options);
+      const context = await suite.browser.newContext(options);
       const page = await context.newPage();
       const errors = collectPageErrors(page);
 
       // Registration: the consent screen.
-      await page.goto(`${web.baseUrl}/app`);
+      await page.goto(`${suite.web.baseUrl}/app`);
       await page.getByRole('heading', { name: 'What you agree to' }).waitFor();
       await check(page, `${size}: registration`);
-      await registerInApp(page, web.baseUrl, 'Vera Owner');
+      await registerInApp(page, suite.web.baseUrl, 'Vera Owner');
       await check(page, `${size}: home`);
 
       // The tab bar: five tabs, each label on one line; the venue owners' screen is not one of them.
@@ -92,7 +81,7 @@ describe.skipIf(!chromiumAvailable())("every screen of the residents' app", () =
       await check(page, `${size}: symptoms`);
 
       // The test-code screen, as a verification code's link opens it.
-      await page.goto(`${web.baseUrl}/app/#redeem/7KQ2-M9XD-V`);
+      await page.goto(`${suite.web.baseUrl}/app/#redeem/7KQ2-M9XD-V`);
       await eventually(() => page.getByRole('textbox', { name: 'Code from your test' }).inputValue()).toBe(
         '7KQ2-M9XD-V',
       );

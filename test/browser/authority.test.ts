@@ -1,19 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { cellToCenterChild, cellToLatLng, gridDisk, latLngToCell } from 'h3-js';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   api,
   chromiumAvailable,
   collectPageErrors,
   DESKTOP,
   expectAccessible,
-  launchChromium,
   markDocument,
   screenshot,
-  startWebServer,
   eventually,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 const AREA = latLngToCell(48.8566, 2.3522, 8); // the scan's resolution (SCAN_RESOLUTION)
@@ -26,24 +23,15 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString(
  * background of imported cases over the neighbourhood for two weeks, then ten residents of one cell report symptoms).
  */
 describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
-  let web: WebServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    web = await startWebServer({ SCAN_DEBOUNCE_MS: '300' });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useBrowserSuite({ SCAN_DEBOUNCE_MS: '300' });
 
   // Runs first, on the fresh install (no case yet).
   it('on a fresh install, the Rt panel says in words how many days of cases Rt needs, never a raw error', async () => {
-    const authority = web.createStaff('authority');
-    const context = await browser.newContext(DESKTOP);
+    const authority = suite.web.createStaff('authority');
+    const context = await suite.browser.newContext(DESKTOP);
     const page = await context.newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${web.baseUrl}/dashboard/`);
+    await page.goto(`${suite.web.baseUrl}/dashboard/`);
     await page.getByLabel('Username').fill(authority.username);
     await page.getByLabel('Password').fill(authority.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -68,8 +56,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
   }, 120_000);
 
   it('shows the case curve and Rt, then a new cluster on the map and in the alert feed as it is detected', async () => {
-    const authority = web.createStaff('authority');
-    const login = await api<{ token: string }>(web.baseUrl, 'POST', '/auth/login', undefined, authority);
+    const authority = suite.web.createStaff('authority');
+    const login = await api<{ token: string }>(suite.web.baseUrl, 'POST', '/auth/login', undefined, authority);
     // The imported line list: one case a day in each of the 19 cells around AREA for two weeks.
     const background = gridDisk(AREA, 2).flatMap((cell) => {
       const [lat, lng] = cellToLatLng(cellToCenterChild(cell, 10));
@@ -80,21 +68,23 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
         lng,
       }));
     });
-    const imported = await api(web.baseUrl, 'POST', '/cases/import', login.body.token, { cases: background });
+    const imported = await api(suite.web.baseUrl, 'POST', '/cases/import', login.body.token, { cases: background });
     expect(imported.status).toBeLessThan(300);
     // The scan has run over the background (the analytics and zones answer with it), and found no significant cluster.
     await eventually(
       async () =>
-        (await api<{ scan: { total_cases: number } | null }>(web.baseUrl, 'GET', '/zones', login.body.token)).body.scan
-          ?.total_cases,
+        (await api<{ scan: { total_cases: number } | null }>(suite.web.baseUrl, 'GET', '/zones', login.body.token)).body
+          .scan?.total_cases,
       { timeout: 60_000 },
     ).toBe(266);
-    expect((await api<{ alerts: unknown[] }>(web.baseUrl, 'GET', '/alerts', login.body.token)).body.alerts).toEqual([]);
+    expect(
+      (await api<{ alerts: unknown[] }>(suite.web.baseUrl, 'GET', '/alerts', login.body.token)).body.alerts,
+    ).toEqual([]);
 
-    const context = await browser.newContext(DESKTOP);
+    const context = await suite.browser.newContext(DESKTOP);
     const page = await context.newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${web.baseUrl}/dashboard/`);
+    await page.goto(`${suite.web.baseUrl}/dashboard/`);
     await page.getByLabel('Username').fill(authority.username);
     await page.getByLabel('Password').fill(authority.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -116,9 +106,9 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
     // Ten residents who were in the same area report symptoms today.
     const [lat, lng] = cellToLatLng(AREA);
     for (let i = 0; i < 10; i++) {
-      const resident = (await api<{ token: string }>(web.baseUrl, 'POST', '/users', undefined, {})).body;
+      const resident = (await api<{ token: string }>(suite.web.baseUrl, 'POST', '/users', undefined, {})).body;
       const where = { lat: lat + (i - 5) * 0.0002, lng: lng + (i % 3) * 0.0002 };
-      const upload = await api(web.baseUrl, 'POST', '/interactions', resident.token, {
+      const upload = await api(suite.web.baseUrl, 'POST', '/interactions', resident.token, {
         interactions: [
           {
             id: randomUUID(),
@@ -132,7 +122,8 @@ describe.skipIf(!chromiumAvailable())('the dashboard for authorities', () => {
       });
       expect(upload.status).toBe(200);
       expect(
-        (await api(web.baseUrl, 'POST', '/symptoms', resident.token, { symptom: 'fever', date: dayOffset(0) })).status,
+        (await api(suite.web.baseUrl, 'POST', '/symptoms', resident.token, { symptom: 'fever', date: dayOffset(0) }))
+          .status,
       ).toBe(201);
     }
 

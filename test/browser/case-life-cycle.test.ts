@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   api,
   appTab,
@@ -10,13 +10,11 @@ import {
   eventually,
   expectAccessible,
   expectFitsPhone,
-  launchChromium,
   markDocument,
   PHONE,
   registerInApp,
   screenshot,
-  startWebServer,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
@@ -30,23 +28,15 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * appears in the professional's list of self-reports not yet confirmed, to take on, and its author withdraws it.
  */
 describe.skipIf(!chromiumAvailable())('the life of a case, in the dashboard and the app', () => {
-  let web: WebServer;
-  let browser: Browser;
+  const suite = useBrowserSuite();
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    web = await startWebServer();
-    browser = await launchChromium();
-  });
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await browser?.close();
-    await web?.close();
   });
 
   async function open(name: string, options: typeof PHONE): Promise<Page> {
-    const context = await browser.newContext(options);
+    const context = await suite.browser.newContext(options);
     contexts.push(context);
     const page = await context.newPage();
     errors.push(...collectPageErrors(page).map((e) => `${name}: ${e}`));
@@ -54,10 +44,10 @@ describe.skipIf(!chromiumAvailable())('the life of a case, in the dashboard and 
   }
 
   const tab = appTab;
-  const register = (page: Page, name: string) => registerInApp(page, web.baseUrl, name);
+  const register = (page: Page, name: string) => registerInApp(page, suite.web.baseUrl, name);
 
   async function checkin(person: { token: string }, venue: string, from: number, to: number): Promise<void> {
-    const upload = await api(web.baseUrl, 'POST', '/interactions', person.token, {
+    const upload = await api(suite.web.baseUrl, 'POST', '/interactions', person.token, {
       interactions: [
         { id: randomUUID(), kind: 'checkin', venue_id: venue, started_at: minutesAgo(from), ended_at: minutesAgo(to) },
       ],
@@ -74,15 +64,15 @@ describe.skipIf(!chromiumAvailable())('the life of a case, in the dashboard and 
   }
 
   it('issues a code, redeems it on a phone, notifies the contact, revokes the case and updates the contact', async () => {
-    const nurse = web.createStaff('health_professional');
+    const nurse = suite.web.createStaff('health_professional');
 
     // Two residents on their phones, at the same bakery for 50 minutes.
     const patientPhone = await open('patient', PHONE);
     const patient = await register(patientPhone, 'Pat');
     const contactPhone = await open('contact', PHONE);
     const contact = await register(contactPhone, 'Cleo');
-    const bakery = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', contact.token, { name: 'Bakery' })).body
-      .id;
+    const bakery = (await api<{ id: string }>(suite.web.baseUrl, 'POST', '/venues', contact.token, { name: 'Bakery' }))
+      .body.id;
     await checkin(patient, bakery, 90, 30);
     await checkin(contact, bakery, 80, 20);
 
@@ -93,7 +83,7 @@ describe.skipIf(!chromiumAvailable())('the life of a case, in the dashboard and 
 
     // The nurse issues a code after the patient's positive test.
     const dashboard = await open('dashboard', DESKTOP);
-    await dashboard.goto(`${web.baseUrl}/dashboard/`);
+    await dashboard.goto(`${suite.web.baseUrl}/dashboard/`);
     await dashboard.getByLabel('Username').fill(nurse.username);
     await dashboard.getByLabel('Password').fill(nurse.password);
     await dashboard.getByRole('button', { name: 'Sign in' }).click();

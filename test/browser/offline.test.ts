@@ -1,16 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   api,
   chromiumAvailable,
   expectAccessible,
-  launchChromium,
   PHONE,
   screenshot,
-  startWebServer,
   eventually,
   expectFitsPhone,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 /**
@@ -18,23 +16,14 @@ import {
  * reload of the app, and are uploaded once the connection is back.
  */
 describe.skipIf(!chromiumAvailable())('offline recording', () => {
-  let web: WebServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    web = await startWebServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useBrowserSuite();
 
   const pending = (page: Page) => page.locator('#upload-status').getAttribute('data-pending');
 
   it('queues what is recorded offline, keeps it across a reload, and uploads it when the connection returns', async () => {
-    const context = await browser.newContext({ ...PHONE, permissions: ['geolocation'] });
+    const context = await suite.browser.newContext({ ...PHONE, permissions: ['geolocation'] });
     const page = await context.newPage();
-    await page.goto(`${web.baseUrl}/app/`);
+    await page.goto(`${suite.web.baseUrl}/app/`);
     await page.getByLabel('I have read the above and agree to it.').check();
     await page.getByRole('button', { name: 'Register' }).click();
     await page.getByRole('heading', { name: 'Location recording' }).waitFor();
@@ -44,7 +33,7 @@ describe.skipIf(!chromiumAvailable())('offline recording', () => {
     const stored = async () =>
       (
         await api<{ interactions: Array<{ id: string; lat: number; lng: number }> }>(
-          web.baseUrl,
+          suite.web.baseUrl,
           'GET',
           `/interactions?user_id=${userId}`,
           token,

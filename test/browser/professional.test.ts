@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   api,
   chromiumAvailable,
   collectPageErrors,
   DESKTOP,
   expectAccessible,
-  launchChromium,
   markDocument,
   screenshot,
-  startWebServer,
   eventually,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 const DAY = 86_400_000;
@@ -32,24 +30,15 @@ const today = () => new Date().toISOString().slice(0, 10);
  * and notification state, and the transmission chain; the live feed of exposure risks fills without a reload.
  */
 describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', () => {
-  let web: WebServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    web = await startWebServer();
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useBrowserSuite();
 
   async function resident(): Promise<{ id: string; token: string }> {
-    const created = await api<{ id: string; token: string }>(web.baseUrl, 'POST', '/users', undefined, {});
+    const created = await api<{ id: string; token: string }>(suite.web.baseUrl, 'POST', '/users', undefined, {});
     expect(created.status).toBe(201);
     return created.body;
   }
   async function checkin(person: { token: string }, venue: string, from: number, to: number): Promise<void> {
-    const upload = await api(web.baseUrl, 'POST', '/interactions', person.token, {
+    const upload = await api(suite.web.baseUrl, 'POST', '/interactions', person.token, {
       interactions: [
         { id: randomUUID(), kind: 'checkin', venue_id: venue, started_at: minutesAgo(from), ended_at: minutesAgo(to) },
       ],
@@ -57,7 +46,7 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     expect(upload.status).toBe(200);
   }
   async function signIn(page: Page, account: { username: string; password: string }): Promise<void> {
-    await page.goto(`${web.baseUrl}/dashboard`);
+    await page.goto(`${suite.web.baseUrl}/dashboard`);
     await page.getByLabel('Username').fill(account.username);
     await page.getByLabel('Password').fill(account.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -74,12 +63,13 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
   const contactRow = (page: Page, userId: string) => page.locator(`#contacts-body tr[data-contact="${userId}"]`);
 
   it('confirms a case, sees its contacts with tiers and notifications, the chain to a second case, and the live feed', async () => {
-    const nurse = web.createStaff('health_professional');
+    const nurse = suite.web.createStaff('health_professional');
     // Two venues: the source and two contacts at the bakery; one of those contacts and a third person at the gym.
     const [source, close, brief, gymMate] = [await resident(), await resident(), await resident(), await resident()];
-    const bakery = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', source.token, { name: 'Bakery' })).body
+    const bakery = (await api<{ id: string }>(suite.web.baseUrl, 'POST', '/venues', source.token, { name: 'Bakery' }))
+      .body.id;
+    const gym = (await api<{ id: string }>(suite.web.baseUrl, 'POST', '/venues', source.token, { name: 'Gym' })).body
       .id;
-    const gym = (await api<{ id: string }>(web.baseUrl, 'POST', '/venues', source.token, { name: 'Gym' })).body.id;
     await checkin(source, bakery, 90, 30);
     await checkin(close, bakery, 80, 50); // 30 minutes together, and
     await checkin(close, bakery, 45, 20); // back for 15 more minutes: high, two risks for the same day
@@ -87,10 +77,10 @@ describe.skipIf(!chromiumAvailable())('the dashboard for health professionals', 
     await checkin(close, gym, 200, 140);
     await checkin(gymMate, gym, 200, 140); // 60 minutes with `close`, who becomes a case next
 
-    const browserContext = await browser.newContext(DESKTOP);
+    const browserContext = await suite.browser.newContext(DESKTOP);
     const page = await browserContext.newPage();
     const errors = collectPageErrors(page);
-    await page.goto(`${web.baseUrl}/dashboard/`);
+    await page.goto(`${suite.web.baseUrl}/dashboard/`);
     await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
     await expectAccessible(page, 'sign-in');
     await signIn(page, nurse);

@@ -1,20 +1,18 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   api,
   appTab,
   chromiumAvailable,
   collectPageErrors,
   expectAccessible,
-  launchChromium,
   markDocument,
   PHONE,
   registerInApp,
   screenshot,
-  startWebServer,
   eventually,
   expectFitsPhone,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 /**
@@ -23,23 +21,15 @@ import {
  * who was at the same venue, reports symptoms. Then they acknowledge it, look at their data and erase it.
  */
 describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone viewport", () => {
-  let web: WebServer;
-  let browser: Browser;
+  const suite = useBrowserSuite();
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
-
-  beforeAll(async () => {
-    web = await startWebServer();
-    browser = await launchChromium();
-  });
   afterAll(async () => {
     for (const context of contexts) await context.close();
-    await browser?.close();
-    await web?.close();
   });
 
   async function phone(name: string): Promise<Page> {
-    const context = await browser.newContext({ ...PHONE, permissions: ['geolocation'] });
+    const context = await suite.browser.newContext({ ...PHONE, permissions: ['geolocation'] });
     contexts.push(context);
     const page = await context.newPage();
     errors.push(...collectPageErrors(page).map((e) => `${name}: ${e}`));
@@ -47,7 +37,7 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
   }
 
   const tab = appTab;
-  const register = (page: Page, name: string) => registerInApp(page, web.baseUrl, name);
+  const register = (page: Page, name: string) => registerInApp(page, suite.web.baseUrl, name);
 
   async function checkIn(page: Page, venueName: string, arrivedMinutesAgo: number, minutes: number): Promise<void> {
     await page.getByRole('heading', { name: `Check in at ${venueName}` }).waitFor();
@@ -81,7 +71,7 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
 
     // Resident A joins: the consent screen passes the accessibility check.
     const resident = await phone('resident');
-    await resident.goto(`${web.baseUrl}/app`);
+    await resident.goto(`${suite.web.baseUrl}/app`);
     await resident.getByRole('heading', { name: 'What you agree to' }).waitFor();
     await expectAccessible(resident, 'registration');
     await expectFitsPhone(resident, 'registration');
@@ -108,21 +98,27 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
       await resident.context().setGeolocation({ ...place, accuracy: 8 });
       await eventually(
         async () =>
-          (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token))
-            .body.interactions.length,
+          (
+            await api<{ interactions: unknown[] }>(
+              suite.web.baseUrl,
+              'GET',
+              `/interactions?user_id=${a.userId}`,
+              a.token,
+            )
+          ).body.interactions.length,
       ).toBe(places.indexOf(place));
     }
     await resident.getByRole('button', { name: 'Stop recording' }).click();
     // Stopping closes the last stay, which then goes through the queue to the server.
     await eventually(
       async () =>
-        (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token)).body
-          .interactions.length,
+        (await api<{ interactions: unknown[] }>(suite.web.baseUrl, 'GET', `/interactions?user_id=${a.userId}`, a.token))
+          .body.interactions.length,
     ).toBe(places.length);
     await eventually(() => resident.locator('#upload-status').getAttribute('data-pending')).toBe('0');
     const stored = (
       await api<{ interactions: Array<{ kind: string; lat: number; lng: number }> }>(
-        web.baseUrl,
+        suite.web.baseUrl,
         'GET',
         `/interactions?user_id=${a.userId}`,
         a.token,
@@ -146,7 +142,7 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
     await eventually(async () =>
       (
         await api<{ interactions: Array<{ kind: string; venue_id: string }> }>(
-          web.baseUrl,
+          suite.web.baseUrl,
           'GET',
           `/interactions?user_id=${a.userId}`,
           a.token,
@@ -173,8 +169,8 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
     await checkIn(other, 'Café Lumière', 60, 60);
     await eventually(
       async () =>
-        (await api<{ interactions: unknown[] }>(web.baseUrl, 'GET', `/interactions?user_id=${b.userId}`, b.token)).body
-          .interactions.length,
+        (await api<{ interactions: unknown[] }>(suite.web.baseUrl, 'GET', `/interactions?user_id=${b.userId}`, b.token))
+          .body.interactions.length,
     ).toBe(1);
     await tab(other, 'Symptoms');
     await other.getByLabel('Main symptom').selectOption('fever');
@@ -201,7 +197,12 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
     await notification.getByRole('button', { name: 'I have read this' }).click();
     await eventually(() => notification.textContent()).toContain('Read ');
     const listed = (
-      await api<{ notifications: Array<{ acked_at: string | null }> }>(web.baseUrl, 'GET', '/notifications', a.token)
+      await api<{ notifications: Array<{ acked_at: string | null }> }>(
+        suite.web.baseUrl,
+        'GET',
+        '/notifications',
+        a.token,
+      )
     ).body.notifications;
     expect(listed).toHaveLength(1);
     expect(listed[0]!.acked_at).not.toBeNull();
@@ -218,7 +219,7 @@ describe.skipIf(!chromiumAvailable())("the residents' app at a 390×844 phone vi
     await resident.getByRole('button', { name: 'Yes, erase everything' }).click();
     await resident.getByRole('heading', { name: 'Join Epitrace' }).waitFor();
     expect(await resident.evaluate(() => localStorage.getItem('epitrace.session'))).toBeNull();
-    expect((await api(web.baseUrl, 'GET', `/users/${a.userId}`, a.token)).status).toBe(401);
+    expect((await api(suite.web.baseUrl, 'GET', `/users/${a.userId}`, a.token)).status).toBe(401);
 
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   }, 180_000);

@@ -1,5 +1,5 @@
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   api,
   chromiumAvailable,
@@ -8,12 +8,10 @@ import {
   eventually,
   expectAccessible,
   expectFitsPhone,
-  launchChromium,
   markDocument,
   PHONE,
   screenshot,
-  startWebServer,
-  type WebServer,
+  useBrowserSuite,
 } from './support.js';
 
 /** Access tokens last 3 seconds here (at least 2: JWT times are whole seconds), so they run out during a test. */
@@ -26,19 +24,10 @@ const today = () => new Date().toISOString().slice(0, 10);
  * page and the action they were doing goes through, with what they typed.
  */
 describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
-  let web: WebServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    web = await startWebServer({ STAFF_TOKEN_TTL_SECONDS: TOKEN_SECONDS });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await web?.close();
-  });
+  const suite = useBrowserSuite({ STAFF_TOKEN_TTL_SECONDS: TOKEN_SECONDS });
 
   async function resident(): Promise<string> {
-    const created = await api<{ id: string }>(web.baseUrl, 'POST', '/users', undefined, {});
+    const created = await api<{ id: string }>(suite.web.baseUrl, 'POST', '/users', undefined, {});
     expect(created.status).toBe(201);
     return created.body.id;
   }
@@ -49,10 +38,10 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
     account: { username: string; password: string },
     setUp: (page: Page) => Promise<void> = async () => undefined,
   ): Promise<{ page: Page; firstToken: string; close: () => Promise<void> }> {
-    const context = await browser.newContext(options);
+    const context = await suite.browser.newContext(options);
     const page = await context.newPage();
     await setUp(page);
-    await page.goto(`${web.baseUrl}/dashboard/`);
+    await page.goto(`${suite.web.baseUrl}/dashboard/`);
     await page.getByLabel('Username').fill(account.username);
     await page.getByLabel('Password').fill(account.password);
     const login = page.waitForResponse((r) => r.url().endsWith('/auth/login'));
@@ -70,16 +59,16 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
 
   /** Waits (on the server's clock) until the server refuses an access token. */
   async function untilRefused(token: string): Promise<void> {
-    await eventually(async () => (await api(web.baseUrl, 'GET', '/cases', token)).status, { timeout: 15_000 }).toBe(
-      401,
-    );
+    await eventually(async () => (await api(suite.web.baseUrl, 'GET', '/cases', token)).status, {
+      timeout: 15_000,
+    }).toBe(401);
   }
 
   /** The case as the server has it (read with a sign-in of the test's own). */
   async function caseOf(account: { username: string; password: string }, caseId: string) {
-    const login = await api<{ token: string }>(web.baseUrl, 'POST', '/auth/login', undefined, account);
+    const login = await api<{ token: string }>(suite.web.baseUrl, 'POST', '/auth/login', undefined, account);
     expect(login.status).toBe(200);
-    return (await api<Record<string, unknown>>(web.baseUrl, 'GET', `/cases/${caseId}`, login.body.token)).body;
+    return (await api<Record<string, unknown>>(suite.web.baseUrl, 'GET', `/cases/${caseId}`, login.body.token)).body;
   }
 
   /** What the page sent: each POST /cases answer's status, and how many refreshes were made. */
@@ -95,7 +84,7 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
   }
 
   it('keeps the session while a form is filled in: submitting after the first token ran out still works', async () => {
-    const nurse = web.createStaff('health_professional');
+    const nurse = suite.web.createStaff('health_professional');
     const person = await resident();
     const { page, firstToken, close } = await signIn(DESKTOP, nurse);
     const errors = collectPageErrors(page);
@@ -120,15 +109,15 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect((await loggedOut).status()).toBe(204);
     await page.getByRole('heading', { name: 'Staff sign-in' }).waitFor();
-    expect((await api(web.baseUrl, 'POST', '/auth/refresh', undefined, { refresh_token: refreshToken })).status).toBe(
-      401,
-    );
+    expect(
+      (await api(suite.web.baseUrl, 'POST', '/auth/refresh', undefined, { refresh_token: refreshToken })).status,
+    ).toBe(401);
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await close();
   }, 90_000);
 
   it('when the session has ended, "Sign out instead" leaves for the sign-in page and says why', async () => {
-    const nurse = web.createStaff('health_professional');
+    const nurse = suite.web.createStaff('health_professional');
     const person = await resident();
     const { page, firstToken, close } = await signIn(DESKTOP, nurse, (p) => p.clock.install());
     await page.clock.pauseAt(Date.now() + 100);
@@ -136,7 +125,7 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
     const { refreshToken } = JSON.parse(
       (await page.evaluate(() => sessionStorage.getItem('epitrace.staff_session')))!,
     ) as { refreshToken: string };
-    await api(web.baseUrl, 'POST', '/auth/logout', undefined, { refresh_token: refreshToken });
+    await api(suite.web.baseUrl, 'POST', '/auth/logout', undefined, { refresh_token: refreshToken });
     await untilRefused(firstToken);
     await page.getByRole('button', { name: 'Confirm case and trace contacts' }).click();
     const dialog = page.getByRole('dialog', { name: 'Sign in to continue' });
@@ -150,7 +139,7 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
   }, 90_000);
 
   it('refreshes ahead of time while the person is typing: the form goes with the new token, never refused', async () => {
-    const nurse = web.createStaff('health_professional');
+    const nurse = suite.web.createStaff('health_professional');
     const person = await resident();
     const { page, close } = await signIn(DESKTOP, nurse, (p) => p.clock.install());
     await page.clock.pauseAt(Date.now() + 100);
@@ -169,7 +158,7 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
   }, 90_000);
 
   it('a request refused because the token ran out is renewed and sent again (timers stopped: no early refresh)', async () => {
-    const nurse = web.createStaff('health_professional');
+    const nurse = suite.web.createStaff('health_professional');
     const person = await resident();
     const { page, firstToken, close } = await signIn(DESKTOP, nurse, (p) => p.clock.install());
     // From here no timer of the page fires: the dashboard cannot refresh ahead, only on the server's 401.
@@ -190,7 +179,7 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
     ['desktop', DESKTOP],
   ] as const) {
     it(`on a ${device}: when the session has ended, signing in again over the page completes the action`, async () => {
-      const nurse = web.createStaff('health_professional');
+      const nurse = suite.web.createStaff('health_professional');
       const person = await resident();
       const { page, firstToken, close } = await signIn(options, nurse, (p) => p.clock.install());
       await page.clock.pauseAt(Date.now() + 100);
@@ -202,9 +191,9 @@ describe.skipIf(!chromiumAvailable())('staff sessions in the dashboard', () => {
       // The session ends elsewhere (signed out from another place): its refresh token no longer works.
       const stored = await page.evaluate(() => sessionStorage.getItem('epitrace.staff_session'));
       const { refreshToken } = JSON.parse(stored!) as { refreshToken: string };
-      expect((await api(web.baseUrl, 'POST', '/auth/logout', undefined, { refresh_token: refreshToken })).status).toBe(
-        204,
-      );
+      expect(
+        (await api(suite.web.baseUrl, 'POST', '/auth/logout', undefined, { refresh_token: refreshToken })).status,
+      ).toBe(204);
       await untilRefused(firstToken);
 
       await page.getByRole('button', { name: 'Confirm case and trace contacts' }).click();

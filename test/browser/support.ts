@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { PROJECT_ROOT, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 /** Debian's Chromium (`.ci/run` installs it when missing); never a browser downloaded by Playwright. */
@@ -234,4 +234,39 @@ export async function expectFitsPhone(page: Page, what: string): Promise<void> {
   expect(scrollWidth, `${what} scrolls sideways`).toBeLessThanOrEqual(width);
   expect(innerWidth, `${what} is wider than the screen`).toBeLessThanOrEqual(width);
   expect(small, `${what}: controls too small to tap`).toEqual([]);
+}
+
+/** What a browser test suite shares: the web server under test and one Chromium. */
+export interface BrowserSuite {
+  readonly web: WebServer;
+  readonly browser: Browser;
+}
+
+/**
+ * Starts the web server (with `env` on top of the test settings) and Chromium before the enclosing describe block's
+ * tests, and closes both after them. Read `web` and `browser` inside tests and hooks, once they have started.
+ */
+export function useBrowserSuite(env: Record<string, string> = {}): BrowserSuite {
+  let web: WebServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    web = await startWebServer(env);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.close();
+  });
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not started yet: use it inside a test or hook`);
+    return value;
+  };
+  return {
+    get web() {
+      return started(web, 'the web server');
+    },
+    get browser() {
+      return started(browser, 'Chromium');
+    },
+  };
 }
