@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IsoDateTime } from './common.js';
+import { IsoDateTime, Problem } from './common.js';
 
 /**
  * A venue code: 10 characters of Crockford's base32 (no I, L, O, U, so it reads aloud and types without mix-ups).
@@ -50,16 +50,8 @@ export const VenueParams = Type.Object({ id: VenueCode }, { additionalProperties
 export type VenueParams = Static<typeof VenueParams>;
 
 /** 409 to POST /venues: the caller already registered a venue with this name and address; here it is. */
-export const DuplicateVenueProblem = Type.Object(
-  {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    instance: Type.Optional(Type.String()),
-    request_id: Type.Optional(Type.String()),
-    existing_venue: Venue,
-  },
+export const DuplicateVenueProblem = Type.Composite(
+  [Type.Omit(Problem, ['errors']), Type.Object({ existing_venue: Venue })],
   {
     title: 'DuplicateVenueProblem',
     description:

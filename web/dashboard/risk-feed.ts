@@ -1,29 +1,8 @@
+import type { CaseChangedEvent, ExposureRiskEvent } from '../../src/contracts/staff-stream.js';
 import { h } from '../shared/dom.js';
 import { formatDate, formatTime, shortId } from '../shared/format.js';
 
-/** What the case managers' live stream sends for each new or raised exposure risk (event `exposure_risk`). */
-export interface ExposureRiskEvent {
-  readonly type?: 'exposure_risk';
-  readonly case_id: string;
-  readonly contact_user_id: string;
-  readonly risk_level: number;
-  readonly exposure_date: string;
-  readonly contact_kind: string;
-  /** The exposed person's tier for that day after this risk. */
-  readonly tier: string;
-  readonly updated_at: string;
-}
-
-/** What it sends when one of the manager's cases is corrected, closed or revoked (event `case_changed`). */
-export interface CaseChangedEvent {
-  readonly type: 'case_changed';
-  readonly case_id: string;
-  readonly change: 'corrected' | 'closed' | 'revoked';
-  readonly reason: string | null;
-  readonly risks_removed: number;
-  readonly contacts_affected: number;
-  readonly changed_at: string;
-}
+export type { CaseChangedEvent, ExposureRiskEvent } from '../../src/contracts/staff-stream.js';
 
 export type StaffStreamEvent = ExposureRiskEvent | CaseChangedEvent;
 

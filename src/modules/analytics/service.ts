@@ -172,7 +172,7 @@ export class AnalyticsService {
       (d): d is string => d !== null && d <= to && (query.from === undefined || d >= query.from),
     );
     const from = query.from ?? known.reduce<string | null>((min, d) => (min === null || d < min ? d : min), null);
-    const method = serialInterval.kind === 'parametric' ? 'parametric_si' : 'non_parametric_si';
+    const method: RtResult['method'] = serialInterval.kind === 'parametric' ? 'parametric_si' : 'non_parametric_si';
     const needsDays = this.rtNeedsDays(serialInterval, window);
     if (from === null) {
       return {
@@ -201,18 +201,22 @@ export class AnalyticsService {
         : 0;
     // Too few days since the first case for one window: not an error of the request, the data is not there yet. A
     // period the caller chose (from) that cannot hold one window is their error (400 below).
+    // What every answer says of the series, with or without estimates.
+    const series = {
+      from,
+      to,
+      dates,
+      window,
+      method,
+      incidence,
+      cases_without_onset: withoutOnset,
+      needs_days: needsDays,
+    };
     if (query.from === undefined && length < needsDays) {
       return {
-        from,
-        to,
-        dates,
-        window,
-        method,
+        ...series,
         serial_interval: { mean: 0, sd: 0 },
-        incidence,
-        cases_without_onset: withoutOnset,
         estimates: [],
-        needs_days: needsDays,
         reason: rtNeedsMore(needsDays, length),
         warnings: [],
       };
@@ -226,20 +230,13 @@ export class AnalyticsService {
         ...(query.std_prior !== undefined ? { stdPrior: query.std_prior } : {}),
       });
       return {
-        from,
-        to,
-        dates,
-        window,
-        method,
+        ...series,
         serial_interval: { mean: result.siMean, sd: result.siSd },
-        incidence,
-        cases_without_onset: withoutOnset,
         estimates: result.estimates.map(({ posterior_shape: _shape, posterior_scale: _scale, ...e }) => ({
           ...e,
           start_date: addDays(from, e.t_start - 1),
           end_date: addDays(from, e.t_end - 1),
         })),
-        needs_days: needsDays,
         reason: result.estimates.length > 0 ? null : rtNeedsMore(needsDays, length),
         warnings: result.warnings,
       };

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ExposureRiskEvent } from '../../contracts/staff-stream.js';
 import type { Database } from '../../platform/db/tables.js';
 import type { ExposureRiskDraft } from './matching.js';
 import { personDay } from './person-day.js';
@@ -7,42 +8,7 @@ import type { TracingRepository } from './repository.js';
 /** The bus channel of a case manager's live stream. */
 export const staffChannel = (staffId: string) => `staff:${staffId}`;
 
-/** The event a case manager's live stream receives for each new or updated exposure risk. */
-export interface ExposureRiskEvent {
-  readonly type: 'exposure_risk';
-  /** Position in the case manager's stream (the SSE event id). */
-  readonly seq: number;
-  readonly case_id: string;
-  readonly contact_user_id: string;
-  readonly exposure_risk_id: string;
-  readonly interaction_id: string;
-  readonly risk_level: number;
-  readonly weighted_minutes: number;
-  readonly exposure_date: string;
-  readonly contact_kind: string;
-  readonly tier: string;
-  readonly updated_at: string;
-}
-
-/** The event a case manager's live stream receives when one of their cases is corrected, closed or revoked. */
-export interface CaseChangedEvent {
-  readonly type: 'case_changed';
-  /** Position in the case manager's stream (the SSE event id). */
-  readonly seq: number;
-  readonly case_id: string;
-  readonly change: 'corrected' | 'closed' | 'revoked';
-  /** The case's life-cycle status after the change. */
-  readonly status: string;
-  /** Why: the revocation reason, or the reason a professional gave for a correction or closure. */
-  readonly reason: string | null;
-  /** Exposure risks the change removed (a revocation), and the people they exposed. */
-  readonly risks_removed: number;
-  readonly contacts_affected: number;
-  readonly changed_at: string;
-}
-
-/** Any event of a case manager's stream. */
-export type StaffEvent = ExposureRiskEvent | CaseChangedEvent;
+export type { CaseChangedEvent, ExposureRiskEvent, StaffEvent } from '../../contracts/staff-stream.js';
 
 /**
  * Case managers' stream events for the risks just written, stored in the same transaction as the risks.
