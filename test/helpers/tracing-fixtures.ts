@@ -64,6 +64,10 @@ export async function insertConfirmedCase(
  */
 export async function whileTwoWritersWait<T>(t: TestApp, table: string, start: () => Promise<T>): Promise<T> {
   if (t.dialect !== 'postgres') return start();
+  // Background work of earlier tests on this app (a trace, the analytics) could be a third writer waiting on the
+  // table, and the count below would never be two: let it finish first.
+  await t.app.traceWorker.idle();
+  await t.app.analytics.idle();
   // The watcher has its own connection: the app's pool (four in tests) is busy with the holder and the two writers.
   const watcher = new pg.Client({ connectionString: postgresUrl() });
   await watcher.connect();
